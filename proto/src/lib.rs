@@ -1,0 +1,2 @@
+//! The control protocol between `pmtactl` and `pmtad`.
+#![forbid(unsafe_code)]

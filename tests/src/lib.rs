@@ -1,0 +1,1 @@
+//! Shared fixtures for the end-to-end tests: a DNS server, SMTP sinks, pmtad processes.
