@@ -1,1 +1,5 @@
 //! pmtad: the daemon as a library, so tests and benchmarks drive the same code the binary runs.
+#![forbid(unsafe_code)]
+
+pub mod envelope;
+pub mod outcome;
