@@ -1,0 +1,10 @@
+//! Scheduling policy: connection gates and rate limits per queue.
+//!
+//! Pure state machines with the clock passed in, so they are tested without sleeping and the
+//! dispatcher that drives them stays a thin loop.
+
+pub mod gate;
+pub mod rate;
+
+pub use gate::{Hold, Limits, QueueGate};
+pub use rate::{Rate, RateLimiter};
