@@ -160,12 +160,11 @@ impl QueueGate {
     /// Give back a slot reserved by `try_open` (and its address, once connected).
     pub fn release(&mut self, ip: Option<IpAddr>) {
         self.active = self.active.saturating_sub(1);
-        if let Some(ip) = ip {
-            if let Some(pos) = self.per_ip.iter().position(|(a, _)| *a == ip) {
-                self.per_ip[pos].1 -= 1;
-                if self.per_ip[pos].1 == 0 {
-                    self.per_ip.swap_remove(pos);
-                }
+        let pos = ip.and_then(|ip| self.per_ip.iter().position(|(a, _)| *a == ip));
+        if let Some(pos) = pos {
+            self.per_ip[pos].1 -= 1;
+            if self.per_ip[pos].1 == 0 {
+                self.per_ip.swap_remove(pos);
             }
         }
     }
