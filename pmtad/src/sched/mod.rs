@@ -5,6 +5,8 @@
 
 pub mod gate;
 pub mod rate;
+pub mod retry;
 
 pub use gate::{Hold, Limits, QueueGate};
 pub use rate::{Rate, RateLimiter};
+pub use retry::{AfterTransient, RetryPolicy};
