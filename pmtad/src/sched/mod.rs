@@ -4,9 +4,11 @@
 //! dispatcher that drives them stays a thin loop.
 
 pub mod gate;
+pub mod mode;
 pub mod rate;
 pub mod retry;
 
 pub use gate::{Hold, Limits, QueueGate};
+pub use mode::{BackoffExit, Mode, ModeState};
 pub use rate::{Rate, RateLimiter};
 pub use retry::{AfterTransient, RetryPolicy};
