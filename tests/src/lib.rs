@@ -1,1 +1,4 @@
 //! Shared fixtures for the end-to-end tests: a DNS server, SMTP sinks, pmtad processes.
+
+pub mod daemon;
+pub mod inject;
