@@ -1,7 +1,11 @@
 //! Shared fixtures for the end-to-end tests: a DNS server, SMTP sinks, pmtad processes.
 
+pub mod certs;
 pub mod daemon;
 pub mod dns;
 pub mod inject;
+pub mod sink;
 
+pub use certs::TestCa;
 pub use dns::{TestDns, TestDnsBuilder, TestDnsError};
+pub use sink::{Action, Phase, Received, SinkState, SmtpSink, reply};
