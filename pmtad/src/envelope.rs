@@ -69,4 +69,13 @@ pub struct Envelope {
     pub env_id: Option<String>,
     /// PowerMTA job id (`X-Job`), carried into accounting.
     pub job_id: Option<String>,
+    /// HELO/EHLO name the feeder gave, for accounting's `srcMta` (`helo (ip)`); `None` for
+    /// locally generated mail.
+    #[serde(default)]
+    pub helo: Option<String>,
+    /// Header values captured at intake for `header_NAME` accounting columns: only the
+    /// names `acct::AcctConfig::wanted_headers` lists (see `acct::capture_headers`), so a
+    /// record written days later, after a restart, needs no read of the spooled content.
+    #[serde(default)]
+    pub acct_headers: Vec<(String, String)>,
 }

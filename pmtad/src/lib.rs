@@ -1,7 +1,9 @@
 //! pmtad: the daemon as a library, so tests and benchmarks drive the same code the binary runs.
 #![forbid(unsafe_code)]
 
+pub mod acct;
 pub mod dns;
 pub mod envelope;
+pub mod logs;
 pub mod outcome;
 pub mod sched;

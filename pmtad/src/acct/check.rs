@@ -1,0 +1,77 @@
+//! Load-time validation: every accounting path must be writable before a config is used.
+//!
+//! PowerMTA would discover an unwritable accounting directory only when the first record is
+//! due and then lose records; we refuse the config (or the reload) instead, with the path
+//! and the reason, so nothing is silently lost.
+
+use std::fs::OpenOptions;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::AcctError;
+use super::bouncecat::BounceCategories;
+use super::options::{AcctConfig, AcctFileOptions, Layout};
+
+/// Checks every accounting setting: field names, patterns, and that each file's directory
+/// (and `move-to` directory) exists and accepts new files. Returns every problem found.
+pub fn check(cfg: &AcctConfig) -> Result<(), Vec<AcctError>> {
+    let mut errors = Vec::new();
+    if let Err(e) = BounceCategories::new(&cfg.bounce_patterns) {
+        errors.push(e);
+    }
+    for f in cfg.files.iter().chain(&cfg.domain_files) {
+        check_file(f, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_file(f: &AcctFileOptions, errors: &mut Vec<AcctError>) {
+    if let Err(e) = Layout::new(f) {
+        errors.push(e);
+    }
+    let dir = parent_dir(&f.path);
+    if let Err(reason) = probe_writable_dir(dir) {
+        errors.push(AcctError::Unwritable {
+            path: f.path.clone(),
+            reason,
+        });
+    }
+    if let Some(Err(reason)) = f.move_to.as_deref().map(probe_writable_dir) {
+        errors.push(AcctError::Unwritable {
+            path: f.move_to.clone().unwrap_or_default(),
+            reason: format!("move-to: {reason}"),
+        });
+    }
+}
+
+/// The directory a file path lives in (`.` for a bare name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates and removes a probe file in `dir`: the only reliable test of writability
+/// (permission bits lie for root, read-only mounts, ACLs).
+pub fn probe_writable_dir(dir: &Path) -> Result<(), String> {
+    static N: AtomicU64 = AtomicU64::new(0);
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(format!("{} is not a directory", dir.display())),
+        Err(e) => return Err(format!("directory {}: {e}", dir.display())),
+    }
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let probe = dir.join(format!(".pmtad-probe-{}-{n}", std::process::id()));
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| format!("cannot create files in {}: {e}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}

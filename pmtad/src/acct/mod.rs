@@ -1,0 +1,67 @@
+//! Accounting: PowerMTA-compatible CSV records of what happened to every recipient.
+//!
+//! Operators' billing, bounce processing and statistics scripts read these files, so the
+//! format is PowerMTA's (see `powermta.md` §6): the same record types, column names, default
+//! column order, value formats and file naming.
+//!
+//! How the daemon uses it:
+//! 1. at config load / reload: [`check`] the [`AcctConfig`] (an unwritable path is a config
+//!    error, not a silent loss), then [`Accounting::start`] / [`Accounting::reload`];
+//! 2. at intake: capture the headers [`AcctConfig::wanted_headers`] names into the envelope
+//!    with [`capture_headers`], and send [`AcctRecord::receipt`] (`r`) records;
+//! 3. after each attempt: [`AcctRecord::from_outcome`] (`d`/`t`/`b`, typed by the outcome) and
+//!    [`AcctRecord::queue_transient`] (`tq`), sent with [`Accounting::record`];
+//! 4. at shutdown: [`Accounting::shutdown`] writes and fsyncs everything.
+
+mod bouncecat;
+mod check;
+mod fields;
+mod file;
+mod format;
+mod headers;
+mod options;
+mod record;
+mod set;
+mod status;
+mod writer;
+
+pub use bouncecat::BounceCategories;
+pub use check::check;
+pub use fields::{DELIVERY_FIELDS, Field, RecordType};
+pub use file::{AcctFile, repair_tail};
+pub use headers::capture_headers;
+pub use options::{AcctConfig, AcctFileOptions, Layout};
+pub use record::{AcctRecord, Attempt, DlvType};
+pub use set::AcctSet;
+pub use status::describe as describe_status;
+pub use writer::{Accounting, CHANNEL_CAPACITY};
+
+use std::path::PathBuf;
+
+/// Errors of the accounting subsystem.
+#[derive(Debug, thiserror::Error)]
+pub enum AcctError {
+    #[error("unknown accounting record type {0:?} (expected d, b, t, tq or r)")]
+    UnknownRecordType(String),
+    #[error("unknown accounting field {0:?}")]
+    UnknownField(String),
+    #[error("bad bounce-category pattern: {0}")]
+    BadPattern(String),
+    #[error("accounting path {path}: {reason}")]
+    Unwritable { path: PathBuf, reason: String },
+    #[error("accounting file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("accounting CSV encoding: {0}")]
+    Csv(String),
+    #[error("accounting writer thread: {0}")]
+    Thread(String),
+    #[error("the accounting writer has stopped")]
+    Closed,
+}
+
+#[cfg(test)]
+mod tests;
