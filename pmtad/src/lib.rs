@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod acct;
+pub mod control;
 pub mod dns;
 pub mod envelope;
 pub mod logs;

@@ -1,0 +1,113 @@
+//! What the control service needs from the daemon: one method per verb.
+
+use std::future::Future;
+use std::time::Instant;
+
+use proto::{
+    ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainSummary,
+    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, QueueActionReport, QueueMode,
+    QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Status,
+    TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
+};
+
+/// Result of a backend call; the error travels to pmtactl as is.
+pub type BackendResult<T> = Result<T, ControlError>;
+
+/// The daemon state behind the control verbs.
+///
+/// Methods return `Send` futures so the service can run on the multi-threaded runtime; an
+/// implementation may simply write `async fn`. Listings (`domains`, `queues`, `vmtas`) return
+/// every matching row unsorted: the service sorts, applies `max_items` and counts, so all
+/// backends agree on order and totals. Work that may take long (config parsing, spool I/O)
+/// should move to `spawn_blocking` inside the implementation.
+pub trait Backend: Send + Sync + 'static {
+    /// The handshake answer; the default is this build's protocol and pmtad version.
+    fn hello(&self) -> Hello {
+        Hello::current(env!("CARGO_PKG_VERSION"))
+    }
+
+    /// `version`: product, versions, host name, start time.
+    fn version(&self) -> VersionInfo;
+
+    /// `show status`.
+    fn status(&self) -> impl Future<Output = BackendResult<Status>> + Send;
+
+    /// `show domains`: every domain matching `req.names` (see `DomainsRequest::matches_domain`),
+    /// counting only `req.vmta`'s queues when set.
+    fn domains(
+        &self,
+        req: DomainsRequest,
+    ) -> impl Future<Output = BackendResult<Vec<DomainSummary>>> + Send;
+
+    /// `domain detail NAME`; `NoSuchDomain` when nothing at all is known about it.
+    fn domain_detail(
+        &self,
+        domain: String,
+    ) -> impl Future<Output = BackendResult<DomainDetail>> + Send;
+
+    /// `show queues`: every queue passing `QueuesRequest::matches`.
+    fn queues(
+        &self,
+        req: QueuesRequest,
+    ) -> impl Future<Output = BackendResult<Vec<QueueSummary>>> + Send;
+
+    /// `show vmtas`: every virtual MTA with mail queued.
+    fn vmtas(&self) -> impl Future<Output = BackendResult<Vec<VmtaSummary>>> + Send;
+
+    /// `show settings DOMAIN[/VMTA]` (`vmta: None` = the default virtual MTA).
+    fn settings(
+        &self,
+        queue: QueueName,
+    ) -> impl Future<Output = BackendResult<QueueSettings>> + Send;
+
+    /// `reload`: parse and resolve aside, swap only with zero errors, else
+    /// `ControlError::ConfigRejected` with every error. Pauses and modes survive.
+    fn reload(&self) -> impl Future<Output = BackendResult<ReloadReport>> + Send;
+
+    /// `test config`: check a file (the running config's file when `req.path` is `None`).
+    fn test_config(
+        &self,
+        req: TestConfigRequest,
+    ) -> impl Future<Output = BackendResult<ConfigCheck>> + Send;
+
+    /// `pause queue PATTERN`: in-flight transactions finish; the pause persists.
+    fn pause(
+        &self,
+        pattern: QueuePattern,
+    ) -> impl Future<Output = BackendResult<QueueActionReport>> + Send;
+
+    /// `resume queue PATTERN`.
+    fn resume(
+        &self,
+        pattern: QueuePattern,
+    ) -> impl Future<Output = BackendResult<QueueActionReport>> + Send;
+
+    /// `schedule PATTERN`: make the matching queues due now.
+    fn schedule(
+        &self,
+        pattern: QueuePattern,
+    ) -> impl Future<Output = BackendResult<QueueActionReport>> + Send;
+
+    /// `set queue --mode=MODE PATTERN`.
+    fn set_mode(
+        &self,
+        pattern: QueuePattern,
+        mode: QueueMode,
+    ) -> impl Future<Output = BackendResult<QueueActionReport>> + Send;
+
+    /// One page of `delete`: at most `req.max_batch` recipients, then `next_cursor`.
+    fn delete(&self, req: DeleteRequest) -> impl Future<Output = BackendResult<DeletePage>> + Send;
+
+    /// One page of `list`: at most `req.limit` recipients, then `next_cursor`.
+    fn list(&self, req: ListRequest) -> impl Future<Output = BackendResult<ListPage>> + Send;
+
+    /// `tail logs`: lines from `req.cursor` on at once if there are any; otherwise wait for
+    /// one until `until` (already capped before the RPC deadline) and return what came,
+    /// possibly nothing. Register for wake-ups before checking the buffer, or a line that
+    /// arrives in between is only seen on the next poll.
+    fn tail_logs(
+        &self,
+        req: TailRequest,
+        until: Instant,
+    ) -> impl Future<Output = BackendResult<LogBatch>> + Send;
+}

@@ -1,0 +1,18 @@
+//! The control socket: pmtactl's way into the daemon.
+//!
+//! [`ControlSocket::bind`] creates the Unix socket (`control-socket PATH`, mode 0660), replacing
+//! a stale one but refusing to start when another daemon still answers on it.
+//! [`ControlSocket::serve`] runs the tarpc [`proto::Control`] service over it; every handler
+//! is a thin adapter over a [`Backend`], which the daemon implements over its real state
+//! (queues, spool, config, logs). Keeping the adapter thin keeps the protocol and the daemon
+//! independently testable: the component tests here use a fixed-data backend.
+
+mod backend;
+mod bind;
+mod server;
+#[cfg(test)]
+mod tests;
+
+pub use backend::Backend;
+pub use bind::{ControlSocket, ControlSocketError};
+pub use server::TAIL_DEADLINE_MARGIN;

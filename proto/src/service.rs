@@ -1,0 +1,53 @@
+//! The tarpc service: one method per pmtactl verb.
+
+use crate::{
+    ClientHello, ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainList,
+    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, QueueActionReport, QueueList,
+    QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, Status,
+    TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
+};
+
+/// The control service of pmtad.
+///
+/// Method order is part of the wire format (bincode numbers the request variants): append new
+/// methods at the end and bump [`crate::PROTOCOL_VERSION`]. `hello` stays first forever.
+#[tarpc::service]
+pub trait Control {
+    /// Protocol handshake: pmtactl calls it first and refuses a daemon of another protocol.
+    async fn hello(client: ClientHello) -> Hello;
+    /// Daemon version and protocol (`pmtactl version`).
+    async fn version() -> VersionInfo;
+    /// `show status`: traffic, connections, queue totals, spool.
+    async fn status() -> Result<Status, ControlError>;
+    /// `show domains` / `show domain NAME…` / `show topdomains`.
+    async fn domains(req: DomainsRequest) -> Result<DomainList, ControlError>;
+    /// `domain detail NAME`: why is this domain (not) sending.
+    async fn domain_detail(domain: String) -> Result<DomainDetail, ControlError>;
+    /// `show queues [PATTERN]` / `show topqueues`.
+    async fn queues(req: QueuesRequest) -> Result<QueueList, ControlError>;
+    /// `show vmtas`.
+    async fn vmtas(req: VmtasRequest) -> Result<VmtaList, ControlError>;
+    /// `show settings DOMAIN[/VMTA]`: effective settings with their origin.
+    async fn settings(queue: QueueName) -> Result<QueueSettings, ControlError>;
+    /// `reload`: swaps the configuration only when it has no error.
+    async fn reload() -> Result<ReloadReport, ControlError>;
+    /// `test config`: checks the daemon's configuration file without applying it.
+    async fn test_config(req: TestConfigRequest) -> Result<ConfigCheck, ControlError>;
+    /// `pause queue PATTERN`.
+    async fn pause(pattern: QueuePattern) -> Result<QueueActionReport, ControlError>;
+    /// `resume queue PATTERN`.
+    async fn resume(pattern: QueuePattern) -> Result<QueueActionReport, ControlError>;
+    /// `schedule PATTERN`: retry now.
+    async fn schedule(pattern: QueuePattern) -> Result<QueueActionReport, ControlError>;
+    /// `set queue --mode=normal|backoff PATTERN`.
+    async fn set_mode(
+        pattern: QueuePattern,
+        mode: QueueMode,
+    ) -> Result<QueueActionReport, ControlError>;
+    /// `delete --queue=PATTERN`: one page; pmtactl calls again with `next_cursor`.
+    async fn delete(req: DeleteRequest) -> Result<DeletePage, ControlError>;
+    /// `list --queue=PATTERN`: one page of queued recipients.
+    async fn list(req: ListRequest) -> Result<ListPage, ControlError>;
+    /// `tail logs`: long-poll with a cursor; returns early with an empty batch before the deadline.
+    async fn tail_logs(req: TailRequest) -> Result<LogBatch, ControlError>;
+}

@@ -1,0 +1,96 @@
+//! `show status`.
+
+use serde::{Deserialize, Serialize};
+
+/// `show status`: the daemon at a glance (PowerMTA's `show status` grid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub host_name: String,
+    pub daemon_version: String,
+    /// The daemon's clock when it answered (RFC 3339).
+    pub time_now: String,
+    pub started_at: String,
+    pub uptime_secs: u64,
+    /// `running` or `shutting_down`.
+    pub state: DaemonState,
+    pub traffic: Traffic,
+    pub connections: ConnectionTotals,
+    pub queues: QueueTotals,
+    pub spool: SpoolStatus,
+}
+
+/// Whether the daemon is serving or draining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DaemonState {
+    Running,
+    ShuttingDown,
+}
+
+/// Traffic counters over three windows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Traffic {
+    /// Since the daemon started.
+    pub total: InOut,
+    /// The last 60 minutes.
+    pub last_hour: InOut,
+    /// The last 60 seconds.
+    pub last_minute: InOut,
+}
+
+/// Inbound (accepted from feeders) and outbound (delivered) counts of one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct InOut {
+    pub inbound: Counts,
+    pub outbound: Counts,
+}
+
+/// Recipients, messages and size of a traffic window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Counts {
+    pub rcpts: u64,
+    pub msgs: u64,
+    pub kbytes: u64,
+}
+
+/// SMTP connections in both directions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ConnectionTotals {
+    pub inbound: ConnectionCount,
+    pub outbound: ConnectionCount,
+}
+
+/// Open connections now, the most seen at once, and the configured ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ConnectionCount {
+    pub active: u32,
+    /// Highest `active` since start.
+    pub top: u32,
+    /// Configured maximum; `null` = unlimited.
+    pub maximum: Option<u32>,
+}
+
+/// What is queued, over all queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QueueTotals {
+    pub rcpts: u64,
+    pub msgs: u64,
+    pub kbytes: u64,
+    pub domains: u64,
+    pub queues: u64,
+    pub paused_queues: u64,
+    pub backoff_queues: u64,
+}
+
+/// The spool's use of the disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SpoolStatus {
+    pub path: String,
+    /// Messages stored and not yet final.
+    pub messages: u64,
+    pub kbytes_used: u64,
+    /// Free space left on the spool's file system.
+    pub kbytes_free: u64,
+    /// Whether start-up recovery has finished (the listener opens only after).
+    pub recovered: bool,
+}
