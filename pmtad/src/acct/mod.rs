@@ -26,7 +26,7 @@ mod status;
 mod writer;
 
 pub use bouncecat::BounceCategories;
-pub use check::check;
+pub use check::{check, parent_dir, probe_writable_dir};
 pub use fields::{DELIVERY_FIELDS, Field, RecordType};
 pub use file::{AcctFile, repair_tail};
 pub use headers::capture_headers;

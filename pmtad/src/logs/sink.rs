@@ -1,0 +1,231 @@
+//! [`LogSink`]: the one handle every subsystem logs through.
+//!
+//! Cheap to clone (an `Arc`). Daemon events (start, stop, reload, errors) go to the main log
+//! and the ring; delivery events go to the recipient domain's `log-domain` file and the ring;
+//! the SMTP dialogue goes to the main log through a per-connection [`SessionLog`], which
+//! costs one branch per line when `log-connections` / `log-commands` are off.
+
+use std::fmt::Display;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::LogError;
+use super::clock;
+use super::domainlog::DomainLogs;
+use super::mainlog::MainLog;
+use super::options::LogOptions;
+use super::ring::Ring;
+use crate::outcome::{Outcome, Producer};
+
+#[derive(Debug)]
+struct Files {
+    main: Option<MainLog>,
+    domains: Option<DomainLogs>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    files: Mutex<Files>,
+    ring: Arc<Ring>,
+}
+
+/// Handle to the main log, the per-domain logs and the ring of recent events.
+#[derive(Debug, Clone)]
+pub struct LogSink {
+    inner: Arc<Inner>,
+}
+
+impl LogSink {
+    /// Opens the configured files ([`super::check`] them first for a full error list).
+    pub fn open(opts: &LogOptions) -> Result<LogSink, LogError> {
+        let files = open_files(opts, clock::now_secs())?;
+        Ok(LogSink {
+            inner: Arc::new(Inner {
+                files: Mutex::new(files),
+                ring: Arc::new(Ring::new(opts.ring_capacity)),
+            }),
+        })
+    }
+
+    /// Switches to new paths and settings; the ring (and its cursors) carries over.
+    pub fn reload(&self, opts: &LogOptions) -> Result<(), LogError> {
+        let files = open_files(opts, clock::now_secs())?;
+        *self.files() = files;
+        Ok(())
+    }
+
+    /// The recent-events ring, for `tail logs`.
+    pub fn ring(&self) -> &Arc<Ring> {
+        &self.inner.ring
+    }
+
+    /// A daemon event: `pmtad started`, `reload`, an error... to the main log and the ring.
+    pub fn event(&self, text: impl Display) {
+        let text = text.to_string();
+        let now = clock::now_secs();
+        self.main_line(now, &text);
+        self.inner.ring.push(now, None, text);
+    }
+
+    /// A delivery outcome for one recipient of queue `domain/vmta`.
+    pub fn outcome(&self, rcpt: &str, queue_domain: &str, vmta: &str, outcome: &Outcome) {
+        let (verb, reply, by) = match outcome {
+            Outcome::Delivered { reply, by } => ("delivered", reply, by),
+            Outcome::Transient { reply, by } => ("deferred", reply, by),
+            Outcome::Permanent { reply, by } => ("bounced", reply, by),
+        };
+        let text = format!(
+            "{verb} {rcpt} {queue_domain}/{vmta} {}: {reply}",
+            producer(by)
+        );
+        let domain = rcpt.rsplit_once('@').map_or(queue_domain, |(_, d)| d);
+        self.domain_event(domain, text);
+    }
+
+    /// A connection-level failure of queue `domain/vmta` (refused, timeout, TLS, DNS...).
+    pub fn connection_error(
+        &self,
+        queue_domain: &str,
+        vmta: &str,
+        host: &str,
+        ip: Option<IpAddr>,
+        error: impl Display,
+    ) {
+        let to = match ip {
+            Some(ip) => format!("{host} ({ip})"),
+            None => host.to_string(),
+        };
+        let text = format!("connection error {queue_domain}/{vmta} to {to}: {error}");
+        self.domain_event(queue_domain, text);
+    }
+
+    /// A per-connection trace handle; `flags` come from the source's (inbound) or the
+    /// domain's (outbound) `log-connections` / `log-commands`.
+    pub fn session(&self, id: u64, flags: Dialogue) -> SessionLog {
+        SessionLog {
+            sink: flags.any().then(|| self.clone()),
+            id,
+            commands: flags.commands,
+        }
+    }
+
+    /// `rotate log`.
+    pub fn rotate(&self) -> Result<(), LogError> {
+        let now = clock::now_secs();
+        match self.files().main.as_mut() {
+            Some(m) => m.rotate(now),
+            None => Ok(()),
+        }
+    }
+
+    /// Forces the log files to disk (shutdown).
+    pub fn sync(&self) -> Result<(), LogError> {
+        let files = self.files();
+        if let Some(d) = &files.domains {
+            d.sync();
+        }
+        files.main.as_ref().map_or(Ok(()), MainLog::sync)
+    }
+
+    fn domain_event(&self, domain: &str, text: String) {
+        let now = clock::now_secs();
+        // The guard is dropped before reporting: main_line takes the same lock.
+        let res = self
+            .files()
+            .domains
+            .as_mut()
+            .map(|d| d.write(domain, now, &text));
+        if let Some(Err(e)) = res {
+            self.main_line(now, &format!("error: {e}"));
+        }
+        self.inner.ring.push(now, Some(domain), text);
+    }
+
+    /// Writes to the main log; a failing main log is reported on stderr (the last resort:
+    /// reporting it through `tracing` could loop back here).
+    fn main_line(&self, now: u64, text: &str) {
+        let res = self.files().main.as_mut().map(|m| m.write_line(now, text));
+        if let Some(Err(e)) = res {
+            eprintln!("pmtad: main log: {e}");
+        }
+    }
+
+    fn files(&self) -> MutexGuard<'_, Files> {
+        // Every write leaves the files usable, so a poisoned lock is still safe to use.
+        self.inner.files.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn open_files(opts: &LogOptions, now: u64) -> Result<Files, LogError> {
+    let main = match &opts.log_file {
+        Some(p) => Some(MainLog::open(p, opts.log_rotate, now)?),
+        None => None,
+    };
+    let domains = opts
+        .log_domain
+        .as_deref()
+        .map(|p| DomainLogs::new(p, opts.max_domain_handles));
+    Ok(Files { main, domains })
+}
+
+fn producer(by: &Producer) -> String {
+    match by {
+        Producer::Remote { host, ip } => format!("{host} ({ip})"),
+        Producer::Local { command } => format!("command {command}"),
+        Producer::Internal => "pmtad".to_string(),
+    }
+}
+
+/// Which parts of an SMTP session to trace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dialogue {
+    /// `log-connections`: connection opened/closed lines.
+    pub connections: bool,
+    /// `log-commands`: every command and reply (`>>>` received, `<<<` sent).
+    pub commands: bool,
+}
+
+impl Dialogue {
+    fn any(self) -> bool {
+        self.connections || self.commands
+    }
+}
+
+/// Trace of one SMTP connection in the main log, lines prefixed `(ID)`.
+#[derive(Debug, Clone)]
+pub struct SessionLog {
+    sink: Option<LogSink>,
+    id: u64,
+    commands: bool,
+}
+
+impl SessionLog {
+    /// True when command lines are logged: skip building them otherwise.
+    pub fn commands_enabled(&self) -> bool {
+        self.commands && self.sink.is_some()
+    }
+
+    /// A connection event (`accepted connection from [ip]:port`, `closed ...`).
+    pub fn connection(&self, text: impl Display) {
+        if let Some(s) = &self.sink {
+            s.main_line(clock::now_secs(), &format!("({:>3}){text}", self.id));
+        }
+    }
+
+    /// A line received from the peer.
+    pub fn received(&self, line: &str) {
+        self.command_line(">>> ", line);
+    }
+
+    /// A line sent to the peer.
+    pub fn sent(&self, line: &str) {
+        self.command_line("<<< ", line);
+    }
+
+    fn command_line(&self, dir: &str, line: &str) {
+        if let (true, Some(s)) = (self.commands, &self.sink) {
+            let line = line.trim_end_matches(['\r', '\n']);
+            s.main_line(clock::now_secs(), &format!("({:>3}){dir}{line}", self.id));
+        }
+    }
+}
