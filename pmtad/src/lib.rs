@@ -5,6 +5,7 @@ pub mod acct;
 pub mod control;
 pub mod dns;
 pub mod envelope;
+pub mod lifecycle;
 pub mod logs;
 pub mod outcome;
 pub mod sched;
