@@ -9,3 +9,4 @@ pub mod lifecycle;
 pub mod logs;
 pub mod outcome;
 pub mod sched;
+pub mod spool;
