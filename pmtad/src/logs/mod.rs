@@ -7,6 +7,7 @@
 //! shutdown. [`MainLogLayer`] forwards `tracing` warnings and errors into the main log.
 
 pub mod clock;
+mod control;
 mod domainlog;
 mod layer;
 mod mainlog;
@@ -14,6 +15,7 @@ mod options;
 mod ring;
 mod sink;
 
+pub use control::serve_tail;
 pub use domainlog::{DomainLogs, safe_domain};
 pub use layer::MainLogLayer;
 pub use mainlog::MainLog;

@@ -130,12 +130,23 @@ impl Ring {
     /// Long-poll: lines from `cursor` on, waiting up to `wait` for the first matching one.
     pub async fn tail(
         &self,
-        mut cursor: u64,
+        cursor: u64,
         max: usize,
         wait: Duration,
         domain: Option<&str>,
     ) -> TailBatch {
         let deadline = tokio::time::Instant::now() + wait;
+        self.tail_until(cursor, max, deadline, domain).await
+    }
+
+    /// [`Self::tail`] with an absolute deadline (the RPC's, less a margin).
+    pub async fn tail_until(
+        &self,
+        mut cursor: u64,
+        max: usize,
+        deadline: tokio::time::Instant,
+        domain: Option<&str>,
+    ) -> TailBatch {
         let mut dropped = 0;
         loop {
             let notified = self.notify.notified();
