@@ -6,6 +6,7 @@ pub mod control;
 pub mod delivery;
 pub mod dns;
 pub mod envelope;
+pub mod inbound;
 pub mod lifecycle;
 pub mod logs;
 pub mod outcome;

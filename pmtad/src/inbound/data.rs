@@ -1,0 +1,256 @@
+//! DATA: the message streams from the socket through dot-unstuffing and header processing
+//! into the daemon's content sink, chunk by chunk; the 250 follows only once the daemon says
+//! the message is durable.
+
+use std::time::SystemTime;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::dot::DotDecoder;
+use super::headers::HeaderFilter;
+use super::intake::{Content, Intake, StoreError};
+use super::received::{self, Trace};
+use super::session::{LOG_TARGET, Session, Step};
+use super::transaction::min_limit;
+use crate::envelope::Envelope;
+
+/// Per-session buffers and decoders, reused for every message.
+#[derive(Debug, Default)]
+pub(crate) struct DataBuffers {
+    dot: DotDecoder,
+    headers: HeaderFilter,
+    decoded: Vec<u8>,
+    filtered: Vec<u8>,
+    received: String,
+}
+
+/// Why a received message is not stored.
+enum Refusal {
+    TooBig,
+    Storage(StoreError),
+    UnknownVmta(String),
+}
+
+/// The state of one message while it arrives.
+struct Incoming<C> {
+    /// `None` once the message is refused: the rest is read and dropped.
+    content: Option<C>,
+    refusal: Option<Refusal>,
+    /// Bytes of the message as the client sent it (unstuffed), for the size limits.
+    size: u64,
+    limit: Option<u64>,
+    /// Bytes handed to the content sink.
+    stored: u64,
+    /// Virtual MTA picked by the message's header, once known.
+    vmta: Option<String>,
+    vmta_checked: bool,
+}
+
+impl<C: Content> Incoming<C> {
+    fn refuse(&mut self, why: Refusal) {
+        self.content = None;
+        self.refusal.get_or_insert(why);
+    }
+
+    async fn write(&mut self, chunk: &[u8]) {
+        let Some(content) = self.content.as_mut() else {
+            return;
+        };
+        if chunk.is_empty() {
+            return;
+        }
+        match content.write(chunk).await {
+            Ok(()) => self.stored += chunk.len() as u64,
+            Err(e) => self.refuse(Refusal::Storage(e)),
+        }
+    }
+}
+
+impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
+    pub(super) async fn data(&mut self) -> Step {
+        if self.txn.mail_from.is_none() {
+            return self.refuse("503 5.5.1 Error: need MAIL command");
+        }
+        if self.txn.recipients.is_empty() {
+            return self.refuse("554 5.5.1 Error: no valid recipients");
+        }
+        let content = match self.ctx.intake.begin() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(target: LOG_TARGET, "cannot start a message: {e}");
+                self.reply("452 4.3.1 Insufficient system storage");
+                return Ok(());
+            }
+        };
+        self.reply("354 End data with <CR><LF>.<CR><LF>");
+        let mut msg = Incoming {
+            content: Some(content),
+            refusal: None,
+            size: 0,
+            limit: min_limit(self.rules.max_message_size, self.txn.domain_limit),
+            stored: 0,
+            vmta: None,
+            vmta_checked: !self.rules.process_x_virtual_mta,
+        };
+        self.data.dot.reset();
+        self.data.headers.reset();
+        self.write_received(&mut msg).await;
+        self.receive(&mut msg).await?;
+        self.finish(msg).await;
+        self.txn.reset();
+        Ok(())
+    }
+
+    async fn write_received(&mut self, msg: &mut Incoming<I::Content>) {
+        if !self.rules.add_received_header {
+            return;
+        }
+        let trace = Trace {
+            helo: self.helo.as_deref().unwrap_or(""),
+            client_name: self.rdns.as_ref().and_then(|n| n.as_deref()),
+            ip: self.peer.ip(),
+            host: &self.host,
+            esmtp: self.esmtp,
+            tls: self.conn.is_tls(),
+            hide_source: self.rules.hide_message_source,
+        };
+        received::write_header(&mut self.data.received, &trace, SystemTime::now());
+        msg.write(self.data.received.as_bytes()).await;
+    }
+
+    /// Reads up to and including the end-of-data line.
+    async fn receive(&mut self, msg: &mut Incoming<I::Content>) -> Step {
+        loop {
+            if self.conn.buffered().is_empty() {
+                self.conn.fill(self.rules.data_timeout, false).await?;
+            }
+            self.data.decoded.clear();
+            let input = self.conn.buffered();
+            let end = self.data.dot.feed(input, &mut self.data.decoded);
+            let consumed = end.unwrap_or(input.len());
+            self.conn.consume(consumed);
+            msg.size += self.data.decoded.len() as u64;
+            if msg.limit.is_some_and(|max| msg.size > max) {
+                msg.refuse(Refusal::TooBig);
+            }
+            self.pass_on(msg).await;
+            if end.is_some() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Hands decoded data to the content sink, through the header filter while in headers.
+    async fn pass_on(&mut self, msg: &mut Incoming<I::Content>) {
+        if msg.content.is_none() {
+            return;
+        }
+        if msg.vmta_checked || self.data.headers.in_body() {
+            msg.write(&self.data.decoded).await;
+            return;
+        }
+        self.data.filtered.clear();
+        self.data
+            .headers
+            .feed(&self.data.decoded, &mut self.data.filtered);
+        msg.write(&self.data.filtered).await;
+        if self.data.headers.in_body() {
+            self.check_vmta(msg);
+        }
+    }
+
+    /// Resolves the `X-Virtual-MTA:` choice as soon as the header section is over.
+    fn check_vmta(&mut self, msg: &mut Incoming<I::Content>) {
+        msg.vmta_checked = true;
+        let Some(name) = self.data.headers.virtual_mta() else {
+            return;
+        };
+        if !self.ctx.intake.vmta_exists(&name) {
+            msg.refuse(Refusal::UnknownVmta(name));
+            return;
+        }
+        // Per-domain limits may differ under the chosen virtual MTA.
+        let mut limit = self.rules.max_message_size;
+        let mut domain = String::new();
+        for r in &self.txn.recipients {
+            domain.clear();
+            domain.push_str(r.domain());
+            domain.make_ascii_lowercase();
+            let rules = self.ctx.intake.recipient_rules(&domain, &name);
+            limit = min_limit(limit, rules.max_message_size);
+        }
+        msg.limit = limit;
+        if limit.is_some_and(|max| msg.size > max) {
+            msg.refuse(Refusal::TooBig);
+        }
+        msg.vmta = Some(name);
+    }
+
+    /// Replies to the end of data: stored (250), or why not.
+    async fn finish(&mut self, mut msg: Incoming<I::Content>) {
+        if !msg.vmta_checked && msg.content.is_some() {
+            self.data.filtered.clear();
+            self.data.headers.finish(&mut self.data.filtered);
+            let tail = std::mem::take(&mut self.data.filtered);
+            msg.write(&tail).await;
+            self.data.filtered = tail;
+            self.check_vmta(&mut msg);
+        }
+        if let Some(why) = msg.refusal.take() {
+            return self.refused(why);
+        }
+        let Some(content) = msg.content.take() else {
+            return;
+        };
+        let envelope = self.envelope(&mut msg);
+        let (recipients, bytes) = (envelope.recipients.len() as u64, envelope.size);
+        match self.ctx.intake.store(envelope, content).await {
+            Ok(id) => {
+                self.ctx.stats.accepted(recipients, bytes);
+                self.reply_fmt(format_args!("250 2.0.0 Ok: queued as {id}"));
+            }
+            Err(e) => self.refused(Refusal::Storage(e)),
+        }
+    }
+
+    fn refused(&mut self, why: Refusal) {
+        match why {
+            Refusal::TooBig => {
+                self.reply("552 5.3.4 Message size exceeds fixed maximum message size")
+            }
+            Refusal::Storage(e) => {
+                tracing::warn!(target: LOG_TARGET, peer = %self.peer, "message not stored: {e}");
+                self.reply("452 4.3.1 Insufficient system storage");
+            }
+            Refusal::UnknownVmta(name) => {
+                let name: String = name
+                    .chars()
+                    .filter(|c| c.is_ascii_graphic())
+                    .take(64)
+                    .collect();
+                self.reply_fmt(format_args!(
+                    "550 5.5.0 specified Virtual MTA '{name}' does not exist"
+                ));
+            }
+        }
+    }
+
+    fn envelope(&mut self, msg: &mut Incoming<I::Content>) -> Envelope {
+        let received_at = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Envelope {
+            mail_from: self.txn.mail_from.take().unwrap_or_default(),
+            recipients: std::mem::take(&mut self.txn.recipients),
+            vmta: msg
+                .vmta
+                .take()
+                .unwrap_or_else(|| self.source_vmta().to_string()),
+            received_at,
+            source_ip: Some(self.peer.ip()),
+            size: msg.stored,
+            env_id: self.txn.env_id.take(),
+            job_id: None,
+        }
+    }
+}

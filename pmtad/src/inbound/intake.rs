@@ -1,0 +1,135 @@
+//! What the SMTP server needs from the rest of the daemon, as one trait.
+//!
+//! The session never parses configuration nor touches the spool itself: the daemon implements
+//! [`Intake`] over its current config (source and domain policy, virtual MTAs), its DNS
+//! resolver and its spool. This keeps the protocol code testable against a simple collector
+//! and lets the daemon swap config on reload without the sessions knowing.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use crate::envelope::{Envelope, MessageId};
+
+/// Effective `<source>` policy for one connection, read once when the client connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRules {
+    /// Accept any recipient domain (feeders); otherwise only domains the daemon accepts.
+    pub always_allow_relaying: bool,
+    /// `smtp-service no` greets with 521 and closes.
+    pub smtp_service: bool,
+    /// Largest message accepted from this source, in bytes (SIZE= at MAIL, actual at DATA).
+    pub max_message_size: Option<u64>,
+    /// `max-rcpt-per-message`; the listener's hard limit applies as well.
+    pub max_rcpt_per_message: Option<usize>,
+    /// VMTA (or pool) used when the message does not pick one by header.
+    pub default_virtual_mta: Option<String>,
+    /// Honour (and remove) the `X-Virtual-MTA:` header.
+    pub process_x_virtual_mta: bool,
+    /// Prepend our `Received:` header to stored messages.
+    pub add_received_header: bool,
+    /// Omit the client's name and address from that header.
+    pub hide_message_source: bool,
+    /// Refuse mail (550 5.7.25 at MAIL) unless the client has forward-confirmed reverse DNS.
+    pub require_rdns: bool,
+    /// Emit a tracing event per connection opened and closed.
+    pub log_connections: bool,
+    /// Emit a tracing event per command received (`>>>`) and reply sent (`<<<`).
+    pub log_commands: bool,
+    /// `smtp-command-timeout`: longest wait for a command line (421 4.4.2 after it).
+    pub command_timeout: Duration,
+    /// `smtp-data-timeout`: longest wait for the next chunk of message data.
+    pub data_timeout: Duration,
+}
+
+impl Default for SourceRules {
+    /// PowerMTA's defaults for a `<source>` block (powermta.md §5.2).
+    fn default() -> Self {
+        SourceRules {
+            always_allow_relaying: false,
+            smtp_service: true,
+            max_message_size: None,
+            max_rcpt_per_message: None,
+            default_virtual_mta: None,
+            process_x_virtual_mta: false,
+            add_received_header: true,
+            hide_message_source: false,
+            require_rdns: false,
+            log_connections: false,
+            log_commands: false,
+            command_timeout: Duration::from_secs(600),
+            data_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Policy of one recipient domain as seen at RCPT time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecipientRules {
+    /// The domain is a `relay-domain`, a local domain or our own host name: any source may
+    /// send to it. Other domains need `always-allow-relaying` (no open relay by default).
+    pub accepted_without_relaying: bool,
+    /// The domain's `max-message-size`, checked against SIZE= at RCPT and at end of DATA.
+    pub max_message_size: Option<u64>,
+    /// The domain's `require-rdns`: 550 5.7.25 unless the client's rDNS is confirmed.
+    pub require_rdns: bool,
+}
+
+/// The spool could not take the message; the client is told `452 4.3.1` and may retry.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("spool I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("spool unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A DNS failure that is neither "has a name" nor "has none" (timeout, SERVFAIL).
+#[derive(Debug, thiserror::Error)]
+#[error("reverse DNS lookup failed: {0}")]
+pub struct LookupError(pub String);
+
+/// Where the content of one message goes while it arrives.
+///
+/// Chunks are the message as stored (dot-unstuffed, our Received header first, a processed
+/// `X-Virtual-MTA:` header removed). Dropping a `Content` without passing it to
+/// [`Intake::store`] discards the message (refused, oversize, client gone).
+pub trait Content: Send + 'static {
+    fn write(&mut self, chunk: &[u8]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The daemon side of the SMTP server: policy lookups (synchronous, read from the current
+/// config) and storage (asynchronous, resolved only once durable).
+pub trait Intake: Send + Sync + 'static {
+    type Content: Content;
+
+    /// Name for the banner, the EHLO reply and our Received header (`host-name`).
+    fn host_name(&self) -> String;
+
+    /// `<source>` rules for a client: the longest matching CIDR, or a named source bound to
+    /// the listener address the client reached (`local`).
+    fn source_policy(&self, peer: IpAddr, local: SocketAddr) -> SourceRules;
+
+    /// Rules of recipient domain `domain` (lower-cased) for mail through virtual MTA `vmta`.
+    fn recipient_rules(&self, domain: &str, vmta: &str) -> RecipientRules;
+
+    /// Whether `name` is a configured virtual MTA or virtual MTA pool.
+    fn vmta_exists(&self, name: &str) -> bool;
+
+    /// The client's forward-confirmed reverse DNS name: a PTR name that resolves back to
+    /// `ip`, or `None` when there is none.
+    fn confirmed_rdns(
+        &self,
+        ip: IpAddr,
+    ) -> impl Future<Output = Result<Option<String>, LookupError>> + Send;
+
+    /// Start receiving the content of a new message (called at DATA, before the 354).
+    fn begin(&self) -> Result<Self::Content, StoreError>;
+
+    /// Make the message durable; resolves only once it is (the 250 follows).
+    fn store(
+        &self,
+        envelope: Envelope,
+        content: Self::Content,
+    ) -> impl Future<Output = Result<MessageId, StoreError>> + Send;
+}

@@ -1,0 +1,254 @@
+//! The SMTP listener: accepts on every configured address, caps concurrent sessions at
+//! `total-max-smtp-in`, and shuts down gracefully.
+//!
+//! Shutdown has two stages. Cancelling the token given to [`SmtpServer::serve`] stops
+//! accepting and tells idle sessions `421 4.3.2`; a session in the middle of a message
+//! finishes it (the client gets its 250) and is told at its next command. `serve` returns
+//! once every session has ended. Dropping the `serve` future instead (the daemon's drain
+//! deadline) aborts the sessions still running; none of them had its 250 yet.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use super::intake::Intake;
+use super::session::{LOG_TARGET, Session, SessionContext};
+
+/// Hard limits of every session, whatever the source.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Longest command line accepted (500 5.5.6 beyond it).
+    pub max_line: usize,
+    /// Recipients per message (452 4.5.3 beyond it); a source may set fewer.
+    pub max_recipients: usize,
+    /// Errors (bad commands, refusals) before the session is closed with 421.
+    pub max_errors: u32,
+    /// Size of the per-session read buffer.
+    pub read_buffer: usize,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            max_line: 2048,
+            max_recipients: 1000,
+            max_errors: 20,
+            read_buffer: 64 * 1024,
+        }
+    }
+}
+
+/// Listener settings that are not per-source.
+#[derive(Debug, Clone)]
+pub struct ListenerConfig {
+    /// `total-max-smtp-in`: concurrent sessions; more are told 421 4.3.2 and closed.
+    pub max_sessions: usize,
+    /// Offer STARTTLS with this server configuration (see [`super::tls::server_config`]).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub limits: SessionLimits,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        ListenerConfig {
+            max_sessions: 100,
+            tls: None,
+            limits: SessionLimits::default(),
+        }
+    }
+}
+
+/// Counters for `show status` (connections in, traffic in).
+#[derive(Debug, Default)]
+pub struct InboundStats {
+    active: AtomicU64,
+    sessions: AtomicU64,
+    refused: AtomicU64,
+    messages: AtomicU64,
+    recipients: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// A snapshot of [`InboundStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InboundCounts {
+    /// Sessions open right now.
+    pub active: u64,
+    /// Sessions accepted since start.
+    pub sessions: u64,
+    /// Connections turned away because `total-max-smtp-in` was reached.
+    pub refused: u64,
+    pub messages: u64,
+    pub recipients: u64,
+    pub bytes: u64,
+}
+
+impl InboundStats {
+    pub fn snapshot(&self) -> InboundCounts {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        InboundCounts {
+            active: get(&self.active),
+            sessions: get(&self.sessions),
+            refused: get(&self.refused),
+            messages: get(&self.messages),
+            recipients: get(&self.recipients),
+            bytes: get(&self.bytes),
+        }
+    }
+
+    pub(crate) fn accepted(&self, recipients: u64, bytes: u64) {
+        self.messages.fetch_add(1, Ordering::Relaxed);
+        self.recipients.fetch_add(recipients, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+/// Could not listen on an address.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {source}")]
+pub struct BindError {
+    pub addr: SocketAddr,
+    pub source: io::Error,
+}
+
+/// The bound listener, ready to serve.
+pub struct SmtpServer<I: Intake> {
+    listeners: Vec<TcpListener>,
+    addrs: Vec<SocketAddr>,
+    ctx: Arc<SessionContext<I>>,
+    max_sessions: usize,
+}
+
+impl<I: Intake> SmtpServer<I> {
+    /// Binds every address (port 0 picks a free port; see [`SmtpServer::local_addrs`]).
+    pub async fn bind(
+        addrs: &[SocketAddr],
+        intake: Arc<I>,
+        config: ListenerConfig,
+    ) -> Result<Self, BindError> {
+        let mut listeners = Vec::with_capacity(addrs.len());
+        let mut bound = Vec::with_capacity(addrs.len());
+        for &addr in addrs {
+            let l = TcpListener::bind(addr)
+                .await
+                .map_err(|source| BindError { addr, source })?;
+            bound.push(
+                l.local_addr()
+                    .map_err(|source| BindError { addr, source })?,
+            );
+            listeners.push(l);
+        }
+        let ctx = SessionContext {
+            intake,
+            limits: config.limits,
+            tls: config.tls.map(TlsAcceptor::from),
+            stats: Arc::new(InboundStats::default()),
+            shutdown: CancellationToken::new(),
+        };
+        Ok(SmtpServer {
+            listeners,
+            addrs: bound,
+            ctx: Arc::new(ctx),
+            max_sessions: config.max_sessions,
+        })
+    }
+
+    /// The addresses actually bound.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    pub fn stats(&self) -> Arc<InboundStats> {
+        self.ctx.stats.clone()
+    }
+
+    /// Accepts and serves sessions until `shutdown` is cancelled and every session ended.
+    pub async fn serve(self, shutdown: CancellationToken) {
+        // Sessions watch this one; dropping `serve` cancels it and so aborts them.
+        let abort = CancellationToken::new();
+        let _abort_on_drop = abort.clone().drop_guard();
+        let slots = Arc::new(Semaphore::new(self.max_sessions));
+        let loops = self.listeners.iter().map(|l| {
+            accept_loop(
+                l,
+                self.ctx.clone(),
+                slots.clone(),
+                shutdown.clone(),
+                abort.clone(),
+            )
+        });
+        futures::future::join_all(loops).await;
+        self.ctx.shutdown.cancel();
+        let all = u32::try_from(self.max_sessions).unwrap_or(u32::MAX);
+        let _ = slots.acquire_many(all).await;
+    }
+}
+
+async fn accept_loop<I: Intake>(
+    listener: &TcpListener,
+    ctx: Arc<SessionContext<I>>,
+    slots: Arc<Semaphore>,
+    shutdown: CancellationToken,
+    abort: CancellationToken,
+) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            () = shutdown.cancelled() => return,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: pause rather than spin.
+                tracing::warn!(target: LOG_TARGET, "accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        match slots.clone().try_acquire_owned() {
+            Ok(permit) => spawn_session(tcp, peer, permit, ctx.clone(), abort.clone()),
+            Err(_) => turn_away(&tcp, &ctx),
+        }
+    }
+}
+
+fn spawn_session<I: Intake>(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    permit: OwnedSemaphorePermit,
+    ctx: Arc<SessionContext<I>>,
+    abort: CancellationToken,
+) {
+    let _ = tcp.set_nodelay(true);
+    let Ok(local) = tcp.local_addr() else { return };
+    ctx.stats.sessions.fetch_add(1, Ordering::Relaxed);
+    ctx.stats.active.fetch_add(1, Ordering::Relaxed);
+    tokio::spawn(async move {
+        let stats = ctx.stats.clone();
+        let session = Session::new(ctx, tcp, peer, local);
+        tokio::select! {
+            () = session.run() => {}
+            () = abort.cancelled() => {}
+        }
+        stats.active.fetch_sub(1, Ordering::Relaxed);
+        drop(permit);
+    });
+}
+
+/// Beyond `total-max-smtp-in`: a 421 without waiting for the client, then close. A fresh
+/// socket's send buffer always takes the one line, so this never blocks the accept loop.
+fn turn_away<I: Intake>(tcp: &TcpStream, ctx: &SessionContext<I>) {
+    ctx.stats.refused.fetch_add(1, Ordering::Relaxed);
+    let line = format!(
+        "421 4.3.2 {} Too many connections, try again later\r\n",
+        ctx.intake.host_name()
+    );
+    let _ = tcp.try_write(line.as_bytes());
+}

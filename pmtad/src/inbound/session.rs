@@ -1,0 +1,279 @@
+//! One SMTP session (RFC 5321): greeting, then one command at a time until QUIT, a timeout,
+//! too many errors or the server's shutdown. The mail transaction itself (MAIL, RCPT) is in
+//! `transaction.rs`, DATA in `data.rs`.
+
+use std::fmt::{self, Write as _};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use super::command::{self, Command, ParseError};
+use super::conn::{Conn, ReadError};
+use super::data::DataBuffers;
+use super::intake::{Intake, SourceRules};
+use super::listener::{InboundStats, SessionLimits};
+use super::transaction::Transaction;
+
+pub(crate) const LOG_TARGET: &str = "pmtad::inbound";
+
+/// Why a session ends.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Stop {
+    #[error("client quit")]
+    Quit,
+    #[error("too many errors")]
+    TooManyErrors,
+    #[error("refused by policy")]
+    Refused,
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+/// Whether the session goes on after a command.
+pub(crate) type Step = Result<(), Stop>;
+
+/// Everything a session needs from the listener.
+pub(crate) struct SessionContext<I> {
+    pub intake: Arc<I>,
+    pub limits: SessionLimits,
+    pub tls: Option<TlsAcceptor>,
+    pub stats: Arc<InboundStats>,
+    pub shutdown: CancellationToken,
+}
+
+pub(crate) struct Session<I: Intake, IO> {
+    pub(super) ctx: Arc<SessionContext<I>>,
+    pub(super) conn: Conn<IO>,
+    pub(super) rules: SourceRules,
+    pub(super) host: String,
+    pub(super) peer: SocketAddr,
+    /// The HELO/EHLO name, once given.
+    pub(super) helo: Option<String>,
+    pub(super) esmtp: bool,
+    pub(super) txn: Transaction,
+    /// Forward-confirmed rDNS name of the client, once looked up.
+    pub(super) rdns: Option<Option<String>>,
+    pub(super) data: DataBuffers,
+    errors: u32,
+    line: Vec<u8>,
+    scratch: String,
+}
+
+impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
+    pub(crate) fn new(
+        ctx: Arc<SessionContext<I>>,
+        io: IO,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> Self {
+        let limits = ctx.limits;
+        let conn = Conn::new(
+            io,
+            limits.read_buffer,
+            limits.max_line,
+            ctx.shutdown.clone(),
+        );
+        Session {
+            rules: ctx.intake.source_policy(peer.ip(), local),
+            host: ctx.intake.host_name(),
+            ctx,
+            conn,
+            peer,
+            helo: None,
+            esmtp: false,
+            txn: Transaction::default(),
+            rdns: None,
+            data: DataBuffers::default(),
+            errors: 0,
+            line: Vec::with_capacity(512),
+            scratch: String::with_capacity(256),
+        }
+    }
+
+    /// Runs the session to its end and closes the connection.
+    pub(crate) async fn run(mut self) {
+        if self.rules.log_connections {
+            tracing::info!(target: LOG_TARGET, peer = %self.peer, "smtp connection opened");
+        }
+        let end = self.converse().await;
+        let timeout = self.rules.command_timeout;
+        match &end {
+            Err(Stop::Read(ReadError::Timeout)) => {
+                self.reply_host("421 4.4.2 ", " Error: timeout exceeded")
+            }
+            Err(Stop::Read(ReadError::Shutdown)) => {
+                self.reply_host("421 4.3.2 ", " Service shutting down")
+            }
+            Err(Stop::TooManyErrors) => self.reply("421 4.7.0 Too many errors, closing connection"),
+            _ => {}
+        }
+        self.conn.close(timeout).await;
+        if self.rules.log_connections {
+            let why = end
+                .err()
+                .map_or_else(|| "closed".to_string(), |e| e.to_string());
+            tracing::info!(target: LOG_TARGET, peer = %self.peer, reason = %why, "smtp connection closed");
+        }
+    }
+
+    async fn converse(&mut self) -> Step {
+        if !self.rules.smtp_service {
+            self.reply_host("521 5.3.2 ", " does not accept mail from you");
+            return Err(Stop::Refused);
+        }
+        self.reply_host("220 ", " ESMTP pmtad ready");
+        loop {
+            let range = match self.conn.read_line(self.rules.command_timeout).await {
+                Ok(range) => range,
+                Err(ReadError::TooLong) => {
+                    self.refuse("500 5.5.6 Line too long")?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            self.line.clear();
+            self.line.extend_from_slice(self.conn.line(range));
+            let line = std::mem::take(&mut self.line);
+            let step = self.command(&line).await;
+            self.line = line;
+            match step {
+                Err(Stop::Quit) => return Ok(()),
+                other => other?,
+            }
+        }
+    }
+
+    async fn command(&mut self, line: &[u8]) -> Step {
+        if self.rules.log_commands {
+            let text = String::from_utf8_lossy(line);
+            tracing::info!(target: LOG_TARGET, peer = %self.peer, ">>> {text}");
+        }
+        match command::parse(line) {
+            Ok(cmd) => self.dispatch(cmd).await,
+            Err(e) => self.refuse(parse_reply(e)),
+        }
+    }
+
+    async fn dispatch(&mut self, cmd: Command<'_>) -> Step {
+        match cmd {
+            Command::Ehlo(name) => self.hello(name, true),
+            Command::Helo(name) => self.hello(name, false),
+            Command::Mail(from, params) => self.mail(from, params).await,
+            Command::Rcpt(to, params) => self.rcpt(to, params).await,
+            Command::Data => self.data().await,
+            Command::Rset => {
+                self.txn.reset();
+                self.reply("250 2.0.0 Ok");
+                Ok(())
+            }
+            Command::Noop => self.ok("250 2.0.0 Ok"),
+            Command::Vrfy => self.ok("252 2.5.0 Cannot VRFY user, but will accept message"),
+            Command::Help => self.ok("214 2.0.0 See RFC 5321"),
+            Command::Quit => {
+                self.reply("221 2.0.0 Bye");
+                Err(Stop::Quit)
+            }
+            Command::StartTls => self.start_tls().await,
+        }
+    }
+
+    /// EHLO/HELO: (re)starts the session state.
+    fn hello(&mut self, name: &str, esmtp: bool) -> Step {
+        self.txn.reset();
+        self.esmtp = esmtp;
+        let helo = self.helo.get_or_insert_with(String::new);
+        helo.clear();
+        helo.push_str(name);
+        if !esmtp {
+            self.reply_host("250 ", "");
+            return Ok(());
+        }
+        self.reply_host("250-", " Hello");
+        self.reply("250-PIPELINING");
+        match self.rules.max_message_size {
+            Some(max) => self.reply_fmt(format_args!("250-SIZE {max}")),
+            None => self.reply("250-SIZE"),
+        }
+        self.reply("250-8BITMIME");
+        if self.ctx.tls.is_some() && !self.conn.is_tls() {
+            self.reply("250-STARTTLS");
+        }
+        self.reply("250 ENHANCEDSTATUSCODES");
+        Ok(())
+    }
+
+    async fn start_tls(&mut self) -> Step {
+        let acceptor = match &self.ctx.tls {
+            Some(a) if !self.conn.is_tls() => a.clone(),
+            Some(_) => return self.refuse("503 5.5.1 Error: TLS already active"),
+            None => return self.refuse("502 5.5.1 Error: command not implemented"),
+        };
+        self.reply("220 2.0.0 Ready to start TLS");
+        self.conn
+            .start_tls(&acceptor, self.rules.command_timeout)
+            .await?;
+        // RFC 3207 §4.2: the client starts over; nothing learnt in clear text is kept.
+        self.helo = None;
+        self.esmtp = false;
+        self.txn.reset();
+        Ok(())
+    }
+
+    fn ok(&mut self, line: &str) -> Step {
+        self.reply(line);
+        Ok(())
+    }
+
+    /// Queues a reply line.
+    pub(super) fn reply(&mut self, line: &str) {
+        if self.rules.log_commands {
+            tracing::info!(target: LOG_TARGET, peer = %self.peer, "<<< {line}");
+        }
+        self.conn.reply(line);
+    }
+
+    /// Queues a formatted reply line, formatting into a buffer reused for the session.
+    pub(super) fn reply_fmt(&mut self, args: fmt::Arguments<'_>) {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        let _ = s.write_fmt(args);
+        self.reply(&s);
+        self.scratch = s;
+    }
+
+    /// Queues `{before}{host name}{after}`.
+    pub(super) fn reply_host(&mut self, before: &str, after: &str) {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        s.push_str(before);
+        s.push_str(&self.host);
+        s.push_str(after);
+        self.reply(&s);
+        self.scratch = s;
+    }
+
+    /// Replies with an error and counts it; too many end the session (a client that only
+    /// sends garbage does not keep a slot forever).
+    pub(super) fn refuse(&mut self, line: &str) -> Step {
+        self.reply(line);
+        self.errors += 1;
+        if self.errors >= self.ctx.limits.max_errors {
+            return Err(Stop::TooManyErrors);
+        }
+        Ok(())
+    }
+}
+
+fn parse_reply(e: ParseError) -> &'static str {
+    match e {
+        ParseError::Unknown => "500 5.5.1 Error: command not recognized",
+        ParseError::Invalid => "500 5.5.2 Error: invalid characters in command",
+        ParseError::Syntax => "501 5.5.4 Error: syntax error in parameters or arguments",
+        ParseError::BadSender => "501 5.1.7 Error: bad sender address syntax",
+        ParseError::BadRecipient => "501 5.1.3 Error: bad recipient address syntax",
+        ParseError::BadParam => "555 5.5.4 Error: unsupported or invalid parameter",
+    }
+}

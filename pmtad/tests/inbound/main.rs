@@ -1,0 +1,7 @@
+//! Component tests of the inbound SMTP server over real TCP on loopback.
+
+mod dialogue;
+mod harness;
+mod policy;
+mod robustness;
+mod starttls;
