@@ -251,6 +251,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             size: msg.stored,
             env_id: self.txn.env_id.take(),
             job_id: None,
+            helo: self.helo.clone(),
+            acct_headers: Vec::new(),
         }
     }
 }
