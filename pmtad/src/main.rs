@@ -1,4 +1,8 @@
-//! The pmtad binary: a thin shell over the library.
+//! The pmtad binary: a thin shell over the library and the CLI module.
+mod cli;
+
+use clap::Parser;
+
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    cli::run(&cli::Cli::parse())
 }

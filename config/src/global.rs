@@ -1,0 +1,181 @@
+//! [`Config`]: the resolved configuration and the questions the daemon asks it.
+
+use crate::model::{
+    AcctFile, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting, QueuePolicy, SmtpListener,
+    SmtpPatternList, SourceHost, SourcePolicy, VirtualMta, VmtaPool,
+};
+use crate::queue::DomainIndex;
+use crate::source::SourceIndex;
+use crate::values::DomainPattern;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// A loaded, checked configuration. Cheap to share behind an `Arc`; immutable.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The main file it was loaded from.
+    pub path: PathBuf,
+    /// `host-name` (None: use the system host name).
+    pub host_name: Option<String>,
+    /// `smtp-listener`s; `0/0:25` when the config names none.
+    pub smtp_listeners: Vec<SmtpListener>,
+    /// `spool DIR` / `<spool DIR>`, in file order; never empty.
+    pub spool_dirs: Vec<PathBuf>,
+    pub control_socket: PathBuf,
+    /// `name-server`s (empty: use /etc/resolv.conf).
+    pub name_servers: Vec<SocketAddr>,
+    pub log_file: PathBuf,
+    /// `log-domain` with `%d` unexpanded; see [`Config::domain_log_path`].
+    pub log_domain: Option<String>,
+    pub postmaster: Option<String>,
+    pub relay_domains: Vec<DomainPattern>,
+    pub total_max_smtp_in: u64,
+    pub total_max_smtp_out: u64,
+    pub acct_files: Vec<AcctFile>,
+    /// Global `domain-key`s (searched after virtual-MTA and pool keys).
+    pub domain_keys: Vec<DomainKey>,
+    /// Global `smtp-source-host`s, used by virtual MTAs that name none.
+    pub source_hosts: Vec<SourceHost>,
+    pub smtp_pattern_lists: BTreeMap<String, SmtpPatternList>,
+    pub virtual_mtas: BTreeMap<String, VirtualMta>,
+    pub pools: BTreeMap<String, VmtaPool>,
+    pub(crate) domains: DomainIndex,
+    pub(crate) sources: SourceIndex,
+}
+
+impl Config {
+    /// The first spool directory.
+    pub fn spool_dir(&self) -> &Path {
+        &self.spool_dirs[0]
+    }
+
+    /// The effective settings of queue (domain, vmta). `vmta` may be `{default}`, a
+    /// virtual MTA, or a pool name. Call once per queue and keep the result.
+    pub fn queue(&self, domain: &str, vmta: &str) -> QueuePolicy {
+        let domain = domain.to_lowercase();
+        let pools = self.pools_of(vmta);
+        self.domains.effective(&domain, vmta, &pools).policy()
+    }
+
+    /// Every per-queue setting with its value and origin (`default` or `file:line`).
+    pub fn settings(&self, domain: &str, vmta: &str) -> Vec<EffectiveSetting> {
+        let domain = domain.to_lowercase();
+        let pools = self.pools_of(vmta);
+        self.domains.effective(&domain, vmta, &pools).settings()
+    }
+
+    /// The policy for a feeder connecting from `ip`.
+    pub fn source(&self, ip: IpAddr) -> SourcePolicy {
+        self.sources.policy(ip, None)
+    }
+
+    /// The policy for a feeder at `ip` on a listener bound to a named source.
+    pub fn source_named(&self, ip: IpAddr, name: Option<&str>) -> SourcePolicy {
+        self.sources.policy(ip, name)
+    }
+
+    /// Pools `vmta` belongs to (or `vmta` itself when it names a pool).
+    fn pools_of(&self, vmta: &str) -> Vec<&str> {
+        self.pools
+            .values()
+            .filter(|p| p.name == vmta || p.members.iter().any(|m| m == vmta))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// True for `{default}`, a defined virtual MTA, or a defined pool.
+    pub fn vmta_exists(&self, name: &str) -> bool {
+        name == DEFAULT_VMTA
+            || self.virtual_mtas.contains_key(name)
+            || self.pools.contains_key(name)
+    }
+
+    pub fn vmta(&self, name: &str) -> Option<&VirtualMta> {
+        self.virtual_mtas.get(name)
+    }
+
+    pub fn pool(&self, name: &str) -> Option<&VmtaPool> {
+        self.pools.get(name)
+    }
+
+    pub fn smtp_pattern_list(&self, name: &str) -> Option<&SmtpPatternList> {
+        self.smtp_pattern_lists.get(name)
+    }
+
+    /// The source hosts a virtual MTA's connections use (its own, else the global ones).
+    pub fn source_hosts_of(&self, vmta: &str) -> &[SourceHost] {
+        match self.virtual_mtas.get(vmta) {
+            Some(v) if !v.source_hosts.is_empty() => &v.source_hosts,
+            _ => &self.source_hosts,
+        }
+    }
+
+    /// The EHLO name for a connection of `vmta` from `source`: the source host's name,
+    /// else the virtual MTA's `host-name`, else the global one.
+    pub fn ehlo_name<'a>(&'a self, vmta: &str, source: Option<&'a SourceHost>) -> Option<&'a str> {
+        source
+            .and_then(|s| s.host_name.as_deref())
+            .or_else(|| {
+                self.virtual_mtas
+                    .get(vmta)
+                    .and_then(|v| v.host_name.as_deref())
+            })
+            .or(self.host_name.as_deref())
+    }
+
+    /// The DKIM key for signing as `domain` from `vmta`: the first key whose domain equals
+    /// or is a parent of `domain`, searching the virtual MTA, its pools, then global keys.
+    pub fn dkim_key(&self, vmta: &str, domain: &str) -> Option<&DomainKey> {
+        let domain = domain.to_lowercase();
+        let own = self
+            .virtual_mtas
+            .get(vmta)
+            .map(|v| v.domain_keys.as_slice())
+            .unwrap_or(&[]);
+        let pooled = self
+            .pools_of(vmta)
+            .into_iter()
+            .filter_map(|p| self.pools.get(p));
+        own.iter()
+            .chain(pooled.flat_map(|p| p.domain_keys.iter()))
+            .chain(self.domain_keys.iter())
+            .find(|k| k.covers(&domain))
+    }
+
+    /// True when mail for `domain` is delivered on this host (`type pipe` / `local yes`,
+    /// or `type discard`) for the default virtual MTA.
+    pub fn is_local_domain(&self, domain: &str) -> bool {
+        !matches!(self.queue(domain, DEFAULT_VMTA).delivery, Delivery::Smtp)
+    }
+
+    /// True when any source may send mail for `domain`: it matches a `relay-domain`,
+    /// equals the `host-name`, or is a local domain.
+    pub fn relays(&self, domain: &str) -> bool {
+        let domain = domain.to_lowercase();
+        self.relay_domains.iter().any(|p| p.matches(&domain))
+            || self
+                .host_name
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(&domain))
+            || self.is_local_domain(&domain)
+    }
+
+    /// `log-domain` with `%d` replaced by the domain.
+    pub fn domain_log_path(&self, domain: &str) -> Option<PathBuf> {
+        self.log_domain
+            .as_ref()
+            .map(|p| PathBuf::from(p.replace("%d", &domain.to_lowercase())))
+    }
+
+    /// Patterns of every `<domain>` block, deduplicated, in file order (for listings).
+    pub fn domain_patterns(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.domains
+            .blocks
+            .iter()
+            .map(|b| b.pattern.to_string())
+            .filter(|p| seen.insert(p.clone()))
+            .collect()
+    }
+}

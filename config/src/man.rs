@@ -1,0 +1,104 @@
+//! `man/pmta.conf.5`, generated from the directive table so the page cannot drift.
+//! Regenerate with `cargo run -p pmta-config --example gen-man > man/pmta.conf.5`.
+
+use crate::table::{BLOCKS, DIRECTIVES, DirectiveDef, NOT_YET_BLOCKS, Status, scope_list};
+
+/// The whole page, in roff.
+pub fn render() -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str(".SH BLOCKS\n");
+    for (name, _, parents, doc) in BLOCKS {
+        out.push_str(&format!(
+            ".TP\n.B \"<{} ARG>\"\n{}\n(in: {})\n",
+            esc(name),
+            esc(doc),
+            scope_list(*parents)
+        ));
+    }
+    out.push_str(".SH DIRECTIVES\n");
+    out.push_str("Defaults are in brackets. Each entry names the blocks where it may stand.\n");
+    for def in DIRECTIVES.iter().filter(|d| d.status != Status::NotYet) {
+        out.push_str(&entry(def));
+    }
+    out.push_str(NOT_YET_INTRO);
+    for def in DIRECTIVES.iter().filter(|d| d.status == Status::NotYet) {
+        out.push_str(&format!(
+            ".TP\n.B {}\n{} (in: {})\n",
+            esc(def.name),
+            esc(def.doc),
+            scope_list(def.scopes)
+        ));
+    }
+    out.push_str(".PP\nBlocks accepted with a warning, contents ignored:\n");
+    let blocks: Vec<String> = NOT_YET_BLOCKS.iter().map(|b| format!("<{b}>")).collect();
+    out.push_str(&esc(&blocks.join(", ")));
+    out.push('\n');
+    out.push_str(FOOTER);
+    out
+}
+
+fn entry(def: &DirectiveDef) -> String {
+    let default = if def.default.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", def.default)
+    };
+    let alias = match def.status {
+        Status::AliasOf(target) => format!(" Same as \\fB{target}\\fR."),
+        _ => String::new(),
+    };
+    let repeat = if def.repeatable { " Repeatable." } else { "" };
+    format!(
+        ".TP\n.B {} \\fI{}\\fR{}\n{}{}{} (in: {})\n",
+        esc(def.name),
+        esc(def.kind.syntax()),
+        esc(&default),
+        esc(def.doc),
+        alias,
+        repeat,
+        scope_list(def.scopes)
+    )
+}
+
+/// Escapes roff specials: backslash, and a leading dot or quote.
+fn esc(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+const HEADER: &str = r#".TH PMTA.CONF 5 "" "pmtad" "File Formats"
+.SH NAME
+pmta.conf \- configuration file of pmtad, a PowerMTA\-class mail transfer agent
+.SH SYNOPSIS
+.B pmtad \-\-config FILE \-\-check\-config
+.SH DESCRIPTION
+One \fIdirective value\fR per line. Directive names are case\-insensitive.
+\fB#\fR starts a comment anywhere on a line (outside double quotes).
+Values may be double\-quoted; backslash escapes the next character inside quotes;
+\fB""\fR clears an inherited value. Blocks are \fB<name ARG>\fR ... \fB</name>\fR.
+\fBinclude FILE\fR (globs allowed, relative to the including file) inlines other files.
+Relative paths are relative to the directory of the file that names them.
+.PP
+Values: sizes \fB25M\fR, \fB10K\fR, \fB1G\fR, bare bytes, \fBunlimited\fR;
+durations \fB10s\fR, \fB5m\fR, \fB1h\fR, \fB4d12h\fR, bare seconds;
+rates \fB500/h\fR, \fB83/10m\fR, \fBunlimited\fR;
+booleans \fByes no true false on off\fR; CIDRs \fB10.0.0.0/8\fR, \fB10/8\fR, \fB0/0\fR.
+.PP
+A queue is a (recipient domain, virtual MTA) pair. Its settings merge per directive:
+\fB<domain>\fR blocks inside the virtual MTA beat those inside a pool holding it, which
+beat top\-level ones; within a scope, \fB*\fR < \fB[*.]x\fR < \fB*.x\fR < exact domain,
+whatever the order in the file. \fB<source>\fR blocks merge from the shortest matching
+prefix to the longest; \fB0/0\fR is the default.
+.PP
+Every problem is reported in one run as \fIfile:line:col: error: message\fR.
+"#;
+
+const NOT_YET_INTRO: &str = ".SH POWERMTA DIRECTIVES NOT YET IMPLEMENTED\n\
+These real PowerMTA directives load with a warning naming each one, and have no effect yet.\n";
+
+const FOOTER: &str = ".SH SEE ALSO\n.BR pmtad (8),\n.BR pmtactl (8)\n";

@@ -1,0 +1,885 @@
+//! Stage two: the raw tree to a typed [`Config`]. Checks every directive against the
+//! table (known? allowed in this block? value well-formed?), builds virtual MTAs, pools,
+//! sources, accounting files, pattern lists and the `<domain>` index, then runs the
+//! cross-reference checks (unknown virtual MTA, pool member, pattern list, named source).
+
+use crate::diag::{Diagnostics, Span};
+use crate::global::Config;
+use crate::keys::load_key;
+use crate::model::{
+    AcctFile, DEFAULT_VMTA, Delivery, DomainKey, PatternAction, PatternRule, RecordFields,
+    RecordType, SmtpListener, SmtpPatternList, SourceHost, VirtualMta, VmtaPool,
+};
+use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
+use crate::queue::{DomainBlock, DomainIndex, Entry, PATTERN_LIST, Scope, TYPE};
+use crate::setting::{Value, parse_value};
+use crate::source::{SourceBlock, SourceIndex, SourceKey};
+use crate::table::{
+    self, ACCT, BLOCKS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER, NOT_YET_BLOCKS,
+    PATTERNS, POOL, SOURCE, SPOOL, Scopes, Status, VMTA,
+};
+use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Builds the config from the parsed items, pushing every problem into `diags`.
+pub(crate) fn resolve(items: &[Item], path: &Path, diags: &mut Diagnostics) -> Config {
+    let mut r = Resolver {
+        diags,
+        cfg: empty_config(path),
+        refs: Vec::new(),
+        pipes: Vec::new(),
+    };
+    for item in items {
+        match item {
+            Item::Directive(d) => r.global_directive(d),
+            Item::Block(b) => r.block(b, GLOBAL, &Scope::Global),
+        }
+    }
+    r.finish();
+    r.cfg
+}
+
+fn empty_config(path: &Path) -> Config {
+    Config {
+        path: path.to_path_buf(),
+        host_name: None,
+        smtp_listeners: Vec::new(),
+        spool_dirs: Vec::new(),
+        control_socket: PathBuf::from("/run/pmtad/control.sock"),
+        name_servers: Vec::new(),
+        log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
+        log_domain: None,
+        postmaster: None,
+        relay_domains: Vec::new(),
+        total_max_smtp_in: 100,
+        total_max_smtp_out: 1200,
+        acct_files: Vec::new(),
+        domain_keys: Vec::new(),
+        source_hosts: Vec::new(),
+        smtp_pattern_lists: BTreeMap::new(),
+        virtual_mtas: BTreeMap::new(),
+        pools: BTreeMap::new(),
+        domains: DomainIndex::default(),
+        sources: SourceIndex::default(),
+    }
+}
+
+/// A name used somewhere that must be defined somewhere (checked after the walk).
+enum RefKind {
+    Vmta,
+    PoolMember,
+    PatternList,
+    NamedSource,
+}
+
+struct Resolver<'d> {
+    diags: &'d mut Diagnostics,
+    cfg: Config,
+    refs: Vec<(RefKind, String, Span)>,
+    /// `<domain>` blocks that set `type pipe`: each must end up with a command.
+    pipes: Vec<(usize, Span)>,
+}
+
+/// Directory of the file a span is in: relative paths are relative to it.
+fn base_dir(span: &Span) -> PathBuf {
+    Path::new(span.file.as_ref())
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+impl Resolver<'_> {
+    fn error_at(&mut self, value: &RawValue, bad: Bad) {
+        self.diags.error(value.span_at(bad.at), bad.msg);
+    }
+
+    /// The table row for `d` if it is known and allowed in `scope`; diagnoses otherwise.
+    fn known(&mut self, d: &Directive, scope: Scopes) -> Option<(usize, &'static DirectiveDef)> {
+        match table::lookup(&d.name, scope) {
+            None => {
+                let mut msg = format!("unknown directive '{}'", d.name);
+                if let Some(s) = table::suggest(&d.name, DIRECTIVES.iter().map(|d| d.name)) {
+                    msg.push_str(&format!("; did you mean '{s}'?"));
+                }
+                self.diags.error(d.span.clone(), msg);
+                None
+            }
+            Some((_, def)) if def.status == Status::NotYet => {
+                let msg = format!(
+                    "'{}' is a PowerMTA directive pmtad does not implement yet; it is ignored",
+                    d.name
+                );
+                self.diags.warning(d.span.clone(), msg);
+                None
+            }
+            Some((_, def)) if def.scopes & scope == 0 => {
+                let msg = format!(
+                    "'{}' has no meaning in {}; it belongs in {}",
+                    d.name,
+                    table::scope_list(scope),
+                    table::scope_list(def.scopes)
+                );
+                self.diags.error(d.span.clone(), msg);
+                None
+            }
+            found => found,
+        }
+    }
+
+    /// The typed value of a mergeable directive.
+    fn value(&mut self, def: &DirectiveDef, d: &Directive) -> Option<Value> {
+        match parse_value(def.kind, &d.value, &base_dir(&d.span)) {
+            Ok(v) => Some(v),
+            Err(b) => {
+                let b = Bad {
+                    msg: format!("{}: {}", def.name, b.msg),
+                    ..b
+                };
+                self.error_at(&d.value, b);
+                None
+            }
+        }
+    }
+
+    /// Runs a value parser, reporting a failure at the right column.
+    fn check<T>(&mut self, d: &Directive, result: VResult<T>) -> Option<T> {
+        result
+            .map_err(|b| {
+                let b = Bad {
+                    msg: format!("{}: {}", d.name, b.msg),
+                    ..b
+                };
+                self.error_at(&d.value, b)
+            })
+            .ok()
+    }
+
+    fn path(&self, d: &Directive) -> PathBuf {
+        resolve_path(&base_dir(&d.span), &d.value.text)
+    }
+
+    fn global_directive(&mut self, d: &Directive) {
+        let Some((_, def)) = self.known(d, GLOBAL) else {
+            return;
+        };
+        let text = d.value.text.clone();
+        let clear = d.value.is_clear();
+        if text.is_empty() && !clear {
+            let msg = format!(
+                "{}: a value is missing (expected {})",
+                def.name,
+                def.kind.syntax()
+            );
+            self.diags.error(d.value.span.clone(), msg);
+            return;
+        }
+        match def.name {
+            "host-name" => self.cfg.host_name = (!clear).then_some(text),
+            "postmaster" => self.cfg.postmaster = (!clear).then_some(text),
+            "log-domain" => {
+                self.cfg.log_domain = (!clear).then(|| self.path(d).to_string_lossy().into())
+            }
+            "log-file" if !clear => self.cfg.log_file = self.path(d),
+            "control-socket" if !clear => self.cfg.control_socket = self.path(d),
+            "spool" if !clear => self.cfg.spool_dirs.push(self.path(d)),
+            "smtp-listener" => self.listener_directive(d),
+            "name-server" => self.name_servers(d),
+            "relay-domain" => self.relay_domains(d),
+            "total-max-smtp-in" | "total-max-smtp-out" => self.total(def, d),
+            "domain-key" => {
+                if let Some(key) = self.domain_key(d) {
+                    self.cfg.domain_keys.push(key);
+                }
+            }
+            "smtp-source-host" => {
+                if let Some(h) = self.source_host(d) {
+                    self.cfg.source_hosts.push(h);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn total(&mut self, def: &DirectiveDef, d: &Directive) {
+        let Some(Value::Count(n)) = self.value(def, d) else {
+            return;
+        };
+        if def.name == "total-max-smtp-in" {
+            self.cfg.total_max_smtp_in = n;
+        } else {
+            self.cfg.total_max_smtp_out = n;
+        }
+    }
+
+    fn listener_directive(&mut self, d: &Directive) {
+        if let Some(l) = self.check(d, parse_listener(&d.value.text)) {
+            if let Some(src) = &l.source {
+                self.refs
+                    .push((RefKind::NamedSource, src.clone(), d.value.span.clone()));
+            }
+            self.cfg.smtp_listeners.push(l);
+        }
+    }
+
+    fn name_servers(&mut self, d: &Directive) {
+        for (at, item) in split_items(&d.value.text, ',') {
+            match v::parse_name_server(item) {
+                Ok(addr) => self.cfg.name_servers.push(addr),
+                Err(b) => self.error_at(
+                    &d.value,
+                    Bad {
+                        at: at + b.at,
+                        msg: format!("name-server: {}", b.msg),
+                    },
+                ),
+            }
+        }
+    }
+
+    fn relay_domains(&mut self, d: &Directive) {
+        for (at, item) in split_items(&d.value.text, ',') {
+            match v::parse_domain_pattern(item) {
+                Ok(p) => self.cfg.relay_domains.push(p),
+                Err(b) => self.error_at(
+                    &d.value,
+                    Bad {
+                        at: at + b.at,
+                        msg: format!("relay-domain: {}", b.msg),
+                    },
+                ),
+            }
+        }
+    }
+
+    /// `SELECTOR, DOMAIN, FILE`: the file is read and checked now.
+    fn domain_key(&mut self, d: &Directive) -> Option<DomainKey> {
+        let items = split_items(&d.value.text, ',');
+        if items.len() != 3 || items.iter().any(|(_, s)| s.is_empty()) {
+            let msg = "domain-key: expected SELECTOR, DOMAIN, KEYFILE";
+            self.diags.error(d.value.span.clone(), msg);
+            return None;
+        }
+        let (selector, domain, (file_at, file)) = (items[0].1, items[1].1, items[2]);
+        if domain != "*" && !v::is_hostname(domain) {
+            let msg = format!("domain-key: '{domain}' is not a domain name");
+            self.diags.error(d.value.span_at(items[1].0), msg);
+            return None;
+        }
+        let path = resolve_path(&base_dir(&d.span), file);
+        match load_key(selector, domain, &path) {
+            Ok(key) => Some(key),
+            Err(msg) => {
+                self.diags.error(d.value.span_at(file_at), msg);
+                None
+            }
+        }
+    }
+
+    /// `IP HOSTNAME`.
+    fn source_host(&mut self, d: &Directive) -> Option<SourceHost> {
+        let mut words = d.value.text.split_whitespace();
+        let ip = words.next().unwrap_or_default();
+        let name = words.next();
+        let ip = self.check(d, v::parse_ip(ip))?;
+        if let Some(n) = name.filter(|n| !v::is_hostname(n)) {
+            let at = d.value.text.find(n).unwrap_or(0);
+            self.error_at(
+                &d.value,
+                Bad {
+                    at,
+                    msg: format!("smtp-source-host: '{n}' is not a host name"),
+                },
+            );
+            return None;
+        }
+        Some(SourceHost {
+            ip,
+            host_name: name.map(str::to_ascii_lowercase),
+        })
+    }
+
+    fn block(&mut self, b: &Block, parent: Scopes, scope: &Scope) {
+        let Some(&(_, own, allowed, _)) = BLOCKS.iter().find(|(k, ..)| *k == b.kind) else {
+            self.unknown_block(b);
+            return;
+        };
+        if allowed & parent == 0 {
+            let msg = format!(
+                "<{}> cannot stand in {}; it belongs in {}",
+                b.kind,
+                table::scope_list(parent),
+                table::scope_list(allowed)
+            );
+            self.diags.error(b.span.clone(), msg);
+            return;
+        }
+        match own {
+            DOMAIN => self.domain_block(b, scope),
+            VMTA => self.vmta_block(b),
+            POOL => self.pool_block(b),
+            SOURCE => self.source_block(b),
+            ACCT => self.acct_block(b),
+            PATTERNS => self.patterns_block(b),
+            SPOOL => self.spool_block(b),
+            _ => self.listener_block(b),
+        }
+    }
+
+    fn unknown_block(&mut self, b: &Block) {
+        if NOT_YET_BLOCKS.contains(&b.kind.as_str()) {
+            let msg = format!(
+                "<{}> is a PowerMTA block pmtad does not implement yet; its contents are ignored",
+                b.kind
+            );
+            self.diags.warning(b.span.clone(), msg);
+            return;
+        }
+        let mut msg = format!("unknown block <{}>", b.kind);
+        let names = BLOCKS
+            .iter()
+            .map(|(k, ..)| *k)
+            .chain(NOT_YET_BLOCKS.iter().copied());
+        if let Some(s) = table::suggest(&b.kind, names) {
+            msg.push_str(&format!("; did you mean <{s}>?"));
+        }
+        self.diags.error(b.span.clone(), msg);
+    }
+
+    /// The argument of a block that needs a name.
+    fn block_name(&mut self, b: &Block) -> Option<String> {
+        let name = b.arg.text.trim();
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            let msg = format!("<{}> needs one name", b.kind);
+            self.diags.error(b.arg.span.clone(), msg);
+            return None;
+        }
+        Some(name.to_string())
+    }
+
+    /// Directives of a block become entries (slot, value, span).
+    fn entries(&mut self, b: &Block, scope_bit: Scopes, scope: &Scope) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, scope_bit, scope),
+                Item::Directive(d) => {
+                    let Some((i, def)) = self.known(d, scope_bit) else {
+                        continue;
+                    };
+                    if let Some(value) = self.value(def, d) {
+                        entries.push(Entry {
+                            slot: table::slot_of(i),
+                            value,
+                            span: d.span.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        entries
+    }
+
+    fn domain_block(&mut self, b: &Block, scope: &Scope) {
+        let pattern = match v::parse_domain_pattern(b.arg.text.trim()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.error_at(&b.arg, e);
+                None
+            }
+        };
+        let entries = self.entries(b, DOMAIN, scope);
+        let Some(pattern) = pattern else { return };
+        for e in &entries {
+            if let (PATTERN_LIST, Value::Text(name)) = (e.slot, &e.value) {
+                self.refs
+                    .push((RefKind::PatternList, name.clone(), e.span.clone()));
+            }
+            if e.slot == TYPE && e.value == Value::Delivery(crate::model::DeliveryType::Pipe) {
+                self.pipes
+                    .push((self.cfg.domains.blocks.len(), e.span.clone()));
+            }
+        }
+        let block = DomainBlock {
+            scope: scope.clone(),
+            pattern,
+            entries,
+        };
+        self.cfg.domains.push(block);
+    }
+
+    fn vmta_block(&mut self, b: &Block) {
+        let Some(name) = self.block_name(b) else {
+            return;
+        };
+        if self.cfg.virtual_mtas.contains_key(&name) || name == DEFAULT_VMTA {
+            let msg = format!("virtual MTA '{name}' is defined twice");
+            self.diags.error(b.arg.span.clone(), msg);
+            return;
+        }
+        let mut vmta = VirtualMta {
+            name: name.clone(),
+            source_hosts: Vec::new(),
+            host_name: None,
+            max_smtp_out: None,
+            domain_keys: Vec::new(),
+            span: b.span.clone(),
+        };
+        let scope = Scope::Vmta(name.clone());
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, VMTA, &scope),
+                Item::Directive(d) => self.vmta_directive(d, &mut vmta),
+            }
+        }
+        self.cfg.virtual_mtas.insert(name, vmta);
+    }
+
+    fn vmta_directive(&mut self, d: &Directive, vmta: &mut VirtualMta) {
+        let Some((_, def)) = self.known(d, VMTA) else {
+            return;
+        };
+        match def.name {
+            "host-name" => vmta.host_name = Some(d.value.text.to_ascii_lowercase()),
+            "bind-to-source-ip" => {
+                if let Some(ip) = self.check(d, v::parse_ip(&d.value.text)) {
+                    vmta.source_hosts.push(SourceHost {
+                        ip,
+                        host_name: None,
+                    });
+                }
+            }
+            "smtp-source-host" => vmta.source_hosts.extend(self.source_host(d)),
+            "domain-key" => vmta.domain_keys.extend(self.domain_key(d)),
+            "max-smtp-out" => {
+                vmta.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
+            }
+            _ => {}
+        }
+    }
+
+    fn pool_block(&mut self, b: &Block) {
+        let Some(name) = self.block_name(b) else {
+            return;
+        };
+        let mut pool = VmtaPool {
+            name: name.clone(),
+            members: Vec::new(),
+            max_smtp_out: None,
+            domain_keys: Vec::new(),
+            span: b.span.clone(),
+        };
+        let scope = Scope::Pool(name.clone());
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, POOL, &scope),
+                Item::Directive(d) => self.pool_directive(d, &mut pool),
+            }
+        }
+        if self.cfg.pools.contains_key(&name) {
+            self.diags.error(
+                b.arg.span.clone(),
+                format!("pool '{name}' is defined twice"),
+            );
+            return;
+        }
+        self.cfg.pools.insert(name, pool);
+    }
+
+    fn pool_directive(&mut self, d: &Directive, pool: &mut VmtaPool) {
+        let Some((_, def)) = self.known(d, POOL) else {
+            return;
+        };
+        match def.name {
+            "virtual-mta" => {
+                let member = d.value.text.trim().to_string();
+                self.refs
+                    .push((RefKind::PoolMember, member.clone(), d.value.span.clone()));
+                pool.members.push(member);
+            }
+            "domain-key" => pool.domain_keys.extend(self.domain_key(d)),
+            "max-smtp-out" => {
+                pool.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
+            }
+            _ => {}
+        }
+    }
+
+    fn source_block(&mut self, b: &Block) {
+        let arg = b.arg.text.trim();
+        let key = match v::parse_cidr(arg) {
+            Ok(net) => Some(SourceKey::Cidr(net)),
+            Err(_) if is_source_name(arg) => Some(SourceKey::Named(arg.to_string())),
+            Err(e) => {
+                self.error_at(&b.arg, e);
+                None
+            }
+        };
+        let entries = self.entries(b, SOURCE, &Scope::Global);
+        let Some(key) = key else { return };
+        for e in &entries {
+            if let (Value::Text(name), "default-virtual-mta") = (&e.value, DIRECTIVES[e.slot].name)
+            {
+                self.refs
+                    .push((RefKind::Vmta, name.clone(), e.span.clone()));
+            }
+        }
+        self.cfg.sources.blocks.push(SourceBlock { key, entries });
+    }
+
+    fn acct_block(&mut self, b: &Block) {
+        if b.arg.text.is_empty() || b.arg.text.starts_with('|') {
+            let msg = if b.arg.text.is_empty() {
+                "<acct-file> needs a file path"
+            } else {
+                "<acct-file |COMMAND> (a pipe) is not implemented yet; use a file"
+            };
+            self.diags.error(b.arg.span.clone(), msg);
+            return;
+        }
+        let mut acct = AcctFile {
+            path: resolve_path(&base_dir(&b.span), &b.arg.text),
+            records: vec![RecordType::Delivery, RecordType::Bounce],
+            record_fields: Vec::new(),
+            max_size: Some(250 << 20),
+            move_interval: Duration::from_secs(86_400),
+            move_to: None,
+            delete_after: Some(Duration::from_secs(8 * 86_400)),
+            span: b.span.clone(),
+        };
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, ACCT, &Scope::Global),
+                Item::Directive(d) => self.acct_directive(d, &mut acct),
+            }
+        }
+        self.cfg.acct_files.push(acct);
+    }
+
+    fn acct_directive(&mut self, d: &Directive, acct: &mut AcctFile) {
+        let Some((_, def)) = self.known(d, ACCT) else {
+            return;
+        };
+        let text = d.value.text.as_str();
+        match def.name {
+            "records" => acct.records = self.check(d, parse_records(text)).unwrap_or_default(),
+            "record-fields" => acct
+                .record_fields
+                .extend(self.check(d, parse_record_fields(text))),
+            "max-size" => {
+                acct.max_size = self.check(d, v::parse_size(text)).unwrap_or(acct.max_size)
+            }
+            "move-interval" => {
+                acct.move_interval = self
+                    .check(d, v::parse_duration(text))
+                    .unwrap_or(acct.move_interval)
+            }
+            "move-to" => acct.move_to = Some(self.path(d)),
+            "delete-after" => {
+                acct.delete_after = self
+                    .check(d, v::parse_duration_or_never(text))
+                    .unwrap_or(acct.delete_after)
+            }
+            _ => {}
+        }
+    }
+
+    fn patterns_block(&mut self, b: &Block) {
+        let Some(name) = self.block_name(b) else {
+            return;
+        };
+        let mut rules = Vec::new();
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, PATTERNS, &Scope::Global),
+                Item::Directive(d) => {
+                    if self.known(d, PATTERNS).is_some() {
+                        rules.extend(self.check(d, parse_reply(&d.value.text)).map(
+                            |(regex, actions)| PatternRule {
+                                regex,
+                                actions,
+                                span: d.span.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        self.cfg
+            .smtp_pattern_lists
+            .insert(name.clone(), SmtpPatternList { name, rules });
+    }
+
+    fn spool_block(&mut self, b: &Block) {
+        if b.arg.text.is_empty() {
+            self.diags
+                .error(b.arg.span.clone(), "<spool> needs a directory");
+        } else {
+            let dir = resolve_path(&base_dir(&b.span), &b.arg.text);
+            self.cfg.spool_dirs.push(dir);
+        }
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, SPOOL, &Scope::Global),
+                Item::Directive(d) => {
+                    self.known(d, SPOOL);
+                }
+            }
+        }
+    }
+
+    fn listener_block(&mut self, b: &Block) {
+        let listener = match parse_listener(&b.arg.text) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                self.error_at(&b.arg, e);
+                None
+            }
+        };
+        let mut source = None;
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, LISTENER, &Scope::Global),
+                Item::Directive(d) => {
+                    if self.known(d, LISTENER).is_some() {
+                        self.refs.push((
+                            RefKind::NamedSource,
+                            d.value.text.clone(),
+                            d.value.span.clone(),
+                        ));
+                        source = Some(d.value.text.clone());
+                    }
+                }
+            }
+        }
+        if let Some(mut l) = listener {
+            l.source = source.or(l.source);
+            self.cfg.smtp_listeners.push(l);
+        }
+    }
+
+    /// Defaults for what the file left out, then the cross-reference checks.
+    fn finish(&mut self) {
+        if self.cfg.smtp_listeners.is_empty() {
+            self.cfg
+                .smtp_listeners
+                .push(parse_listener("0/0:25").expect("valid literal"));
+        }
+        if self.cfg.spool_dirs.is_empty() {
+            self.cfg.spool_dirs.push(PathBuf::from("/var/spool/pmtad"));
+        }
+        self.check_refs();
+        self.check_pipes();
+        self.check_pools();
+    }
+
+    fn check_refs(&mut self) {
+        for (kind, name, span) in std::mem::take(&mut self.refs) {
+            let (ok, what) = match kind {
+                RefKind::Vmta => (self.cfg.vmta_exists(&name), "virtual MTA or pool"),
+                RefKind::PoolMember => (self.cfg.virtual_mtas.contains_key(&name), "virtual MTA"),
+                RefKind::PatternList => (
+                    self.cfg.smtp_pattern_lists.contains_key(&name),
+                    "<smtp-pattern-list>",
+                ),
+                RefKind::NamedSource => (self.cfg.sources.has_named(&name), "named <source>"),
+            };
+            if !ok {
+                self.diags
+                    .error(span, format!("{what} '{name}' is not defined"));
+            }
+        }
+    }
+
+    fn check_pools(&mut self) {
+        let clashes: Vec<(String, Span)> = self
+            .cfg
+            .pools
+            .values()
+            .filter(|p| self.cfg.virtual_mtas.contains_key(&p.name))
+            .map(|p| (p.name.clone(), p.span.clone()))
+            .collect();
+        for (name, span) in clashes {
+            self.diags.error(span, format!("pool '{name}' has the name of a virtual MTA; pools and virtual MTAs share one namespace"));
+        }
+    }
+
+    /// Every block that sets `type pipe` / `local yes` must end up with a command.
+    fn check_pipes(&mut self) {
+        for (id, span) in std::mem::take(&mut self.pipes) {
+            let block = &self.cfg.domains.blocks[id];
+            let domain = representative(&block.pattern);
+            let vmta = match &block.scope {
+                Scope::Global => DEFAULT_VMTA.to_string(),
+                Scope::Pool(n) | Scope::Vmta(n) => n.clone(),
+            };
+            let policy = self.cfg.queue(&domain, &vmta);
+            if matches!(policy.delivery, Delivery::Local { ref argv } if argv.is_empty()) {
+                let msg =
+                    "local delivery (type pipe / local yes) needs a mailbox-command (or command)";
+                self.diags.error(span, msg);
+            }
+        }
+    }
+}
+
+/// A domain a pattern matches, to evaluate a block's effective settings.
+fn representative(p: &DomainPattern) -> String {
+    match p {
+        DomainPattern::Any => "pmtad-check.invalid".into(),
+        DomainPattern::Exact(d) | DomainPattern::SelfAndSubdomains(d) => d.clone(),
+        DomainPattern::Subdomains(d) => format!("pmtad-check.{d}"),
+        DomainPattern::IpLiteral(n) => format!("[{}]", n.addr()),
+    }
+}
+
+/// Named sources: `{auth}`, `{pickup}`, or a word of letters, digits, `-`, `_`, `.`.
+fn is_source_name(s: &str) -> bool {
+    let word =
+        |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c));
+    let braced = s.strip_prefix('{').and_then(|r| r.strip_suffix('}'));
+    braced.map_or_else(
+        || word(s) && !s.starts_with(|c: char| c.is_ascii_digit()),
+        word,
+    )
+}
+
+/// `CIDR:PORT [source=NAME]` (`0/0:25`, `127.0.0.1:2525`, `[::1]:25`).
+pub(crate) fn parse_listener(s: &str) -> VResult<SmtpListener> {
+    let mut words = s.split_whitespace();
+    let addr = words.next().unwrap_or_default();
+    let Some((net, port)) = addr.rsplit_once(':') else {
+        return bad(
+            0,
+            format!("'{addr}' needs a port (like 0/0:25 or 127.0.0.1:2525)"),
+        );
+    };
+    let net_text = net.trim_start_matches('[').trim_end_matches(']');
+    let net = v::parse_cidr(net_text)?;
+    let port = v::parse_port(port).map_err(|b| Bad {
+        at: addr.len() - port.len(),
+        msg: b.msg,
+    })?;
+    let mut source = None;
+    for word in words {
+        let at = s.find(word).unwrap_or(0);
+        match word.strip_prefix("source=") {
+            Some(name) if !name.is_empty() => source = Some(name.to_string()),
+            _ => {
+                return bad(
+                    at,
+                    format!("unexpected '{word}' (only source=NAME may follow)"),
+                );
+            }
+        }
+    }
+    Ok(SmtpListener { net, port, source })
+}
+
+fn parse_records(s: &str) -> VResult<Vec<RecordType>> {
+    let mut out = Vec::new();
+    for (at, item) in split_items(s, ',') {
+        match RecordType::parse(item) {
+            Some(r) if !out.contains(&r) => out.push(r),
+            Some(_) => {}
+            None => {
+                return bad(
+                    at,
+                    format!("'{item}' is not a record type (d, b, t, tq, r, f, rb, rs)"),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_record_fields(s: &str) -> VResult<RecordFields> {
+    let Some((kind, fields)) = s.split_once(char::is_whitespace) else {
+        return bad(
+            0,
+            "expected TYPE FIELD[,FIELD…] (like d *,!orcpt,header_Message-Id)",
+        );
+    };
+    let record = RecordType::parse(kind).ok_or_else(|| Bad {
+        at: 0,
+        msg: format!("'{kind}' is not a record type"),
+    })?;
+    let fields = split_items(fields.trim(), ',')
+        .into_iter()
+        .map(|(_, f)| f.to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
+    Ok(RecordFields { record, fields })
+}
+
+/// `/REGEX/ ACTION[,ACTION…]`; regexes are case-insensitive unless they say `(?-i)`.
+fn parse_reply(s: &str) -> VResult<(regex::Regex, Vec<PatternAction>)> {
+    let end = s.rfind('/').filter(|&e| s.starts_with('/') && e > 0);
+    let Some(end) = end else {
+        return bad(0, "expected /REGEX/ followed by actions");
+    };
+    let regex = regex::RegexBuilder::new(&s[1..end])
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| Bad {
+            at: 1,
+            msg: format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")),
+        })?;
+    let rest = &s[end + 1..];
+    if rest.trim().is_empty() {
+        return bad(end + 1, "a reply rule needs at least one action");
+    }
+    let offset = end + 1;
+    let actions = split_items(rest, ',')
+        .into_iter()
+        .map(|(at, a)| {
+            parse_action(a).map_err(|b| Bad {
+                at: offset + at,
+                msg: b.msg,
+            })
+        })
+        .collect::<VResult<Vec<_>>>()?;
+    Ok((regex, actions))
+}
+
+const ACTIONS: [&str; 9] = [
+    "mode=backoff",
+    "mode=normal",
+    "backoff-to-normal-after=",
+    "bounce-rcpt",
+    "bounce-queue",
+    "defer-queue",
+    "skip-mx",
+    "disable-source-ip",
+    "reenable-after=",
+];
+
+fn parse_action(a: &str) -> VResult<PatternAction> {
+    let lower = a.to_ascii_lowercase();
+    let timed = |prefix: &str| lower.strip_prefix(prefix).map(v::parse_duration);
+    Ok(match lower.as_str() {
+        "mode=backoff" => PatternAction::ModeBackoff,
+        "mode=normal" => PatternAction::ModeNormal,
+        "bounce-rcpt" => PatternAction::BounceRcpt,
+        "bounce-queue" => PatternAction::BounceQueue,
+        "defer-queue" => PatternAction::DeferQueue,
+        "skip-mx" => PatternAction::SkipMx,
+        "disable-source-ip" => PatternAction::DisableSourceIp,
+        _ => {
+            if let Some(d) = timed("backoff-to-normal-after=") {
+                return d.map(PatternAction::BackoffToNormalAfter);
+            }
+            if let Some(d) = timed("reenable-after=") {
+                return d.map(PatternAction::ReenableAfter);
+            }
+            let mut msg = format!("unknown action '{a}'");
+            if let Some(s) = table::suggest(&lower, ACTIONS.iter().copied()) {
+                msg.push_str(&format!("; did you mean '{s}'?"));
+            }
+            return bad(0, msg);
+        }
+    })
+}

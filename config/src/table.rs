@@ -1,0 +1,654 @@
+//! The one directive table: name, blocks where it may stand, value type, default, doc,
+//! and status. It drives the parser's checks, "did you mean", `show settings`, and the
+//! man page (`man/pmta.conf.5`), so none of them can drift from the others.
+
+/// Where a directive may stand (bit set).
+pub type Scopes = u16;
+pub const GLOBAL: Scopes = 1;
+pub const DOMAIN: Scopes = 1 << 1;
+pub const VMTA: Scopes = 1 << 2;
+pub const POOL: Scopes = 1 << 3;
+pub const SOURCE: Scopes = 1 << 4;
+pub const ACCT: Scopes = 1 << 5;
+pub const PATTERNS: Scopes = 1 << 6;
+pub const SPOOL: Scopes = 1 << 7;
+pub const LISTENER: Scopes = 1 << 8;
+
+/// Block names for each scope bit, in bit order (for messages and the man page).
+pub const SCOPE_NAMES: [(Scopes, &str); 9] = [
+    (GLOBAL, "top level"),
+    (DOMAIN, "<domain>"),
+    (VMTA, "<virtual-mta>"),
+    (POOL, "<virtual-mta-pool>"),
+    (SOURCE, "<source>"),
+    (ACCT, "<acct-file>"),
+    (PATTERNS, "<smtp-pattern-list>"),
+    (SPOOL, "<spool>"),
+    (LISTENER, "<smtp-listener>"),
+];
+
+/// The value type of a directive; each has one parser in `resolve::parse_value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    /// Whole number.
+    Count,
+    /// Whole number or `unlimited`.
+    Limit,
+    Size,
+    Duration,
+    DurationOrNever,
+    DurationList,
+    Rate,
+    /// Free text (names, addresses, command lines).
+    Text,
+    /// A file or directory path (relative to the config file's directory).
+    Path,
+    /// `host[:port], …; …` preference levels.
+    Hosts,
+    Ip,
+    Port,
+    /// `no|optional|required`.
+    Tls,
+    /// `smtp|pipe|discard`.
+    DeliveryType,
+    /// `local yes|no`, stored as a delivery type.
+    Local,
+    /// `yes|no|TIME|never`.
+    BounceNoMx,
+    /// 0..=100.
+    Priority,
+    /// `rsa-sha256|ed25519-sha256`.
+    DkimAlgorithm,
+    /// `CIDR N`.
+    SourceIpLimit,
+    /// `CIDR:PORT [source=NAME]`.
+    Listener,
+    /// `IP[:PORT], …`.
+    NameServers,
+    /// `SELECTOR, DOMAIN, FILE`.
+    DomainKey,
+    /// `IP HOSTNAME`.
+    SourceHost,
+    /// `d,b,t,tq,r,f,rb,rs`.
+    Records,
+    /// `TYPE FIELD,…`.
+    RecordFields,
+    /// `/REGEX/ ACTION,…`.
+    Reply,
+    /// A comma-separated list of domain patterns.
+    DomainList,
+    /// The name of a virtual MTA or pool.
+    VmtaName,
+    /// A comma-separated list of words.
+    Words,
+    /// Not checked (PowerMTA directives we accept with a warning).
+    Any,
+}
+
+impl Kind {
+    /// How the value is written, for the man page.
+    pub fn syntax(self) -> &'static str {
+        match self {
+            Kind::Bool => "yes|no",
+            Kind::Count => "N",
+            Kind::Limit => "N|unlimited",
+            Kind::Size => "SIZE|unlimited",
+            Kind::Duration => "TIME",
+            Kind::DurationOrNever => "TIME|never",
+            Kind::DurationList => "TIME[,TIME…]",
+            Kind::Rate => "N/TIME|unlimited",
+            Kind::Text => "TEXT",
+            Kind::Path => "PATH",
+            Kind::Hosts => "HOST[:PORT][, …][; …]",
+            Kind::Ip => "IP",
+            Kind::Port => "PORT",
+            Kind::Tls => "no|optional|required",
+            Kind::DeliveryType => "smtp|pipe|discard",
+            Kind::Local => "yes|no",
+            Kind::BounceNoMx => "yes|no|TIME|never",
+            Kind::Priority => "0..100",
+            Kind::DkimAlgorithm => "rsa-sha256|ed25519-sha256",
+            Kind::SourceIpLimit => "CIDR N",
+            Kind::Listener => "CIDR:PORT [source=NAME]",
+            Kind::NameServers => "IP[:PORT][, …]",
+            Kind::DomainKey => "SELECTOR, DOMAIN, KEYFILE",
+            Kind::SourceHost => "IP HOSTNAME",
+            Kind::Records => "TYPE[,TYPE…]",
+            Kind::RecordFields => "TYPE FIELD[,FIELD…]",
+            Kind::Reply => "/REGEX/ ACTION[,ACTION…]",
+            Kind::DomainList => "DOMAIN[, …]",
+            Kind::VmtaName => "NAME",
+            Kind::Words => "WORD[,WORD…]",
+            Kind::Any => "…",
+        }
+    }
+}
+
+/// Whether pmtad acts on a directive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Implemented,
+    /// Another name for the directive named here (same slot in the resolved settings).
+    AliasOf(&'static str),
+    /// A real PowerMTA directive pmtad does not act on yet: loads with a warning.
+    NotYet,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct DirectiveDef {
+    pub name: &'static str,
+    pub scopes: Scopes,
+    pub kind: Kind,
+    /// The default as written in a config ("" = none).
+    pub default: &'static str,
+    pub doc: &'static str,
+    pub status: Status,
+    /// May appear more than once in one block (values accumulate).
+    pub repeatable: bool,
+}
+
+const fn imp(
+    name: &'static str,
+    scopes: Scopes,
+    kind: Kind,
+    default: &'static str,
+    doc: &'static str,
+) -> DirectiveDef {
+    DirectiveDef {
+        name,
+        scopes,
+        kind,
+        default,
+        doc,
+        status: Status::Implemented,
+        repeatable: false,
+    }
+}
+
+const fn rep(name: &'static str, scopes: Scopes, kind: Kind, doc: &'static str) -> DirectiveDef {
+    DirectiveDef {
+        name,
+        scopes,
+        kind,
+        default: "",
+        doc,
+        status: Status::Implemented,
+        repeatable: true,
+    }
+}
+
+const fn alias(
+    name: &'static str,
+    of: &'static str,
+    scopes: Scopes,
+    kind: Kind,
+    doc: &'static str,
+) -> DirectiveDef {
+    DirectiveDef {
+        name,
+        scopes,
+        kind,
+        default: "",
+        doc,
+        status: Status::AliasOf(of),
+        repeatable: false,
+    }
+}
+
+const fn not_yet(name: &'static str, scopes: Scopes, doc: &'static str) -> DirectiveDef {
+    DirectiveDef {
+        name,
+        scopes,
+        kind: Kind::Any,
+        default: "",
+        doc,
+        status: Status::NotYet,
+        repeatable: true,
+    }
+}
+
+use Kind as K;
+
+/// Every directive pmtad knows.
+#[rustfmt::skip]
+pub const DIRECTIVES: &[DirectiveDef] = &[
+    // ---- global ----
+    imp("host-name", GLOBAL | VMTA, K::Text, "", "name used in the SMTP banner and EHLO (global), or the EHLO name of a virtual MTA; default: the system host name"),
+    rep("smtp-listener", GLOBAL, K::Listener, "listen for feeders on CIDR:PORT (0/0:25 = every IPv4 address, port 25); repeatable; default 0/0:25"),
+    imp("spool", GLOBAL, K::Path, "/var/spool/pmtad", "spool directory (also <spool DIR>)"),
+    imp("control-socket", GLOBAL, K::Path, "/run/pmtad/control.sock", "Unix socket pmtactl talks to (mode 0660)"),
+    imp("name-server", GLOBAL, K::NameServers, "", "DNS servers to use instead of /etc/resolv.conf, IP[:PORT] (port 53 when absent)"),
+    imp("log-file", GLOBAL, K::Path, "/var/log/pmtad/pmtad.log", "main log file"),
+    imp("log-domain", GLOBAL, K::Path, "", "per-domain delivery log; %d expands to the recipient domain"),
+    imp("postmaster", GLOBAL, K::Text, "", "address that receives administrative mail and sends DSNs"),
+    rep("relay-domain", GLOBAL, K::DomainList, "domains this host accepts mail for from any source (repeatable)"),
+    imp("total-max-smtp-in", GLOBAL, K::Count, "100", "most simultaneous inbound SMTP connections"),
+    imp("total-max-smtp-out", GLOBAL, K::Count, "1200", "most simultaneous outbound SMTP connections across all queues"),
+    rep("domain-key", GLOBAL | VMTA | POOL, K::DomainKey, "DKIM key: selector, signing domain (or *), PEM private key file (RSA or Ed25519); repeatable"),
+    rep("smtp-source-host", GLOBAL | VMTA, K::SourceHost, "local source address for outgoing connections and its EHLO name; several are used round-robin"),
+    // ---- virtual-mta / pool ----
+    rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to"),
+    rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)"),
+    // ---- per-domain (per-queue) ----
+    imp("max-smtp-out", DOMAIN | VMTA | POOL, K::Count, "20", "most simultaneous outbound connections for the queue (in <virtual-mta>/<virtual-mta-pool>: across all its queues, default unlimited)"),
+    imp("max-smtp-out-per-ip", DOMAIN, K::Limit, "unlimited", "most simultaneous connections to any one destination IP address"),
+    imp("source-ip-max-smtp-out", DOMAIN, K::SourceIpLimit, "", "most simultaneous connections of the queue from local source addresses in CIDR"),
+    alias("max-smtp-out-per-source-ip", "source-ip-max-smtp-out", DOMAIN, K::SourceIpLimit, "old name of source-ip-max-smtp-out"),
+    imp("smtp-pipeline-depth", DOMAIN, K::Count, "0", "when the server offers PIPELINING, send up to N commands before reading replies (0 or 1 = no pipelining)"),
+    imp("ignore-pipelining", DOMAIN, K::Bool, "no", "never pipeline, even if the server offers PIPELINING"),
+    imp("delivery-interval", DOMAIN, K::Duration, "0s", "least time between two new connection attempts for the queue"),
+    imp("smtp-port", DOMAIN, K::Port, "25", "destination TCP port of the MX hosts"),
+    alias("default-smtp-port", "smtp-port", DOMAIN, K::Port, "PowerMTA name of smtp-port"),
+    imp("route", DOMAIN, K::Hosts, "", "send through these hosts instead of the MX hosts; `;` separates preference levels, `,` hosts of one level; [IP] literals skip DNS"),
+    alias("smtp-hosts", "route", DOMAIN, K::Hosts, "PowerMTA name of route"),
+    imp("resolve-to", DOMAIN, K::Ip, "", "skip the MX lookup and connect to this address"),
+    imp("max-message-size", DOMAIN | SOURCE, K::Size, "unlimited", "larger messages are refused (552 5.3.4)"),
+    imp("require-rdns", DOMAIN | SOURCE, K::Bool, "no", "refuse clients whose IP has no reverse DNS name resolving back to it (550 5.7.25)"),
+    imp("dkim-sign", DOMAIN, K::Bool, "no", "sign outgoing mail with the matching domain-key"),
+    imp("dkim-identity", DOMAIN, K::Text, "sender-or-from", "signing identity: @domain, user@domain or sender-or-from; the key is the first domain-key whose domain equals or is a parent of it"),
+    imp("dkim-headers", DOMAIN, K::Words, "", "extra header names to sign besides the fixed base list"),
+    imp("dkim-algorithm", DOMAIN, K::DkimAlgorithm, "rsa-sha256", "signature algorithm when the key allows a choice"),
+    imp("tls", DOMAIN, K::Tls, "optional", "STARTTLS: never; when offered (plain-text fallback); or always (else temporary failure)"),
+    imp("use-starttls", DOMAIN, K::Bool, "", "PowerMTA: yes = tls optional, no = tls no"),
+    imp("require-starttls", DOMAIN, K::Bool, "", "PowerMTA: yes = tls required"),
+    imp("type", DOMAIN, K::DeliveryType, "smtp", "delivery: by SMTP, through a command (pipe), or discarded"),
+    alias("local", "type", DOMAIN, K::Local, "yes = deliver on this host through mailbox-command (type pipe); no = type smtp"),
+    imp("mailbox-command", DOMAIN, K::Text, "", "command run once per recipient with the message on stdin; exit 0 delivered, 75 retry, else bounce; $to $from $domain $user expand"),
+    alias("command", "mailbox-command", DOMAIN, K::Text, "PowerMTA name of mailbox-command"),
+    imp("log-entries", DOMAIN, K::Bool, "no", "write accounting records for this domain to its accounting-log"),
+    imp("accounting-log", DOMAIN, K::Path, "", "per-domain accounting CSV file"),
+    imp("retry-after", DOMAIN, K::DurationList, "10m", "retry intervals; the last repeats"),
+    imp("bounce-after", DOMAIN, K::Duration, "4d12h", "undelivered mail older than this bounces (message-expired)"),
+    imp("max-msg-per-connection", DOMAIN, K::Count, "0", "reconnect after N messages (0 = no limit)"),
+    imp("max-msg-rate", DOMAIN, K::Rate, "unlimited", "most recipients attempted per interval"),
+    imp("max-connect-rate", DOMAIN, K::Rate, "unlimited", "most new connections per interval"),
+    imp("max-rcpt-per-transaction", DOMAIN, K::Count, "1000", "most RCPT TO per transaction; more recipients are sent in further transactions"),
+    alias("max-rcpt-per-message", "max-rcpt-per-transaction", DOMAIN, K::Count, "PowerMTA name of max-rcpt-per-transaction"),
+    imp("connect-timeout", DOMAIN, K::Duration, "2m", "TCP connect timeout"),
+    imp("smtp-greeting-timeout", DOMAIN, K::Duration, "5m", "wait for the 220 banner"),
+    imp("data-send-timeout", DOMAIN, K::Duration, "3m", "per chunk of message data"),
+    imp("queue-priority", DOMAIN, K::Priority, "50", "0..100; higher-priority queues get connection slots first"),
+    alias("delivery-priority", "queue-priority", DOMAIN, K::Priority, "old name of queue-priority"),
+    imp("bounce-upon-no-mx", DOMAIN, K::BounceNoMx, "no", "a domain without MX bounces at once (yes), after TIME, or falls back to A/AAAA (no)"),
+    imp("smtp-pattern-list", DOMAIN, K::Text, "", "name of the <smtp-pattern-list> applied to replies of this queue"),
+    imp("backoff-max-smtp-out", DOMAIN, K::Count, "20", "max-smtp-out while the queue is in backoff"),
+    imp("backoff-max-msg-rate", DOMAIN, K::Rate, "", "max-msg-rate in backoff (default: max-msg-rate)"),
+    imp("backoff-max-connect-rate", DOMAIN, K::Rate, "", "max-connect-rate in backoff (default: max-connect-rate)"),
+    imp("backoff-retry-after", DOMAIN, K::DurationList, "1h", "retry-after in backoff"),
+    imp("backoff-to-normal-after", DOMAIN, K::DurationOrNever, "never", "return from backoff to normal after this time"),
+    imp("log-connections", DOMAIN | SOURCE, K::Bool, "no", "log connections to the main log"),
+    imp("log-commands", DOMAIN | SOURCE, K::Bool, "no", "log SMTP commands and replies to the main log"),
+    imp("log-data", DOMAIN | SOURCE, K::Bool, "no", "log the message data exchanged to the main log"),
+    // ---- <source> ----
+    imp("always-allow-relaying", SOURCE, K::Bool, "no", "accept mail for any recipient domain from this source (feeders)"),
+    imp("smtp-service", SOURCE, K::Bool, "yes", "no = answer 521 and close"),
+    imp("default-virtual-mta", SOURCE, K::VmtaName, "", "virtual MTA or pool for mail without X-Virtual-MTA"),
+    imp("process-x-virtual-mta", SOURCE, K::Bool, "no", "honour the X-Virtual-MTA header (and remove it)"),
+    imp("add-received-header", SOURCE, K::Bool, "yes", "add a Received header"),
+    imp("hide-message-source", SOURCE, K::Bool, "no", "leave the client's name and IP out of the Received header"),
+    imp("check-iprev-inbound", SOURCE, K::Bool, "no", "PowerMTA: check reverse DNS of clients (with reject-iprev-check-fail = require-rdns)"),
+    imp("reject-iprev-check-fail", SOURCE, K::Bool, "no", "PowerMTA: refuse clients failing the reverse DNS check"),
+    // ---- <smtp-listener> ----
+    imp("source", LISTENER, K::Text, "", "named <source> whose policy applies to this listener's clients"),
+    // ---- <acct-file> ----
+    imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)"),
+    rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME"),
+    imp("max-size", ACCT, K::Size, "250M", "roll over to a new file at this size"),
+    imp("move-interval", ACCT, K::Duration, "1d", "roll over this often (with move-to: move the old file there)"),
+    imp("move-to", ACCT, K::Path, "", "directory rolled-over files move to"),
+    imp("delete-after", ACCT, K::DurationOrNever, "8d", "delete rolled-over files older than this (when not moved)"),
+    // ---- <smtp-pattern-list> ----
+    rep("reply", PATTERNS, K::Reply, "/REGEX/ matched (case-insensitively) against remote replies; actions: mode=backoff|normal, backoff-to-normal-after=TIME, bounce-rcpt, bounce-queue, defer-queue, skip-mx, disable-source-ip, reenable-after=TIME"),
+    // ---- PowerMTA directives accepted with a warning ----
+    not_yet("http-mgmt-port", GLOBAL, "web monitor port"),
+    not_yet("http-access", GLOBAL, "web monitor access control"),
+    not_yet("http-api-key", GLOBAL, "web monitor API key"),
+    not_yet("http-csrf-protection", GLOBAL, "web monitor CSRF protection"),
+    not_yet("http-redirect-to-https", GLOBAL, "web monitor HTTPS redirect"),
+    not_yet("http-default-max-items", GLOBAL, "web monitor page size"),
+    not_yet("http-default-sort-order", GLOBAL, "web monitor sort order"),
+    not_yet("http-mgmt-source", GLOBAL, "legacy web monitor source"),
+    not_yet("run-as-root", GLOBAL, "run the daemon as root"),
+    not_yet("log-rotate", GLOBAL, "generations of the main log kept"),
+    not_yet("log-auto-rotation", GLOBAL, "rotate the main log at midnight"),
+    not_yet("log-file-world-readable", GLOBAL, "main log permissions"),
+    not_yet("spool-max-recipients", GLOBAL, "recipients kept in memory"),
+    not_yet("relay-address", GLOBAL, "addresses accepted from any source"),
+    not_yet("relay-debug", GLOBAL, "4xx instead of 5xx for relay denials"),
+    not_yet("domain-macro", GLOBAL, "macros in <domain> patterns"),
+    not_yet("mx-connection-limit", GLOBAL, "connections per MX host"),
+    not_yet("ip-connection-limit", GLOBAL, "connections per destination IP"),
+    not_yet("smtp-await-slot", GLOBAL, "wait for an inbound slot"),
+    not_yet("host-id", GLOBAL, "host identifier in message ids"),
+    not_yet("domain-suffix", GLOBAL, "suffix for unqualified domains"),
+    not_yet("alias", GLOBAL, "address forwarding"),
+    not_yet("pickup", GLOBAL, "pickup directory"),
+    not_yet("dummy-smtp-ip", GLOBAL, "black-hole test listener address"),
+    not_yet("dummy-smtp-port", GLOBAL, "black-hole test listener port"),
+    not_yet("smtp-server-tls-certificate", GLOBAL, "inbound STARTTLS certificate"),
+    not_yet("smtp-server-tls-ciphers", GLOBAL, "inbound TLS ciphers"),
+    not_yet("smtp-server-tls-allow-tlsv1", GLOBAL, "inbound TLS 1.0"),
+    not_yet("smtp-server-tls-allow-tlsv1.1", GLOBAL, "inbound TLS 1.1"),
+    not_yet("smtp-server-tls-allow-tlsv1.2", GLOBAL, "inbound TLS 1.2"),
+    not_yet("smtp-server-tls-allow-tlsv1.3", GLOBAL, "inbound TLS 1.3"),
+    not_yet("custom-dsn-from-header", GLOBAL, "From header of DSNs"),
+    not_yet("dsn-failed-from-template", GLOBAL, "DSN template"),
+    not_yet("dsn-failed-subject-template", GLOBAL, "DSN template"),
+    not_yet("dsn-failed-body-template-from", GLOBAL, "DSN template"),
+    not_yet("track-time-first-attempt", GLOBAL, "accounting timeFirstAttempt"),
+    not_yet("edns-udp-length", GLOBAL, "DNS EDNS buffer size"),
+    not_yet("invalid-virtual-mta-fallback", GLOBAL, "fallback for unknown virtual MTAs"),
+    not_yet("max-memory-usage-percent", GLOBAL, "memory pressure threshold"),
+    not_yet("sync-msg-create", GLOBAL, "legacy spool sync"),
+    not_yet("sync-msg-update", GLOBAL, "legacy spool sync"),
+    not_yet("dk-sign", GLOBAL | DOMAIN, "legacy DomainKeys signing"),
+    not_yet("remove-received-headers", GLOBAL | DOMAIN, "legacy"),
+    not_yet("auto-cold-virtual-mta", GLOBAL, "legacy"),
+    not_yet("smtp-ip", GLOBAL, "legacy listener address"),
+    not_yet("use-proxy", GLOBAL | VMTA, "HAProxy-protocol egress"),
+    not_yet("smtp-proxy-source-host", VMTA, "proxy source host"),
+    not_yet("proxy-protocol", VMTA, "proxy protocol version"),
+    not_yet("max-smtp-msg-rate", VMTA | POOL, "message rate across the virtual MTA"),
+    not_yet("max-smtp-data-volume-rate", VMTA | POOL, "data rate across the virtual MTA"),
+    not_yet("cold-virtual-mta", VMTA | POOL, "IP warm-up"),
+    not_yet("include-headers-from", VMTA | POOL, "extra headers file"),
+    not_yet("rewrite-list", VMTA | POOL | SOURCE, "address rewriting"),
+    not_yet("max-errors-per-connection", DOMAIN, "drop connection after N errors"),
+    not_yet("max-data-volume-rate", DOMAIN, "bytes per interval"),
+    not_yet("backoff-max-data-volume-rate", DOMAIN, "bytes per interval in backoff"),
+    not_yet("source-ip-max-msg-rate", DOMAIN, "per source IP message rate"),
+    not_yet("source-ip-max-connect-rate", DOMAIN, "per source IP connect rate"),
+    not_yet("source-ip-max-data-volume-rate", DOMAIN, "per source IP data rate"),
+    not_yet("smtp-out-rampup-interval", DOMAIN, "connection ramp-up"),
+    not_yet("connection-idle-timeout", DOMAIN, "keep idle connections open"),
+    not_yet("allow-priority-interruption", DOMAIN, "priority interruption"),
+    not_yet("allow-priority-interruption-during-transfer", DOMAIN, "priority interruption"),
+    not_yet("allow-cancel-during-transfer", DOMAIN, "abort mid-DATA on shutdown"),
+    not_yet("max-msg-per-hour", DOMAIN, "deprecated message rate"),
+    not_yet("backoff-max-msg-per-hour", DOMAIN, "deprecated message rate"),
+    not_yet("retry-recipients-after", DOMAIN, "per-recipient retry wait"),
+    not_yet("retry-after-dns-error", DOMAIN, "retry after DNS failure"),
+    not_yet("retry-upon-new-mail", DOMAIN, "retry when new mail arrives"),
+    not_yet("bounce-upon-5xx-greeting", DOMAIN, "bounce on a 5xx banner"),
+    not_yet("bounce-upon-transfer-failure", DOMAIN, "bounce after a mid-DATA failure"),
+    not_yet("bounce-upon-pix-transfer-failure", DOMAIN, "Cisco PIX workaround"),
+    not_yet("pix-bug-workaround", DOMAIN, "Cisco PIX workaround"),
+    not_yet("smtp-553-means-invalid-mailbox", DOMAIN, "553 classification"),
+    not_yet("smtp-421-means-mx-unavailable", DOMAIN, "421 handling"),
+    not_yet("replace-smtp-421-service-response", DOMAIN, "421 text in bounces"),
+    not_yet("notify-of-delay-every", DOMAIN, "delay DSN cadence"),
+    not_yet("dsn-format", DOMAIN, "DSN format"),
+    not_yet("deliver-local-dsn", DOMAIN, "deprecated"),
+    not_yet("disable-acct-records", DOMAIN, "suppress accounting records"),
+    not_yet("bcc-upon-delivery", DOMAIN, "copy delivered messages"),
+    not_yet("remove-header", DOMAIN | SOURCE, "strip headers"),
+    not_yet("track-recipient-events", DOMAIN, "recipient event history"),
+    not_yet("max-events-recorded", DOMAIN, "error events kept"),
+    not_yet("backoff-to-normal-after-delivery", DOMAIN, "leave backoff on first delivery"),
+    not_yet("backoff-upon-all-sources-disabled", DOMAIN, "backoff when all source IPs are disabled"),
+    not_yet("reenable-source-ip-after", DOMAIN, "re-enable disabled source IPs"),
+    not_yet("backoff-notify", DOMAIN, "mail on mode changes"),
+    not_yet("disabled-source-ip-notify", DOMAIN, "mail on disabled IPs"),
+    not_yet("backoff-reroute-to-virtual-mta", DOMAIN, "reroute in backoff"),
+    not_yet("reroute-to-virtual-mta", DOMAIN, "reroute always"),
+    not_yet("smtp-data-termination-timeout", DOMAIN, "wait for the reply to the final dot"),
+    not_yet("assume-delivery-upon-data-termination-timeout", DOMAIN, "treat that timeout as success"),
+    not_yet("smtp-multiple-line-response-timeout", DOMAIN, "multi-line reply timeout"),
+    not_yet("mx-connection-attempts", DOMAIN, "MX attempts per try"),
+    not_yet("ignore-8bitmime", DOMAIN, "do not use 8BITMIME"),
+    not_yet("ignore-chunking", DOMAIN, "do not use CHUNKING"),
+    not_yet("ignore-dsn", DOMAIN, "do not use DSN"),
+    not_yet("use-dane", DOMAIN, "DANE"),
+    not_yet("use-mta-sts", DOMAIN, "MTA-STS"),
+    not_yet("reuse-ssl-session", DOMAIN, "TLS session resumption"),
+    not_yet("smtp-tls-allow-tlsv1", DOMAIN, "outbound TLS 1.0"),
+    not_yet("smtp-tls-allow-tlsv1.1", DOMAIN, "outbound TLS 1.1"),
+    not_yet("smtp-tls-allow-tlsv1.2", DOMAIN, "outbound TLS 1.2"),
+    not_yet("smtp-tls-allow-tlsv1.3", DOMAIN, "outbound TLS 1.3"),
+    not_yet("smtp-tls-ciphers", DOMAIN, "outbound TLS ciphers"),
+    not_yet("smtp-tls-tlsv1.3-ciphersuites", DOMAIN, "outbound TLS 1.3 suites"),
+    not_yet("smtp-client-certificate", DOMAIN, "outbound client certificate"),
+    not_yet("smtp-tls-ca-file", DOMAIN, "outbound CA bundle"),
+    not_yet("log-tls", DOMAIN | SOURCE, "log TLS negotiation"),
+    not_yet("auth-username", DOMAIN, "outbound SMTP AUTH user"),
+    not_yet("auth-password", DOMAIN, "outbound SMTP AUTH password"),
+    not_yet("use-unencrypted-plain-auth", DOMAIN, "outbound AUTH without TLS"),
+    not_yet("dkim-body-canon", DOMAIN, "DKIM body canonicalization (relaxed is used)"),
+    not_yet("dkim-headers-canon", DOMAIN, "DKIM header canonicalization (relaxed is used)"),
+    not_yet("dkim-identity-fallback", DOMAIN, "DKIM fallback identity"),
+    not_yet("dkim-disallow-adding-headers", DOMAIN, "DKIM h= over-signing"),
+    not_yet("dkim-add-body-limit", DOMAIN, "DKIM l= tag"),
+    not_yet("dkim-add-timestamp", DOMAIN, "DKIM t= tag"),
+    not_yet("dkim-expire-after", DOMAIN, "DKIM x= tag"),
+    not_yet("dkim-query-method", DOMAIN, "DKIM q= tag"),
+    not_yet("queue-to", DOMAIN, "merge domains into one queue"),
+    not_yet("macro-variables-preserve-case", DOMAIN, "command macro case"),
+    not_yet("file-format", DOMAIN, "file delivery format"),
+    not_yet("file-destination", DOMAIN, "file delivery target"),
+    not_yet("discard-as-bounce", DOMAIN, "discard queues bounce"),
+    not_yet("http-delivery-url", DOMAIN, "HTTP delivery"),
+    not_yet("http-delivery-extra-headers", DOMAIN, "HTTP delivery"),
+    not_yet("disable-mx-rollup", DOMAIN, "MX rollup opt-out"),
+    not_yet("check-spf-outbound", DOMAIN, "SPF check of own mail"),
+    not_yet("max-cold-virtual-mta-msg", DOMAIN, "IP warm-up"),
+    not_yet("add-x-msys-api-header", DOMAIN, "SparkPost relay"),
+    not_yet("sparkpost-sandbox", DOMAIN, "SparkPost relay"),
+    not_yet("sparkpost-ip-pool", DOMAIN, "SparkPost relay"),
+    not_yet("log-resolution", DOMAIN, "log DNS resolution"),
+    not_yet("log-transfer-failures", DOMAIN, "log transfer failures"),
+    not_yet("log-disabled-ips", DOMAIN, "log disabled source IPs"),
+    not_yet("log-messages", DOMAIN, "log bounce-processor messages"),
+    not_yet("require-auth", SOURCE, "inbound AUTH required"),
+    not_yet("allow-auth", SOURCE, "inbound AUTH offered"),
+    not_yet("allow-starttls", SOURCE, "inbound STARTTLS offered"),
+    not_yet("require-starttls-before-auth", SOURCE, "inbound TLS before AUTH"),
+    not_yet("allow-unencrypted-plain-auth", SOURCE, "inbound PLAIN without TLS"),
+    not_yet("smtp-max-auth-failure-rate", SOURCE, "AUTH lockout"),
+    not_yet("allow-mailmerge", SOURCE, "XMRG"),
+    not_yet("always-allow-api-submission", SOURCE, "API submission"),
+    not_yet("pattern-list", SOURCE, "virtual MTA selection by pattern"),
+    not_yet("retain-x-virtual-mta", SOURCE, "keep the X-Virtual-MTA header"),
+    not_yet("add-x-virtual-mta-header", SOURCE, "add X-Virtual-MTA"),
+    not_yet("allow-empty-x-virtual-mta", SOURCE, "empty X-Virtual-MTA selects {default}"),
+    not_yet("reject-invalid-virtual-mta", SOURCE, "reject unknown virtual MTAs"),
+    not_yet("process-x-job", SOURCE, "job ids from X-Job"),
+    not_yet("retain-x-job", SOURCE, "keep X-Job"),
+    not_yet("jobid-header", SOURCE, "job id header"),
+    not_yet("jobid-prefix", SOURCE, "job id prefix"),
+    not_yet("process-x-envid", SOURCE, "envelope id from X-EnvId"),
+    not_yet("process-x-dkim-options", SOURCE, "X-DKIM-Options"),
+    not_yet("retain-x-dkim-options", SOURCE, "keep X-DKIM-Options"),
+    not_yet("process-x-dkim-key", SOURCE, "X-DKIM-Key"),
+    not_yet("retain-x-dkim-key", SOURCE, "keep X-DKIM-Key"),
+    not_yet("process-x-schedule", SOURCE, "X-Schedule"),
+    not_yet("retain-x-schedule", SOURCE, "keep X-Schedule"),
+    not_yet("add-date-header", SOURCE, "add a Date header"),
+    not_yet("date-header-time", SOURCE, "Date header time"),
+    not_yet("add-message-id-header", SOURCE, "add a Message-ID header"),
+    not_yet("max-message-hops", SOURCE, "most Received headers"),
+    not_yet("too-many-rcpts-fails-message", SOURCE, "recipient limit behaviour"),
+    not_yet("smtp-data-timeout", SOURCE, "inbound DATA timeout"),
+    not_yet("smtp-command-timeout", SOURCE, "inbound command timeout"),
+    not_yet("verp-default", SOURCE, "VERP"),
+    not_yet("suppress-local-dsn", SOURCE, "no DSNs for this source"),
+    not_yet("dsn-return-default", SOURCE, "DSN RET default"),
+    not_yet("accept-invalid-recipients", SOURCE, "accept bad recipients"),
+    not_yet("suppression-lists", SOURCE, "suppression lists"),
+    not_yet("check-spf-inbound", SOURCE, "SPF checks"),
+    not_yet("check-dkim-inbound", SOURCE, "DKIM checks"),
+    not_yet("trace-spf-inbound", SOURCE, "SPF tracing"),
+    not_yet("trace-dkim-inbound", SOURCE, "DKIM tracing"),
+    not_yet("trace-iprev-inbound", SOURCE, "reverse DNS tracing"),
+    not_yet("reject-spf-check-temperror", SOURCE, "SPF policy"),
+    not_yet("reject-spf-check-permerror", SOURCE, "SPF policy"),
+    not_yet("reject-spf-check-fail", SOURCE, "SPF policy"),
+    not_yet("reject-iprev-check-temperror", SOURCE, "reverse DNS policy"),
+    not_yet("reject-iprev-check-permerror", SOURCE, "reverse DNS policy"),
+    not_yet("allow-chunking", SOURCE, "inbound CHUNKING"),
+    not_yet("allow-smtputf8", SOURCE, "inbound SMTPUTF8"),
+    not_yet("auto-qualify-domain", SOURCE, "qualify bare addresses"),
+    not_yet("disconnect-on-transient-error", SOURCE, "close instead of 4xx"),
+    not_yet("bcc", SOURCE, "copy accepted mail"),
+    not_yet("source-group", SOURCE, "shared inbound limits"),
+    not_yet("max-rcpt-per-message", SOURCE, "inbound recipients per message"),
+    not_yet("queue-filter", ACCT, "record only some queues"),
+    not_yet("iso-times", ACCT, "ISO timestamps"),
+    not_yet("user-string", ACCT, "userString field"),
+    not_yet("map-header-to-field", ACCT, "header to field mapping"),
+    not_yet("privacy-policy", ACCT, "recipient redaction"),
+    not_yet("world-readable", ACCT, "file permissions"),
+    not_yet("count-moved-records", ACCT, "log record counts"),
+    not_yet("sync", ACCT, "fsync accounting files"),
+    not_yet("retry-interval", ACCT, "pipe retry"),
+    not_yet("write-timeout", ACCT, "pipe write timeout"),
+    not_yet("http-webhook-url", ACCT, "accounting webhook"),
+    not_yet("deliver-only", SPOOL, "spool accepts no new mail"),
+    not_yet("priority", SPOOL, "spool priority"),
+    not_yet("min-free-space", SPOOL, "refuse mail below this free space"),
+    not_yet("delete-file-holders", SPOOL, "legacy"),
+    not_yet("await-slot", LISTENER, "wait for a slot"),
+    not_yet("immediate-tls", LISTENER, "SMTPS"),
+    not_yet("tls-certificate", LISTENER, "listener certificate"),
+    not_yet("tls-ciphers", LISTENER, "listener ciphers"),
+    not_yet("tls-ca-file", LISTENER, "listener CA bundle"),
+];
+
+/// Blocks pmtad understands, with where each may stand.
+#[rustfmt::skip]
+pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
+    // (tag, its own scope bit, where it may stand, doc)
+    ("domain", DOMAIN, GLOBAL | VMTA | POOL, "per recipient-domain (queue) policy: PATTERN is *, example.com, *.example.com or [*.]example.com"),
+    ("virtual-mta", VMTA, GLOBAL, "a sending identity: source IPs, EHLO name, keys, nested <domain> blocks"),
+    ("virtual-mta-pool", POOL, GLOBAL, "a round-robin group of virtual MTAs"),
+    ("source", SOURCE, GLOBAL, "policy for feeders: CIDR (longest prefix wins, 0/0 is the default) or a NAME"),
+    ("acct-file", ACCT, GLOBAL, "an accounting CSV file"),
+    ("smtp-pattern-list", PATTERNS, GLOBAL, "reply-text rules that change queue behaviour"),
+    ("spool", SPOOL, GLOBAL, "a spool directory"),
+    ("smtp-listener", LISTENER, GLOBAL, "an inbound listener IP:PORT with settings"),
+];
+
+/// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
+pub static NOT_YET_BLOCKS: &[&str] = &[
+    "smtp-user",
+    "source-group",
+    "pattern-list",
+    "bounce-category-patterns",
+    "mx-rollup-list",
+    "address-list",
+    "bounce-processor",
+    "feedback-loop-processor",
+    "rewrite-list",
+    "domain-key-list",
+    "aliases",
+    "dns",
+    "proxy",
+    "vault",
+    "transmissions-api",
+    "transmissions-api-listener",
+    "signals",
+    "email-patterns",
+];
+
+/// Finds the definition of `name` valid in `scope`; else any definition of that name.
+pub fn lookup(name: &str, scope: Scopes) -> Option<(usize, &'static DirectiveDef)> {
+    let mut fallback = None;
+    for (i, def) in DIRECTIVES.iter().enumerate() {
+        if def.name == name {
+            if def.scopes & scope != 0 {
+                return Some((i, def));
+            }
+            fallback.get_or_insert((i, def));
+        }
+    }
+    fallback
+}
+
+/// The slot a directive's value lands in: aliases share their target's slot.
+pub fn slot_of(index: usize) -> usize {
+    match DIRECTIVES[index].status {
+        Status::AliasOf(target) => DIRECTIVES
+            .iter()
+            .position(|d| d.name == target && d.status != Status::NotYet)
+            .unwrap_or(index),
+        _ => index,
+    }
+}
+
+/// "top level, <domain>" for a scope set.
+pub fn scope_list(scopes: Scopes) -> String {
+    SCOPE_NAMES
+        .iter()
+        .filter(|(bit, _)| scopes & bit != 0)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The closest known directive or block name, when one is close enough to be a typo.
+pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(dist, c)| *dist <= (c.len() / 4).max(2))
+        .min_by_key(|(dist, _)| *dist)
+        .map(|(_, c)| c)
+}
+
+/// Compile-time index of an implemented directive, so resolved slots are read without
+/// string lookups (a missing name fails the build).
+pub const fn idx(name: &str) -> usize {
+    let mut i = 0;
+    while i < DIRECTIVES.len() {
+        let d = &DIRECTIVES[i];
+        if matches!(d.status, Status::Implemented) && str_eq(d.name, name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no implemented directive of that name in the table");
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_per_scope_and_aliases_resolve() {
+        for (i, a) in DIRECTIVES.iter().enumerate() {
+            for b in &DIRECTIVES[i + 1..] {
+                assert!(
+                    a.name != b.name || a.scopes & b.scopes == 0,
+                    "duplicate {}",
+                    a.name
+                );
+            }
+            if let Status::AliasOf(target) = a.status {
+                assert_ne!(slot_of(i), i, "alias {} has no target {target}", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        let names = || DIRECTIVES.iter().map(|d| d.name);
+        assert_eq!(suggest("max-smtp-outt", names()), Some("max-smtp-out"));
+        assert_eq!(suggest("retry-afer", names()), Some("retry-after"));
+        assert_eq!(suggest("completely-different", names()), None);
+    }
+}

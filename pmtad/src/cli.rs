@@ -1,0 +1,127 @@
+//! Command-line interface of pmtad (clap derive) and the config-only actions:
+//! `--check-config` and `--show-settings`. These load the config and print; they never
+//! bind a port or touch the spool.
+
+use clap::{CommandFactory, Parser, error::ErrorKind};
+use config::{Config, DEFAULT_VMTA, Diagnostics, EffectiveSetting, Loaded};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Where pmtad looks for its config when `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "/etc/pmtad/pmta.conf";
+
+/// pmtad: a PowerMTA-class mail transfer agent.
+#[derive(Debug, Parser)]
+#[command(name = "pmtad", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (PowerMTA syntax; see pmta.conf(5)).
+    #[arg(short = 'c', long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+
+    /// Check the configuration, print every error and warning, and exit:
+    /// 0 if it is valid, 1 if not.
+    #[arg(short = 't', long)]
+    pub check_config: bool,
+
+    /// Print every effective setting of queue DOMAIN[/VMTA] with the file:line it came from.
+    #[arg(long, value_name = "DOMAIN[/VMTA]", conflicts_with = "check_config")]
+    pub show_settings: Option<String>,
+}
+
+/// Runs the action the flags ask for.
+pub fn run(cli: &Cli) -> ExitCode {
+    if cli.check_config {
+        return check_config(&cli.config);
+    }
+    if let Some(queue) = &cli.show_settings {
+        return show_settings(&cli.config, queue);
+    }
+    Cli::command()
+        .error(
+            ErrorKind::MissingRequiredArgument,
+            "the daemon run mode is not wired yet: use --check-config or --show-settings",
+        )
+        .exit()
+}
+
+/// Loads the config, printing warnings (always) and errors (on failure) to stderr.
+fn load(path: &Path) -> Option<Config> {
+    let mut err = std::io::stderr().lock();
+    match config::load(path) {
+        Ok(Loaded { config, warnings }) => {
+            for w in &warnings {
+                let _ = writeln!(err, "{w}");
+            }
+            Some(config)
+        }
+        Err(diags) => {
+            let _ = write!(err, "{diags}");
+            let _ = writeln!(err, "{}", summary(path, &diags));
+            None
+        }
+    }
+}
+
+fn summary(path: &Path, diags: &Diagnostics) -> String {
+    let errors = diags.errors().count();
+    let warnings = diags.0.len() - errors;
+    format!(
+        "pmtad: {} is not valid: {errors} error(s), {warnings} warning(s)",
+        path.display()
+    )
+}
+
+fn check_config(path: &Path) -> ExitCode {
+    match load(path) {
+        Some(_) => {
+            println!("pmtad: {} is valid", path.display());
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::from(1),
+    }
+}
+
+fn show_settings(path: &Path, queue: &str) -> ExitCode {
+    let Some(cfg) = load(path) else {
+        return ExitCode::from(1);
+    };
+    let (domain, vmta) = queue.split_once('/').unwrap_or((queue, DEFAULT_VMTA));
+    if domain.is_empty() || !cfg.vmta_exists(vmta) {
+        eprintln!(
+            "pmtad: virtual MTA '{vmta}' is not defined in {}",
+            path.display()
+        );
+        return ExitCode::from(1);
+    }
+    let settings = cfg.settings(domain, vmta);
+    print!(
+        "{}",
+        render_settings(&format!("{domain}/{vmta}"), &settings)
+    );
+    ExitCode::SUCCESS
+}
+
+/// `queue` on the first line, then aligned `name value origin` rows.
+pub fn render_settings(queue: &str, settings: &[EffectiveSetting]) -> String {
+    let name_w = settings.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let value_w = settings
+        .iter()
+        .map(|s| s.value.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let mut out = format!("settings of queue {queue}\n");
+    for s in settings {
+        let value = if s.value.is_empty() {
+            "-"
+        } else {
+            s.value.as_str()
+        };
+        out.push_str(&format!(
+            "  {:name_w$}  {:value_w$}  {}\n",
+            s.name, value, s.origin
+        ));
+    }
+    out
+}
