@@ -10,5 +10,6 @@ pub mod inbound;
 pub mod lifecycle;
 pub mod logs;
 pub mod outcome;
+pub mod queue;
 pub mod sched;
 pub mod spool;

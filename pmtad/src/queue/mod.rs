@@ -1,0 +1,303 @@
+//! The in-memory queue index: every pending recipient, grouped into queues keyed by
+//! (recipient domain, virtual MTA). The delivery engine pulls due work from it; the control
+//! plane reads its summaries. No I/O: the daemon feeds it from the spool (at start-up from
+//! [`crate::spool::RecoveredMessage`]s, then from each stored envelope) and writes outcomes
+//! back to the spool itself.
+//!
+//! # DESIGN notes
+//!
+//! Sized for millions of recipients: the unit is a *job* — one message's recipients in one
+//! queue, i.e. one SMTP transaction — stored as a 32-byte `Copy` struct in a per-queue slab
+//! (message id, arrival, size, next attempt, recipient index inline when there is one, a
+//! side table when there are several). Due jobs sit in a FIFO of 4-byte slot numbers,
+//! retries in a min-heap of 8-byte `(time, slot)` keys; domains and virtual MTAs are
+//! interned once. Measured by `cargo run --release -p pmtad --example spool-bench` (see
+//! BENCHMARKS.md): about 45 bytes per queued single-recipient message. Work is handed out as
+//! [`Lease`]s that must come back through [`QueueIndex::finish`] or
+//! [`QueueIndex::requeue`], so a recipient is never in flight twice.
+//!
+//! Times are Unix seconds (`u64` in the API, `u32` inside).
+
+mod intern;
+mod slots;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::envelope::{Envelope, MessageId, RcptState};
+pub use crate::sched::Mode;
+use intern::{Interner, lower};
+use slots::{Queue, READY, RETRY, sat32};
+
+/// Handle of one queue in a [`QueueIndex`] (stable for the index's lifetime).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueueId(u32);
+
+/// Work handed to the delivery engine: one message's recipients in one queue. Return it
+/// with [`QueueIndex::finish`] or [`QueueIndex::requeue`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub queue: QueueId,
+    slot: u32,
+    pub message: MessageId,
+    /// Indices into the envelope's `recipients`.
+    pub recipients: Vec<u32>,
+}
+
+/// What the control plane shows for a queue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QueueSummary {
+    #[serde(skip)]
+    pub id: QueueId,
+    pub domain: Arc<str>,
+    pub vmta: Arc<str>,
+    pub recipients: u64,
+    /// Messages (jobs) in the queue.
+    pub messages: u64,
+    /// Sum of message sizes, each message counted once per queue.
+    pub bytes: u64,
+    /// Arrival (Unix seconds) of the oldest message.
+    pub oldest: Option<u64>,
+    /// When the next waiting message is due (Unix seconds).
+    pub next_attempt: Option<u64>,
+    pub in_flight: u64,
+    pub paused: bool,
+    #[serde(serialize_with = "ser_mode")]
+    pub mode: Mode,
+    pub last_error: Option<String>,
+}
+
+fn ser_mode<S: serde::Serializer>(m: &Mode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
+}
+
+/// Where an entry is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryState {
+    /// Due now (new, or recovered at start-up).
+    Ready,
+    /// Waiting for its next attempt.
+    Retry,
+    /// Handed to the delivery engine.
+    InFlight,
+}
+
+/// One listed entry of a queue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub message: MessageId,
+    pub recipients: Vec<u32>,
+    pub received: u64,
+    pub size: u64,
+    pub next_attempt: u64,
+    pub state: EntryState,
+}
+
+/// A page of a listing or deletion; pass `next` back to continue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<u32>,
+}
+
+/// All queues.
+#[derive(Debug, Default)]
+pub struct QueueIndex {
+    names: Interner,
+    keys: HashMap<(u32, u32), u32>,
+    queues: Vec<Queue>,
+}
+
+impl QueueIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn queue_for(&mut self, domain: &str, vmta: u32) -> u32 {
+        let d = self.names.intern(&lower(domain));
+        let next = self.queues.len() as u32;
+        let q = *self.keys.entry((d, vmta)).or_insert(next);
+        if q == next {
+            self.queues.push(Queue::new(d, vmta));
+        }
+        q
+    }
+
+    /// Looks up a queue by domain (any case) and virtual MTA name.
+    pub fn queue_id(&self, domain: &str, vmta: &str) -> Option<QueueId> {
+        let d = self.names.get(&lower(domain))?;
+        let v = self.names.get(vmta)?;
+        self.keys.get(&(d, v)).map(|&q| QueueId(q))
+    }
+
+    /// Queues the pending recipients of a stored message, due at `now`. Returns how many
+    /// recipients were queued.
+    pub fn insert(&mut self, id: MessageId, env: &Envelope, now: u64) -> usize {
+        let vmta = self.names.intern(&env.vmta);
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(env.recipients.len());
+        for (i, r) in env.recipients.iter().enumerate() {
+            if r.state == RcptState::Pending {
+                pairs.push((self.queue_for(r.domain(), vmta), i as u32));
+            }
+        }
+        pairs.sort_unstable();
+        let mut rcpts = Vec::new();
+        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            rcpts.clear();
+            rcpts.extend(group.iter().map(|p| p.1));
+            let q = &mut self.queues[group[0].0 as usize];
+            q.push(id.0, env.received_at, env.size, now, &rcpts);
+        }
+        pairs.len()
+    }
+
+    /// Takes up to `max` due messages of a queue (none when paused), each with its
+    /// recipients in this queue, marking them in flight.
+    pub fn take_due(&mut self, q: QueueId, now: u64, max: usize) -> Vec<Lease> {
+        let queue = &mut self.queues[q.0 as usize];
+        let mut out = Vec::new();
+        if queue.paused {
+            return out;
+        }
+        while out.len() < max {
+            let Some(slot) = queue.pop_due(sat32(now)) else {
+                break;
+            };
+            let job = queue.job(slot).expect("popped slot exists");
+            out.push(Lease {
+                queue: q,
+                slot,
+                message: MessageId(job.msg),
+                recipients: queue.rcpts_of(slot),
+            });
+        }
+        out
+    }
+
+    /// Every recipient of the lease reached a final state.
+    pub fn finish(&mut self, lease: Lease) {
+        self.queues[lease.queue.0 as usize].finish(lease.slot);
+    }
+
+    /// Puts the lease's still-pending recipients back for another attempt at `next_attempt`,
+    /// recording the queue's last error. With no pending recipient this is [`Self::finish`].
+    pub fn requeue(&mut self, lease: Lease, pending: &[u32], next_attempt: u64, error: &str) {
+        let queue = &mut self.queues[lease.queue.0 as usize];
+        queue.last_error = Some(error.into());
+        queue.requeue(lease.slot, pending, sat32(next_attempt));
+    }
+
+    pub fn set_paused(&mut self, q: QueueId, paused: bool) {
+        self.queues[q.0 as usize].paused = paused;
+    }
+
+    pub fn set_mode(&mut self, q: QueueId, mode: Mode) {
+        self.queues[q.0 as usize].mode = mode;
+    }
+
+    pub fn set_last_error(&mut self, q: QueueId, error: Option<&str>) {
+        self.queues[q.0 as usize].last_error = error.map(Into::into);
+    }
+
+    /// Summary of one queue.
+    pub fn summary(&self, q: QueueId) -> QueueSummary {
+        let queue = &self.queues[q.0 as usize];
+        QueueSummary {
+            id: q,
+            domain: self.names.name(queue.domain).clone(),
+            vmta: self.names.name(queue.vmta).clone(),
+            recipients: queue.rcpts,
+            messages: queue.messages,
+            bytes: queue.bytes,
+            oldest: queue.oldest().map(u64::from),
+            next_attempt: queue.next_due().map(u64::from),
+            in_flight: queue.in_flight,
+            paused: queue.paused,
+            mode: queue.mode,
+            last_error: queue.last_error.as_deref().map(str::to_owned),
+        }
+    }
+
+    /// Summaries of every queue (empty ones included: they keep pause and mode).
+    pub fn summaries(&self) -> impl Iterator<Item = QueueSummary> + '_ {
+        (0..self.queues.len() as u32).map(move |q| self.summary(QueueId(q)))
+    }
+
+    /// Queues that are not paused and have a message due at `now`.
+    pub fn due_queues(&self, now: u64) -> Vec<QueueId> {
+        let now = sat32(now);
+        (0..self.queues.len() as u32)
+            .filter(|&q| {
+                let queue = &self.queues[q as usize];
+                !queue.paused && queue.next_due().is_some_and(|t| t <= now)
+            })
+            .map(QueueId)
+            .collect()
+    }
+
+    /// Total recipients queued (in flight included).
+    pub fn recipients(&self) -> u64 {
+        self.queues.iter().map(|q| q.rcpts).sum()
+    }
+
+    /// Lists up to `limit` entries of a queue from slot `cursor` (0 to start).
+    pub fn list(&self, q: QueueId, cursor: u32, limit: usize) -> Page<Entry> {
+        let queue = &self.queues[q.0 as usize];
+        let mut items = Vec::new();
+        let mut slot = cursor;
+        while (slot as usize) < queue.slots() && items.len() < limit {
+            if let Some(e) = entry(queue, slot) {
+                items.push(e);
+            }
+            slot += 1;
+        }
+        let next = ((slot as usize) < queue.slots()).then_some(slot);
+        Page { items, next }
+    }
+
+    /// Deletes up to `limit` waiting (not in-flight) entries from slot `cursor` on and
+    /// returns them, so the caller can mark their recipients failed in the spool.
+    pub fn delete(&mut self, q: QueueId, cursor: u32, limit: usize) -> Page<Entry> {
+        let queue = &mut self.queues[q.0 as usize];
+        let mut items = Vec::new();
+        let mut slot = cursor;
+        while (slot as usize) < queue.slots() && items.len() < limit {
+            if let Some(e) = entry(queue, slot).filter(|e| e.state != EntryState::InFlight) {
+                queue.delete(slot);
+                items.push(e);
+            }
+            slot += 1;
+        }
+        let next = ((slot as usize) < queue.slots()).then_some(slot);
+        Page { items, next }
+    }
+
+    /// Approximate heap bytes of the whole index (capacity based).
+    pub fn heap_bytes(&self) -> usize {
+        self.queues.iter().map(Queue::heap_bytes).sum::<usize>()
+            + self.queues.capacity() * std::mem::size_of::<Queue>()
+            + self.keys.capacity() * 13
+    }
+}
+
+fn entry(queue: &Queue, slot: u32) -> Option<Entry> {
+    let job = queue.job(slot)?;
+    let state = match job.state {
+        READY => EntryState::Ready,
+        RETRY => EntryState::Retry,
+        slots::INFLIGHT => EntryState::InFlight,
+        _ => return None,
+    };
+    Some(Entry {
+        message: MessageId(job.msg),
+        recipients: queue.rcpts_of(slot),
+        received: u64::from(job.received),
+        size: u64::from(job.size),
+        next_attempt: u64::from(job.next_attempt),
+        state,
+    })
+}
