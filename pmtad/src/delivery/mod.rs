@@ -6,5 +6,6 @@
 
 pub mod classify;
 pub mod client;
+pub mod local;
 
 pub use client::{ClientConfig, Destination, SessionError, SessionInfo, SmtpConnection, TlsMode};
