@@ -51,6 +51,7 @@ mod error;
 mod hint;
 mod index;
 mod list;
+mod read;
 mod recover;
 mod segment;
 mod writer;
