@@ -516,3 +516,70 @@ async fn writer_task_is_lossless_under_back_pressure() {
     let (_, rows) = read_csv(&only_file(dir.path()));
     assert_eq!(rows.len(), n);
 }
+
+#[test]
+fn delete_after_removes_old_generations_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("acct-2025-11-01-0000.csv");
+    let other = dir.path().join("other-2025-11-01-0000.csv");
+    std::fs::write(&old, "type\r\n").unwrap();
+    std::fs::write(&other, "type\r\n").unwrap();
+    let mut opts = AcctFileOptions::new(dir.path().join("acct.csv"));
+    opts.delete_after = Some(std::time::Duration::from_secs(86_400));
+    // "now" is 30 days after the files' mtime (which is the real now).
+    let later = crate::logs::clock::now_secs() + 30 * 86_400;
+    let mut set = AcctSet::open(
+        &AcctConfig {
+            files: vec![opts],
+            ..Default::default()
+        },
+        later,
+    )
+    .unwrap();
+    set.sync().unwrap();
+    assert!(!old.exists(), "old generation deleted");
+    assert!(other.exists(), "another file's generations are left alone");
+    assert_eq!(
+        csv_files(dir.path()).len(),
+        2,
+        "the live file and other-*.csv"
+    );
+}
+
+#[tokio::test]
+async fn writer_rotates_and_reloads_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = AcctConfig {
+        files: vec![AcctFileOptions::new(dir.path().join("acct.csv"))],
+        ..Default::default()
+    };
+    let acct = Accounting::start(&cfg).unwrap();
+    let recs = sample_records();
+    acct.record(recs[0].clone()).await.unwrap();
+    acct.rotate(None).await.unwrap();
+    acct.record(recs[2].clone()).await.unwrap();
+    acct.sync().await.unwrap();
+    let files = csv_files(dir.path());
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(read_csv(&files[0]).1.len(), 1);
+    assert_eq!(read_csv(&files[1]).1.len(), 1);
+    let mut new = AcctFileOptions::new(dir.path().join("bounces.csv"));
+    new.records = vec![RecordType::Bounce];
+    acct.reload(AcctConfig {
+        files: vec![new],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    acct.record(recs[0].clone()).await.unwrap();
+    acct.record(recs[2].clone()).await.unwrap();
+    acct.shutdown().await.unwrap();
+    let bounces: Vec<PathBuf> = csv_files(dir.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("bounces-"))
+        .collect();
+    assert_eq!(bounces.len(), 1);
+    let (_, rows) = read_csv(&bounces[0]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], "b");
+}
