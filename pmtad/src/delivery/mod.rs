@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod client;
+pub mod dkim;
 pub mod local;
 
 pub use client::{ClientConfig, Destination, SessionError, SessionInfo, SmtpConnection, TlsMode};

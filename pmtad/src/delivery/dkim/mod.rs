@@ -1,0 +1,255 @@
+//! DKIM signing (RFC 6376; Ed25519 per RFC 8463) with mail-auth, relaxed/relaxed.
+//!
+//! A [`Signer`] is built once per `domain-key` when the configuration is resolved (so a bad
+//! key is a configuration error) and reused for every message: signing takes `&self`.
+//! [`KeyRing`] picks the key for a message the way PowerMTA does: the first `domain-key` whose
+//! domain equals, or is a parent of, the identity's domain.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use mail_auth::common::crypto::{DkimKey, Ed25519Key, RsaKey, Sha256};
+use mail_auth::common::headers::HeaderWriter;
+use mail_auth::dkim::{Canonicalization, DkimSigner, Done};
+use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::pem::PemObject;
+
+/// Headers signed when present (PowerMTA's base list). Bcc, Return-Path, Received and
+/// DKIM-Signature are never signed: relays add or remove them.
+pub const DEFAULT_HEADERS: &[&str] = &[
+    "From",
+    "Sender",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "To",
+    "Cc",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Content-ID",
+    "Content-Description",
+    "In-Reply-To",
+    "References",
+    "Resent-Date",
+    "Resent-From",
+    "Resent-Sender",
+    "Resent-To",
+    "Resent-Cc",
+    "Resent-Message-ID",
+    "List-Id",
+    "List-Help",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "List-Subscribe",
+    "List-Post",
+    "List-Owner",
+    "List-Archive",
+    "Feedback-ID",
+];
+
+/// Why a key could not be loaded or a message not signed.
+#[derive(Debug, thiserror::Error)]
+pub enum DkimError {
+    #[error("reading DKIM key {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("DKIM key is not a PEM private key: {0}")]
+    Pem(String),
+    #[error("DKIM key must be RSA or Ed25519: {0}")]
+    KeyType(String),
+    #[error("DKIM signing failed: {0}")]
+    Sign(String),
+}
+
+/// One `domain-key SELECTOR,DOMAIN,PEM`, ready to sign.
+pub struct Signer {
+    domain: String,
+    selector: String,
+    inner: DkimSigner<DkimKey, Done>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("domain", &self.domain)
+            .field("selector", &self.selector)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// Loads the key from a PEM file (RSA PKCS#1 or PKCS#8, Ed25519 PKCS#8).
+    pub fn from_file(
+        selector: &str,
+        domain: &str,
+        path: &Path,
+        extra_headers: &[String],
+    ) -> Result<Self, DkimError> {
+        let pem = std::fs::read(path).map_err(|e| DkimError::Read {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Self::from_pem(selector, domain, &pem, extra_headers)
+    }
+
+    /// Loads the key from PEM text; `extra_headers` (`dkim-headers`) are signed in addition
+    /// to [`DEFAULT_HEADERS`].
+    pub fn from_pem(
+        selector: &str,
+        domain: &str,
+        pem: &[u8],
+        extra_headers: &[String],
+    ) -> Result<Self, DkimError> {
+        let key = parse_key(pem)?;
+        let mut headers: Vec<String> = DEFAULT_HEADERS.iter().map(|h| h.to_string()).collect();
+        headers.extend(extra_headers.iter().filter(|h| !is_unsignable(h)).cloned());
+        let inner = DkimSigner::from_key(key)
+            .domain(domain)
+            .selector(selector)
+            .headers(headers)
+            .header_canonicalization(Canonicalization::Relaxed)
+            .body_canonicalization(Canonicalization::Relaxed);
+        Ok(Signer {
+            domain: domain.to_ascii_lowercase(),
+            selector: selector.into(),
+            inner,
+        })
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    pub fn selector(&self) -> &str {
+        &self.selector
+    }
+
+    /// Signs the message and returns the `DKIM-Signature:` header field, CRLF-terminated, to
+    /// put in front of it. The message may come as consecutive chunks, e.g. headers pmtad adds
+    /// and then the spooled text; every chunk but the last must hold whole header fields only
+    /// (mail-auth reads the body from the last chunk).
+    pub fn sign(&self, message: &[&[u8]]) -> Result<String, DkimError> {
+        let sig = self
+            .inner
+            .sign_chained(message.iter().copied())
+            .map_err(|e| DkimError::Sign(e.to_string()))?;
+        let mut header = sig.to_header();
+        if !header.ends_with("\r\n") {
+            header.push_str("\r\n");
+        }
+        Ok(header)
+    }
+}
+
+/// Headers that must never be signed whatever `dkim-headers` says.
+fn is_unsignable(name: &str) -> bool {
+    ["Bcc", "Return-Path", "Received", "DKIM-Signature"]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// PEM -> RSA (PKCS#1 / PKCS#8) or Ed25519 (PKCS#8 v1 as OpenSSL writes it, or v2).
+fn parse_key(pem: &[u8]) -> Result<DkimKey, DkimError> {
+    let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| DkimError::Pem(e.to_string()))?;
+    match der {
+        PrivateKeyDer::Pkcs1(_) => RsaKey::<Sha256>::from_key_der(der)
+            .map(DkimKey::Rsa)
+            .map_err(|e| DkimError::KeyType(e.to_string())),
+        PrivateKeyDer::Pkcs8(ref p8) => {
+            let bytes = p8.secret_pkcs8_der().to_vec();
+            match RsaKey::<Sha256>::from_key_der(der) {
+                Ok(rsa) => Ok(DkimKey::Rsa(rsa)),
+                Err(_) => Ed25519Key::from_pkcs8_maybe_unchecked_der(&bytes)
+                    .map(DkimKey::Ed25519)
+                    .map_err(|e| DkimError::KeyType(e.to_string())),
+            }
+        }
+        _ => Err(DkimError::KeyType(
+            "EC (SEC1) keys are not supported by DKIM".into(),
+        )),
+    }
+}
+
+/// The configured keys, in configuration order.
+#[derive(Debug, Clone, Default)]
+pub struct KeyRing {
+    signers: Vec<Arc<Signer>>,
+}
+
+impl KeyRing {
+    pub fn new(signers: Vec<Arc<Signer>>) -> Self {
+        KeyRing { signers }
+    }
+
+    /// The first key whose domain equals or is a parent of `identity_domain`.
+    pub fn find(&self, identity_domain: &str) -> Option<&Arc<Signer>> {
+        let id = identity_domain.trim_end_matches('.').to_ascii_lowercase();
+        self.signers.iter().find(|s| {
+            id == s.domain
+                || id
+                    .strip_suffix(s.domain.as_str())
+                    .is_some_and(|p| p.ends_with('.'))
+        })
+    }
+
+    /// Signs with the key for the message's `From:` domain (`dkim-identity sender-or-from`
+    /// falls back to `sender_domain` when there is no usable From). `Ok(None)`: no key.
+    pub fn sign(
+        &self,
+        message: &[&[u8]],
+        sender_domain: &str,
+    ) -> Result<Option<String>, DkimError> {
+        let from = message.first().and_then(|m| from_domain(m));
+        let signer = from
+            .as_deref()
+            .and_then(|d| self.find(d))
+            .or_else(|| self.find(sender_domain));
+        signer.map(|s| s.sign(message)).transpose()
+    }
+}
+
+/// The domain of the first address in the `From:` header of `message` (its header section).
+pub fn from_domain(message: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(header_section(message));
+    let mut value: Option<String> = None;
+    for line in text.split("\r\n").flat_map(|l| l.split('\n')) {
+        match &mut value {
+            Some(v) if line.starts_with([' ', '\t']) => v.push_str(line),
+            Some(_) => break,
+            None => {
+                if line
+                    .get(..5)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("from:"))
+                {
+                    value = Some(line[5..].to_string());
+                }
+            }
+        }
+    }
+    let value = value?;
+    let addr = match (value.find('<'), value.find('>')) {
+        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+        _ => value.trim(),
+    };
+    let domain = addr.rsplit_once('@')?.1.trim();
+    let domain = domain
+        .split(|c: char| c.is_whitespace() || ",;()<>".contains(c))
+        .next()?;
+    (!domain.is_empty()).then(|| domain.to_ascii_lowercase())
+}
+
+fn header_section(message: &[u8]) -> &[u8] {
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| message.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(message.len());
+    &message[..end]
+}
+
+#[cfg(test)]
+mod tests;
