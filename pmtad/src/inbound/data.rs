@@ -43,7 +43,10 @@ struct Incoming<C> {
     stored: u64,
     /// Virtual MTA picked by the message's header, once known.
     vmta: Option<String>,
-    vmta_checked: bool,
+    /// Header values for accounting, once the header section is over.
+    acct_headers: Vec<(String, String)>,
+    /// The header section was processed (or needed no processing).
+    headers_done: bool,
 }
 
 impl<C: Content> Incoming<C> {
@@ -90,10 +93,13 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             limit: min_limit(self.rules.max_message_size, self.txn.domain_limit),
             stored: 0,
             vmta: None,
-            vmta_checked: !self.rules.process_x_virtual_mta,
+            acct_headers: Vec::new(),
+            headers_done: false,
         };
         self.data.dot.reset();
-        self.data.headers.reset();
+        let remove_vmta = self.rules.process_x_virtual_mta;
+        self.data.headers.reset(remove_vmta, &self.wanted_headers);
+        msg.headers_done = self.data.headers.idle();
         self.write_received(&mut msg).await;
         self.receive(&mut msg).await?;
         self.finish(msg).await;
@@ -107,7 +113,6 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         }
         let trace = Trace {
             helo: self.helo.as_deref().unwrap_or(""),
-            client_name: self.rdns.as_ref().and_then(|n| n.as_deref()),
             ip: self.peer.ip(),
             host: &self.host,
             esmtp: self.esmtp,
@@ -145,7 +150,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         if msg.content.is_none() {
             return;
         }
-        if msg.vmta_checked || self.data.headers.in_body() {
+        if msg.headers_done || self.data.headers.in_body() {
             msg.write(&self.data.decoded).await;
             return;
         }
@@ -155,13 +160,15 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             .feed(&self.data.decoded, &mut self.data.filtered);
         msg.write(&self.data.filtered).await;
         if self.data.headers.in_body() {
-            self.check_vmta(msg);
+            self.headers_done(msg);
         }
     }
 
-    /// Resolves the `X-Virtual-MTA:` choice as soon as the header section is over.
-    fn check_vmta(&mut self, msg: &mut Incoming<I::Content>) {
-        msg.vmta_checked = true;
+    /// Takes what the header section told, as soon as it is over: accounting's header
+    /// values and the `X-Virtual-MTA:` choice.
+    fn headers_done(&mut self, msg: &mut Incoming<I::Content>) {
+        msg.headers_done = true;
+        msg.acct_headers = self.data.headers.captured();
         let Some(name) = self.data.headers.virtual_mta() else {
             return;
         };
@@ -188,13 +195,13 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     /// Replies to the end of data: stored (250), or why not.
     async fn finish(&mut self, mut msg: Incoming<I::Content>) {
-        if !msg.vmta_checked && msg.content.is_some() {
+        if !msg.headers_done && msg.content.is_some() {
             self.data.filtered.clear();
             self.data.headers.finish(&mut self.data.filtered);
             let tail = std::mem::take(&mut self.data.filtered);
             msg.write(&tail).await;
             self.data.filtered = tail;
-            self.check_vmta(&mut msg);
+            self.headers_done(&mut msg);
         }
         if let Some(why) = msg.refusal.take() {
             return self.refused(why);
@@ -252,7 +259,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             env_id: self.txn.env_id.take(),
             job_id: None,
             helo: self.helo.clone(),
-            acct_headers: Vec::new(),
+            acct_headers: std::mem::take(&mut msg.acct_headers),
         }
     }
 }

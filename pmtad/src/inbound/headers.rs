@@ -1,16 +1,19 @@
-//! Header processing on streamed message data: finds `X-Virtual-MTA:` in the header section
-//! and removes it, passing everything else through untouched.
+//! Header processing on streamed message data: removes `X-Virtual-MTA:` (when the source
+//! processes it) and captures its value, and captures the values of the headers accounting
+//! wants (`header_NAME` columns), passing everything else through untouched.
 //!
 //! Only the header section is inspected and only a field's name is held back until it is
-//! known (at most [`MAX_NAME`] bytes), plus the captured value (at most [`MAX_VALUE`]): the
+//! known (at most [`MAX_NAME`] bytes), plus captured values (at most [`MAX_VALUE`] each): the
 //! body streams straight through, so memory stays bounded whatever the client sends.
 
-/// Longer field names cannot be the one we look for; they are passed on as they are.
+use std::sync::Arc;
+
+/// Longer field names cannot be one we look for; they are passed on as they are.
 const MAX_NAME: usize = 64;
-/// Longest captured `X-Virtual-MTA` value; longer values are truncated (and will not name a
-/// virtual MTA, so the message is refused with that name).
-const MAX_VALUE: usize = 256;
-const FIELD: &[u8] = b"x-virtual-mta";
+/// Longest captured value; longer values are truncated (an `X-Virtual-MTA` that long names
+/// no virtual MTA, so the message is refused with that name).
+const MAX_VALUE: usize = 998;
+const VMTA_FIELD: &[u8] = b"x-virtual-mta";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -22,23 +25,32 @@ enum State {
     Name,
     /// Passing the rest of a line through.
     Pass,
-    /// Dropping the rest of a line of the removed field, capturing its value.
-    Capture,
+    /// Dropping the rest of a line of the removed field.
+    Drop,
     /// Past the header section: everything passes.
     Body,
+}
+
+/// Where the value of the current field goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Nowhere,
+    Vmta,
+    Wanted(usize),
 }
 
 /// Streaming filter for the header section of one message.
 #[derive(Debug)]
 pub(crate) struct HeaderFilter {
     state: State,
-    /// The current field is the removed one (its continuation lines go too).
+    /// The current field is removed (its continuation lines go too).
     dropping: bool,
-    /// The current field is the first removed one: its value is being captured.
-    capturing: bool,
+    target: Target,
+    remove_vmta: bool,
+    wanted: Arc<[String]>,
     name: Vec<u8>,
-    value: Vec<u8>,
-    found: bool,
+    vmta: Option<Vec<u8>>,
+    captured: Vec<Option<Vec<u8>>>,
 }
 
 impl Default for HeaderFilter {
@@ -46,22 +58,48 @@ impl Default for HeaderFilter {
         HeaderFilter {
             state: State::LineStart,
             dropping: false,
-            capturing: false,
+            target: Target::Nowhere,
+            remove_vmta: false,
+            wanted: Arc::from([]),
             name: Vec::with_capacity(MAX_NAME + 1),
-            value: Vec::with_capacity(MAX_VALUE),
-            found: false,
+            vmta: None,
+            captured: Vec::new(),
         }
     }
 }
 
+/// Unfolds a captured value: lines trimmed and joined with one space.
+fn unfold(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    let mut out = String::with_capacity(text.len());
+    for part in text.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 impl HeaderFilter {
-    pub(crate) fn reset(&mut self) {
+    /// Starts a message: whether `X-Virtual-MTA` is processed, which headers are captured.
+    pub(crate) fn reset(&mut self, remove_vmta: bool, wanted: &Arc<[String]>) {
         self.state = State::LineStart;
         self.dropping = false;
-        self.capturing = false;
+        self.target = Target::Nowhere;
+        self.remove_vmta = remove_vmta;
+        if !Arc::ptr_eq(&self.wanted, wanted) {
+            self.wanted = wanted.clone();
+        }
         self.name.clear();
-        self.value.clear();
-        self.found = false;
+        self.vmta = None;
+        self.captured.clear();
+        self.captured.resize(self.wanted.len(), None);
+    }
+
+    /// True when the filter has nothing to do for this message.
+    pub(crate) fn idle(&self) -> bool {
+        !self.remove_vmta && self.wanted.is_empty()
     }
 
     /// True once the empty line ending the header section has been passed.
@@ -72,14 +110,17 @@ impl HeaderFilter {
     /// The value of the first `X-Virtual-MTA:` field, unfolded and trimmed; `None` when the
     /// message had none (or an empty one).
     pub(crate) fn virtual_mta(&self) -> Option<String> {
-        if !self.found {
-            return None;
-        }
-        let unfolded: String = String::from_utf8_lossy(&self.value)
-            .split(['\r', '\n'])
-            .collect();
-        let v = unfolded.trim();
-        (!v.is_empty()).then(|| v.to_string())
+        let v = unfold(self.vmta.as_deref()?);
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// `(configured name, unfolded value)` of each wanted header the message had.
+    pub(crate) fn captured(&self) -> Vec<(String, String)> {
+        self.wanted
+            .iter()
+            .zip(&self.captured)
+            .filter_map(|(name, v)| Some((name.clone(), unfold(v.as_deref()?))))
+            .collect()
     }
 
     /// Filters `input`, appending what is kept to `out`.
@@ -91,7 +132,7 @@ impl HeaderFilter {
                     out.extend_from_slice(&input[i..]);
                     return;
                 }
-                State::Pass | State::Capture => i += self.rest_of_line(&input[i..], out),
+                State::Pass | State::Drop => i += self.rest_of_line(&input[i..], out),
                 _ => {
                     self.step(input[i], out);
                     i += 1;
@@ -111,7 +152,8 @@ impl HeaderFilter {
         self.state = State::Body;
     }
 
-    /// Passes or captures up to the end of the line; returns the bytes consumed.
+    /// Passes or drops up to the end of the line, capturing it when wanted; returns the
+    /// bytes consumed.
     fn rest_of_line(&mut self, input: &[u8], out: &mut Vec<u8>) -> usize {
         let (n, eol) = match input.iter().position(|&b| b == b'\n') {
             Some(p) => (p + 1, true),
@@ -119,9 +161,15 @@ impl HeaderFilter {
         };
         if self.state == State::Pass {
             out.extend_from_slice(&input[..n]);
-        } else if self.capturing {
-            let room = MAX_VALUE - self.value.len();
-            self.value.extend_from_slice(&input[..n.min(room)]);
+        }
+        let slot = match self.target {
+            Target::Nowhere => None,
+            Target::Vmta => self.vmta.as_mut(),
+            Target::Wanted(k) => self.captured[k].as_mut(),
+        };
+        if let Some(value) = slot {
+            let room = MAX_VALUE.saturating_sub(value.len());
+            value.extend_from_slice(&input[..n.min(room)]);
         }
         if eol {
             self.state = State::LineStart;
@@ -139,23 +187,29 @@ impl HeaderFilter {
             State::LineStartCr => {
                 // A line starting with a lone CR: not a header, pass it on.
                 out.extend_from_slice(&[b'\r', b]);
-                self.dropping = false;
+                self.end_field();
                 self.state = State::Pass;
             }
             State::Name => self.name_byte(b, out),
-            State::Pass | State::Capture | State::Body => unreachable!("handled by feed"),
+            State::Pass | State::Drop | State::Body => unreachable!("handled by feed"),
         }
+    }
+
+    fn end_field(&mut self) {
+        self.dropping = false;
+        self.target = Target::Nowhere;
     }
 
     fn line_start(&mut self, b: u8, out: &mut Vec<u8>) {
         match b {
-            b' ' | b'\t' if self.dropping => {
-                self.state = State::Capture;
-                self.rest_of_line(&[b], out);
-            }
+            // A continuation line belongs to the current field.
             b' ' | b'\t' => {
-                out.push(b);
-                self.state = State::Pass;
+                self.state = if self.dropping {
+                    State::Drop
+                } else {
+                    State::Pass
+                };
+                self.rest_of_line(&[b], out);
             }
             b'\r' => self.state = State::LineStartCr,
             b'\n' => {
@@ -163,6 +217,7 @@ impl HeaderFilter {
                 self.state = State::Body;
             }
             _ => {
+                self.end_field();
                 self.name.clear();
                 self.name.push(b);
                 self.state = State::Name;
@@ -173,21 +228,12 @@ impl HeaderFilter {
     fn name_byte(&mut self, b: u8, out: &mut Vec<u8>) {
         self.name.push(b);
         if b == b':' {
-            let name = self.name[..self.name.len() - 1].trim_ascii_end();
-            self.dropping = name.eq_ignore_ascii_case(FIELD);
-            if self.dropping {
-                // Only the first occurrence counts; later ones are removed all the same.
-                self.capturing = !self.found;
-                self.found = true;
-                self.state = State::Capture;
-            } else {
+            self.field_named();
+            if !self.dropping {
                 out.extend_from_slice(&self.name);
-                self.state = State::Pass;
             }
         } else if b == b'\n' || self.name.len() > MAX_NAME {
             out.extend_from_slice(&self.name);
-            self.dropping = false;
-            self.capturing = false;
             self.state = if b == b'\n' {
                 State::LineStart
             } else {
@@ -198,21 +244,51 @@ impl HeaderFilter {
             self.name.clear();
         }
     }
+
+    /// The current field's name is complete: decide its fate. Only the first occurrence of
+    /// a field is captured; later `X-Virtual-MTA` fields are removed all the same.
+    fn field_named(&mut self) {
+        let name = self.name[..self.name.len() - 1].trim_ascii_end();
+        self.state = State::Pass;
+        if self.remove_vmta && name.eq_ignore_ascii_case(VMTA_FIELD) {
+            self.dropping = true;
+            self.state = State::Drop;
+            if self.vmta.is_none() {
+                self.vmta = Some(Vec::new());
+                self.target = Target::Vmta;
+            }
+            return;
+        }
+        let wanted = self
+            .wanted
+            .iter()
+            .position(|w| w.as_bytes().eq_ignore_ascii_case(name));
+        if let Some(k) = wanted.filter(|&k| self.captured[k].is_none()) {
+            self.captured[k] = Some(Vec::new());
+            self.target = Target::Wanted(k);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn filter_all_splits(input: &[u8]) -> (Vec<u8>, Option<String>) {
+    type Filtered = (Vec<u8>, Option<String>, Vec<(String, String)>);
+
+    fn filter_all_splits(input: &[u8]) -> Filtered {
         let run = |parts: &[&[u8]]| {
             let mut f = HeaderFilter::default();
+            f.reset(
+                true,
+                &Arc::from(["Subject".to_string(), "message-id".to_string()]),
+            );
             let mut out = Vec::new();
             for p in parts {
                 f.feed(p, &mut out);
             }
             f.finish(&mut out);
-            (out, f.virtual_mta())
+            (out, f.virtual_mta(), f.captured())
         };
         let whole = run(&[input]);
         for cut in 0..=input.len() {
@@ -228,19 +304,20 @@ mod tests {
     #[test]
     fn removes_header_and_reports_value() {
         let msg = b"From: a@b\r\nX-Virtual-MTA: mta2 \r\nSubject: s\r\n\r\nX-Virtual-MTA: body\r\n";
-        let (out, vmta) = filter_all_splits(msg);
+        let (out, vmta, captured) = filter_all_splits(msg);
         assert_eq!(
             out,
             b"From: a@b\r\nSubject: s\r\n\r\nX-Virtual-MTA: body\r\n"
         );
         assert_eq!(vmta.as_deref(), Some("mta2"));
+        assert_eq!(captured, [("Subject".to_string(), "s".to_string())]);
     }
 
     #[test]
     fn folded_and_repeated_fields_go_entirely() {
         let msg =
             b"x-virtual-mta:\r\n\tpool1\r\nA: 1\r\n continued\r\nX-VIRTUAL-MTA : other\r\n\r\nb";
-        let (out, vmta) = filter_all_splits(msg);
+        let (out, vmta, _) = filter_all_splits(msg);
         assert_eq!(out, b"A: 1\r\n continued\r\n\r\nb");
         assert_eq!(vmta.as_deref(), Some("pool1"));
     }
@@ -248,9 +325,10 @@ mod tests {
     #[test]
     fn without_the_header_everything_passes() {
         let msg = b"Subject: hi\r\nno colon line\r\n\rodd\r\n\r\n.body\r\n";
-        let (out, vmta) = filter_all_splits(msg);
+        let (out, vmta, captured) = filter_all_splits(msg);
         assert_eq!(out, msg);
         assert_eq!(vmta, None);
+        assert_eq!(captured, [("Subject".to_string(), "hi".to_string())]);
     }
 
     #[test]
@@ -260,6 +338,7 @@ mod tests {
         msg.extend(std::iter::repeat_n(b'z', 10_000));
         msg.extend_from_slice(b"\r\n\r\n");
         let mut f = HeaderFilter::default();
+        f.reset(true, &Arc::from([]));
         let mut out = Vec::new();
         f.feed(&msg, &mut out);
         assert!(f.in_body());
@@ -269,8 +348,22 @@ mod tests {
     }
 
     #[test]
+    fn captures_folded_wanted_headers_first_occurrence() {
+        let msg = b"Message-ID: <a@b>\r\nsubject: hello\r\n  world\r\nSubject: again\r\n\r\n";
+        let (out, _, captured) = filter_all_splits(msg);
+        assert_eq!(out, msg);
+        assert_eq!(
+            captured,
+            [
+                ("Subject".to_string(), "hello world".to_string()),
+                ("message-id".to_string(), "<a@b>".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn headers_only_message_is_flushed() {
-        let (out, _) = filter_all_splits(b"Subject: x\r\nTrailing");
+        let (out, ..) = filter_all_splits(b"Subject: x\r\nTrailing");
         assert_eq!(out, b"Subject: x\r\nTrailing");
     }
 }

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::envelope::{Envelope, MessageId};
@@ -116,12 +117,16 @@ pub trait Intake: Send + Sync + 'static {
     /// Whether `name` is a configured virtual MTA or virtual MTA pool.
     fn vmta_exists(&self, name: &str) -> bool;
 
-    /// The client's forward-confirmed reverse DNS name: a PTR name that resolves back to
-    /// `ip`, or `None` when there is none.
-    fn confirmed_rdns(
-        &self,
-        ip: IpAddr,
-    ) -> impl Future<Output = Result<Option<String>, LookupError>> + Send;
+    /// Whether the client has forward-confirmed reverse DNS: a PTR name of `ip` that
+    /// resolves back to `ip` (`pmtad::dns::Resolver::rdns_confirmed`). An error is a
+    /// temporary failure (the client is told 450 and may retry).
+    fn rdns_confirmed(&self, ip: IpAddr) -> impl Future<Output = Result<bool, LookupError>> + Send;
+
+    /// Header names whose first value is captured into `Envelope::acct_headers` (the
+    /// accounting files' `header_NAME` columns); read once per connection.
+    fn wanted_headers(&self) -> Arc<[String]> {
+        Arc::from([])
+    }
 
     /// Start receiving the content of a new message (called at DATA, before the 354).
     fn begin(&self) -> Result<Self::Content, StoreError>;

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::intake::Intake;
 use super::session::{LOG_TARGET, Session, SessionContext};
+use crate::logs::LogSink;
 
 /// Hard limits of every session, whatever the source.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +54,8 @@ pub struct ListenerConfig {
     /// Offer STARTTLS with this server configuration (see [`super::tls::server_config`]).
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub limits: SessionLimits,
+    /// Where `log-connections` / `log-commands` trace sessions (the main log).
+    pub log: Option<LogSink>,
 }
 
 impl Default for ListenerConfig {
@@ -61,6 +64,7 @@ impl Default for ListenerConfig {
             max_sessions: 100,
             tls: None,
             limits: SessionLimits::default(),
+            log: None,
         }
     }
 }
@@ -151,6 +155,7 @@ impl<I: Intake> SmtpServer<I> {
             tls: config.tls.map(TlsAcceptor::from),
             stats: Arc::new(InboundStats::default()),
             shutdown: CancellationToken::new(),
+            log: config.log,
         };
         Ok(SmtpServer {
             listeners,
@@ -228,11 +233,11 @@ fn spawn_session<I: Intake>(
 ) {
     let _ = tcp.set_nodelay(true);
     let Ok(local) = tcp.local_addr() else { return };
-    ctx.stats.sessions.fetch_add(1, Ordering::Relaxed);
+    let id = ctx.stats.sessions.fetch_add(1, Ordering::Relaxed) + 1;
     ctx.stats.active.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
         let stats = ctx.stats.clone();
-        let session = Session::new(ctx, tcp, peer, local);
+        let session = Session::new(ctx, tcp, id, peer, local);
         tokio::select! {
             () = session.run() => {}
             () = abort.cancelled() => {}

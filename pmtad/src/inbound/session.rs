@@ -16,6 +16,10 @@ use super::data::DataBuffers;
 use super::intake::{Intake, SourceRules};
 use super::listener::{InboundStats, SessionLimits};
 use super::transaction::Transaction;
+use crate::logs::{Dialogue, LogSink, SessionLog};
+
+/// Longest wait to hand the last reply to a closing connection.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub(crate) const LOG_TARGET: &str = "pmtad::inbound";
 
@@ -42,6 +46,7 @@ pub(crate) struct SessionContext<I> {
     pub tls: Option<TlsAcceptor>,
     pub stats: Arc<InboundStats>,
     pub shutdown: CancellationToken,
+    pub log: Option<LogSink>,
 }
 
 pub(crate) struct Session<I: Intake, IO> {
@@ -54,9 +59,13 @@ pub(crate) struct Session<I: Intake, IO> {
     pub(super) helo: Option<String>,
     pub(super) esmtp: bool,
     pub(super) txn: Transaction,
-    /// Forward-confirmed rDNS name of the client, once looked up.
-    pub(super) rdns: Option<Option<String>>,
+    /// Whether the client's reverse DNS is forward-confirmed, once looked up.
+    pub(super) rdns: Option<bool>,
     pub(super) data: DataBuffers,
+    /// Header names accounting wants captured, read once per connection.
+    pub(super) wanted_headers: Arc<[String]>,
+    /// The dialogue trace (`log-connections`, `log-commands`) in the main log.
+    log: Option<SessionLog>,
     errors: u32,
     line: Vec<u8>,
     scratch: String,
@@ -66,6 +75,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     pub(crate) fn new(
         ctx: Arc<SessionContext<I>>,
         io: IO,
+        id: u64,
         peer: SocketAddr,
         local: SocketAddr,
     ) -> Self {
@@ -76,9 +86,16 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             limits.max_line,
             ctx.shutdown.clone(),
         );
+        let rules = ctx.intake.source_policy(peer.ip(), local);
+        let flags = Dialogue {
+            connections: rules.log_connections,
+            commands: rules.log_commands,
+        };
         Session {
-            rules: ctx.intake.source_policy(peer.ip(), local),
+            log: ctx.log.as_ref().map(|sink| sink.session(id, flags)),
+            rules,
             host: ctx.intake.host_name(),
+            wanted_headers: ctx.intake.wanted_headers(),
             ctx,
             conn,
             peer,
@@ -95,8 +112,12 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     /// Runs the session to its end and closes the connection.
     pub(crate) async fn run(mut self) {
-        if self.rules.log_connections {
-            tracing::info!(target: LOG_TARGET, peer = %self.peer, "smtp connection opened");
+        if let Some(log) = &self.log {
+            log.connection(format_args!(
+                "accepted connection from [{}]:{}",
+                self.peer.ip(),
+                self.peer.port()
+            ));
         }
         let end = self.converse().await;
         let timeout = self.rules.command_timeout;
@@ -110,12 +131,16 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             Err(Stop::TooManyErrors) => self.reply("421 4.7.0 Too many errors, closing connection"),
             _ => {}
         }
-        self.conn.close(timeout).await;
-        if self.rules.log_connections {
+        // Never wait long on a client that does not read its last reply.
+        self.conn.close(timeout.min(CLOSE_TIMEOUT)).await;
+        if let Some(log) = &self.log {
             let why = end
                 .err()
-                .map_or_else(|| "closed".to_string(), |e| e.to_string());
-            tracing::info!(target: LOG_TARGET, peer = %self.peer, reason = %why, "smtp connection closed");
+                .map_or_else(|| "client quit".to_string(), |e| e.to_string());
+            log.connection(format_args!(
+                "closed connection from [{}]: {why}",
+                self.peer.ip()
+            ));
         }
     }
 
@@ -147,9 +172,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     async fn command(&mut self, line: &[u8]) -> Step {
-        if self.rules.log_commands {
-            let text = String::from_utf8_lossy(line);
-            tracing::info!(target: LOG_TARGET, peer = %self.peer, ">>> {text}");
+        if let Some(log) = self.log.as_ref().filter(|l| l.commands_enabled()) {
+            log.received(&String::from_utf8_lossy(line));
         }
         match command::parse(line) {
             Ok(cmd) => self.dispatch(cmd).await,
@@ -229,8 +253,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     /// Queues a reply line.
     pub(super) fn reply(&mut self, line: &str) {
-        if self.rules.log_commands {
-            tracing::info!(target: LOG_TARGET, peer = %self.peer, "<<< {line}");
+        if let Some(log) = self.log.as_ref().filter(|l| l.commands_enabled()) {
+            log.sent(line);
         }
         self.conn.reply(line);
     }

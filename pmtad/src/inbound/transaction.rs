@@ -126,8 +126,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     /// not. The lookup is done once per session.
     async fn rdns_ok(&mut self) -> Result<bool, super::session::Stop> {
         if self.rdns.is_none() {
-            match self.ctx.intake.confirmed_rdns(self.peer.ip()).await {
-                Ok(name) => self.rdns = Some(name),
+            match self.ctx.intake.rdns_confirmed(self.peer.ip()).await {
+                Ok(confirmed) => self.rdns = Some(confirmed),
                 Err(e) => {
                     tracing::warn!(target: LOG_TARGET, peer = %self.peer, "{e}");
                     self.reply("450 4.7.25 Client host rejected: reverse DNS lookup failed");
@@ -135,7 +135,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
                 }
             }
         }
-        if matches!(self.rdns, Some(Some(_))) {
+        if self.rdns == Some(true) {
             return Ok(true);
         }
         self.refuse("550 5.7.25 Client host rejected: no confirmed reverse DNS")?;

@@ -50,8 +50,9 @@ pub struct Collector {
     pub domain_limits: HashMap<String, u64>,
     pub rdns_domains: HashSet<String>,
     pub vmtas: HashSet<String>,
-    /// What `confirmed_rdns` answers: `None` = lookup failure.
-    pub rdns: Option<Option<String>>,
+    /// What `rdns_confirmed` answers: `None` = lookup failure.
+    pub rdns: Option<bool>,
+    pub wanted_headers: Arc<[String]>,
     pub fail_store: AtomicBool,
     stored: mpsc::UnboundedSender<Stored>,
     next_id: Mutex<u64>,
@@ -94,10 +95,12 @@ impl Intake for Collector {
         self.vmtas.contains(name)
     }
 
-    async fn confirmed_rdns(&self, _ip: IpAddr) -> Result<Option<String>, LookupError> {
-        self.rdns
-            .clone()
-            .ok_or_else(|| LookupError("SERVFAIL".to_string()))
+    async fn rdns_confirmed(&self, _ip: IpAddr) -> Result<bool, LookupError> {
+        self.rdns.ok_or_else(|| LookupError("SERVFAIL".to_string()))
+    }
+
+    fn wanted_headers(&self) -> Arc<[String]> {
+        self.wanted_headers.clone()
     }
 
     fn begin(&self) -> Result<Collected, StoreError> {
@@ -139,7 +142,8 @@ pub async fn start(setup: impl FnOnce(&mut Collector, &mut ListenerConfig)) -> T
         domain_limits: HashMap::new(),
         rdns_domains: HashSet::new(),
         vmtas: ["mta1".to_string(), "pool1".to_string()].into(),
-        rdns: Some(Some("client.test.example".to_string())),
+        rdns: Some(true),
+        wanted_headers: Arc::from([]),
         fail_store: AtomicBool::new(false),
         stored: tx,
         next_id: Mutex::new(0),

@@ -1,7 +1,10 @@
 //! Source and recipient-domain policy: relaying, sizes, virtual MTA selection, rDNS, the
 //! Received header options, smtp-service.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
+
+use pmtad::logs::{LogOptions, LogSink};
 
 use crate::harness::{hello, send_message, start};
 
@@ -166,7 +169,7 @@ async fn received_header_hidden_or_absent() {
 async fn require_rdns_in_source_checks_at_mail() {
     let server = start(|i, _| {
         i.source.require_rdns = true;
-        i.rdns = Some(None);
+        i.rdns = Some(false);
     })
     .await;
     let mut c = hello(&server).await;
@@ -182,15 +185,15 @@ async fn require_rdns_in_source_checks_at_mail() {
 
     let mut server = start(|i, _| i.source.require_rdns = true).await;
     let mut c = hello(&server).await;
-    send_message(&mut c, "a@b.example", &["u@local.example"], "\r\nx\r\n").await;
-    let text = server.message().await.text();
-    assert!(text.contains("(client.test.example [127.0.0.1])"), "{text}");
+    let r = send_message(&mut c, "a@b.example", &["u@local.example"], "\r\nx\r\n").await;
+    assert_eq!(r.code, 250);
+    server.message().await;
 }
 
 #[tokio::test]
 async fn require_rdns_per_domain_checks_at_rcpt() {
     let server = start(|i, _| {
-        i.rdns = Some(None);
+        i.rdns = Some(false);
         i.local_domains.insert("strict.example".into());
         i.rdns_domains.insert("strict.example".into());
     })
@@ -212,4 +215,64 @@ async fn store_failure_is_452() {
     let r = send_message(&mut c, "a@b.example", &["u@local.example"], "\r\nx\r\n").await;
     assert_eq!(r.code, 250);
     server.message().await;
+}
+
+#[tokio::test]
+async fn accounting_headers_are_captured() {
+    let mut server = start(|i, _| {
+        i.wanted_headers = Arc::from(["Message-Id".to_string(), "X-Campaign".to_string()]);
+    })
+    .await;
+    let mut c = hello(&server).await;
+    let body = "message-id: <m1@x>\r\nX-Campaign: spring\r\n sale\r\n\r\nX-Campaign: body\r\n";
+    send_message(&mut c, "a@b.example", &["u@local.example"], body).await;
+    let m = server.message().await;
+    let want = [("Message-Id", "<m1@x>"), ("X-Campaign", "spring sale")];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(m.envelope.acct_headers, want);
+    assert_eq!(m.after_received(), body);
+}
+
+#[tokio::test]
+async fn dialogue_is_traced_in_the_main_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pmtad.log");
+    let opts = LogOptions {
+        log_file: Some(path.clone()),
+        ..LogOptions::default()
+    };
+    let sink = LogSink::open(&opts).unwrap();
+    let mut server = start(|i, cfg| {
+        i.source.log_connections = true;
+        i.source.log_commands = true;
+        cfg.log = Some(sink);
+    })
+    .await;
+    let mut c = hello(&server).await;
+    send_message(&mut c, "trace@b.example", &["u@local.example"], "\r\nx\r\n").await;
+    c.expect("QUIT", "221").await;
+    assert!(c.closed().await);
+    server.message().await;
+    // The close line is written after the socket is closed: wait for it.
+    let log = tokio::time::timeout(crate::harness::WAIT, async {
+        loop {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if text.contains("closed connection") {
+                break text;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the close line is logged");
+    assert!(
+        log.contains("accepted connection from [127.0.0.1]"),
+        "{log}"
+    );
+    assert!(log.contains(">>> MAIL FROM:<trace@b.example>"), "{log}");
+    assert!(log.contains("<<< 250 2.1.0 Ok"), "{log}");
+    assert!(log.contains("<<< 221 2.0.0 Bye"), "{log}");
 }
