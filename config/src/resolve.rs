@@ -131,7 +131,7 @@ impl Resolver<'_> {
 
     /// The typed value of a mergeable directive.
     fn value(&mut self, def: &DirectiveDef, d: &Directive) -> Option<Value> {
-        match parse_value(def.kind, &d.value, &base_dir(&d.span)) {
+        match parse_value(def.kind, &d.value, || base_dir(&d.span)) {
             Ok(v) => Some(v),
             Err(b) => {
                 let b = Bad {

@@ -11,7 +11,7 @@ use crate::values::{
 use ipnet::IpNet;
 use std::fmt;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// A parsed value of a mergeable directive.
@@ -40,8 +40,13 @@ pub(crate) enum Value {
     Cleared,
 }
 
-/// Parses `raw` as a value of `kind`. Paths become absolute against `base_dir`.
-pub(crate) fn parse_value(kind: Kind, raw: &RawValue, base_dir: &Path) -> VResult<Value> {
+/// Parses `raw` as a value of `kind`. Relative paths are taken against `base_dir()`
+/// (called only for paths, so other values cost no path work).
+pub(crate) fn parse_value(
+    kind: Kind,
+    raw: &RawValue,
+    base_dir: impl FnOnce() -> PathBuf,
+) -> VResult<Value> {
     let s = raw.text.as_str();
     if raw.is_clear() {
         return Ok(Value::Cleared);
@@ -63,7 +68,7 @@ pub(crate) fn parse_value(kind: Kind, raw: &RawValue, base_dir: &Path) -> VResul
         Kind::Rate => Value::Rate(v::parse_rate(s)?),
         Kind::Text | Kind::VmtaName => Value::Text(s.to_string()),
         Kind::Path => Value::Text(
-            crate::parse::resolve_path(base_dir, s)
+            crate::parse::resolve_path(&base_dir(), s)
                 .to_string_lossy()
                 .into(),
         ),
@@ -211,7 +216,7 @@ pub(crate) fn parse_default(def: &crate::table::DirectiveDef) -> Option<Value> {
         span: crate::diag::Span::new(&std::sync::Arc::from("<default>"), 0, 0),
         quoted: false,
     };
-    parse_value(def.kind, &raw, Path::new("/")).ok()
+    parse_value(def.kind, &raw, || PathBuf::from("/")).ok()
 }
 
 #[cfg(test)]
@@ -230,7 +235,7 @@ mod tests {
 
     #[test]
     fn kinds_parse_and_print() {
-        let base = Path::new("/etc/pmta");
+        let base = || PathBuf::from("/etc/pmta");
         let cases = [
             (Kind::Tls, "Required", "required"),
             (Kind::Local, "yes", "pipe"),

@@ -2,6 +2,9 @@
 //! and status. It drives the parser's checks, "did you mean", `show settings`, and the
 //! man page (`man/pmta.conf.5`), so none of them can drift from the others.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// Where a directive may stand (bit set).
 pub type Scopes = u16;
 pub const GLOBAL: Scopes = 1;
@@ -553,16 +556,18 @@ pub static NOT_YET_BLOCKS: &[&str] = &[
 
 /// Finds the definition of `name` valid in `scope`; else any definition of that name.
 pub fn lookup(name: &str, scope: Scopes) -> Option<(usize, &'static DirectiveDef)> {
-    let mut fallback = None;
-    for (i, def) in DIRECTIVES.iter().enumerate() {
-        if def.name == name {
-            if def.scopes & scope != 0 {
-                return Some((i, def));
-            }
-            fallback.get_or_insert((i, def));
+    static BY_NAME: OnceLock<HashMap<&'static str, Vec<usize>>> = OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (i, d) in DIRECTIVES.iter().enumerate() {
+            map.entry(d.name).or_default().push(i);
         }
-    }
-    fallback
+        map
+    });
+    let ids = by_name.get(name)?;
+    let found = ids.iter().find(|&&i| DIRECTIVES[i].scopes & scope != 0);
+    let i = *found.unwrap_or(&ids[0]);
+    Some((i, &DIRECTIVES[i]))
 }
 
 /// The slot a directive's value lands in: aliases share their target's slot.
@@ -588,9 +593,21 @@ pub fn scope_list(scopes: Scopes) -> String {
 
 /// The closest known directive or block name, when one is close enough to be a typo.
 pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // Names with control or non-ASCII characters are not typos of a directive name.
+    if !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let len = name.len();
     candidates
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(dist, c)| *dist <= (c.len() / 4).max(2))
+        .filter_map(|c| {
+            let limit = (c.len() / 4).max(2);
+            // Cheap length check first: most candidates are far off and skip the distance.
+            if len.abs_diff(c.len()) > limit {
+                return None;
+            }
+            let dist = strsim::osa_distance(name, c);
+            (dist <= limit).then_some((dist, c))
+        })
         .min_by_key(|(dist, _)| *dist)
         .map(|(_, c)| c)
 }
