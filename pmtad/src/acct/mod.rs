@@ -15,6 +15,7 @@
 
 mod bouncecat;
 mod check;
+mod config_map;
 mod fields;
 mod file;
 mod format;
@@ -27,6 +28,7 @@ mod writer;
 
 pub use bouncecat::BounceCategories;
 pub use check::{check, parent_dir, probe_writable_dir};
+pub use config_map::{acct_config, domain_file};
 pub use fields::{DELIVERY_FIELDS, Field, RecordType};
 pub use file::{AcctFile, repair_tail};
 pub use headers::capture_headers;

@@ -7,6 +7,7 @@
 //! shutdown. [`MainLogLayer`] forwards `tracing` warnings and errors into the main log.
 
 pub mod clock;
+mod config_map;
 mod control;
 mod domainlog;
 mod layer;
@@ -15,6 +16,7 @@ mod options;
 mod ring;
 mod sink;
 
+pub use config_map::log_options;
 pub use control::serve_tail;
 pub use domainlog::{DomainLogs, safe_domain};
 pub use layer::MainLogLayer;
