@@ -51,6 +51,17 @@ impl LocalCommand {
         })
     }
 
+    /// From an already split command line (`config::Delivery::Local { argv }`).
+    pub fn from_argv(argv: &[String], timeout: Duration) -> Result<Self, LocalError> {
+        let (program, args) = argv.split_first().ok_or(LocalError::Empty)?;
+        Ok(LocalCommand {
+            program: program.clone(),
+            args: args.to_vec(),
+            timeout,
+            display: argv.join(" "),
+        })
+    }
+
     /// Runs the command for one recipient and maps its exit status to an outcome.
     pub async fn deliver(&self, mail_from: &str, rcpt: &str, message: &[&[u8]]) -> Outcome {
         let by = Producer::Local {

@@ -5,8 +5,9 @@
 //! [`KeyRing`] picks the key for a message the way PowerMTA does: the first `domain-key` whose
 //! domain equals, or is a parent of, the identity's domain.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use mail_auth::common::crypto::{DkimKey, Ed25519Key, RsaKey, Sha256};
 use mail_auth::common::headers::HeaderWriter;
@@ -104,7 +105,18 @@ impl Signer {
         pem: &[u8],
         extra_headers: &[String],
     ) -> Result<Self, DkimError> {
-        let key = parse_key(pem)?;
+        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| DkimError::Pem(e.to_string()))?;
+        Self::from_der(selector, domain, der, extra_headers)
+    }
+
+    /// Builds a signer from a DER key (what `config::DomainKey::private_key_der` returns).
+    pub fn from_der(
+        selector: &str,
+        domain: &str,
+        der: PrivateKeyDer<'_>,
+        extra_headers: &[String],
+    ) -> Result<Self, DkimError> {
+        let key = parse_key(der)?;
         let mut headers: Vec<String> = DEFAULT_HEADERS.iter().map(|h| h.to_string()).collect();
         headers.extend(extra_headers.iter().filter(|h| !is_unsignable(h)).cloned());
         let inner = DkimSigner::from_key(key)
@@ -152,9 +164,8 @@ fn is_unsignable(name: &str) -> bool {
         .any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// PEM -> RSA (PKCS#1 / PKCS#8) or Ed25519 (PKCS#8 v1 as OpenSSL writes it, or v2).
-fn parse_key(pem: &[u8]) -> Result<DkimKey, DkimError> {
-    let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| DkimError::Pem(e.to_string()))?;
+/// DER -> RSA (PKCS#1 / PKCS#8) or Ed25519 (PKCS#8 v1 as OpenSSL writes it, or v2).
+fn parse_key(der: PrivateKeyDer<'_>) -> Result<DkimKey, DkimError> {
     match der {
         PrivateKeyDer::Pkcs1(_) => RsaKey::<Sha256>::from_key_der(der)
             .map(DkimKey::Rsa)
@@ -174,25 +185,77 @@ fn parse_key(pem: &[u8]) -> Result<DkimKey, DkimError> {
     }
 }
 
-/// The configured keys, in configuration order.
-#[derive(Debug, Clone, Default)]
+/// Most per-domain signers a wildcard (`*`) key keeps (then the cache starts over).
+const MAX_WILDCARD_SIGNERS: usize = 4096;
+
+/// One configured key: for a fixed domain, or `*` (signs as whatever identity domain it is
+/// asked for; one signer per domain is built on first use and kept).
+enum Entry {
+    Fixed(Arc<Signer>),
+    Any {
+        selector: String,
+        der: PrivateKeyDer<'static>,
+        extra: Vec<String>,
+        cache: Mutex<HashMap<String, Arc<Signer>>>,
+    },
+}
+
+/// The configured keys, in configuration order (virtual MTA keys before global ones).
+#[derive(Clone, Default)]
 pub struct KeyRing {
-    signers: Vec<Arc<Signer>>,
+    entries: Arc<Vec<Entry>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("keys", &self.entries.len())
+            .finish()
+    }
 }
 
 impl KeyRing {
     pub fn new(signers: Vec<Arc<Signer>>) -> Self {
-        KeyRing { signers }
+        KeyRing {
+            entries: Arc::new(signers.into_iter().map(Entry::Fixed).collect()),
+        }
     }
 
-    /// The first key whose domain equals or is a parent of `identity_domain`.
-    pub fn find(&self, identity_domain: &str) -> Option<&Arc<Signer>> {
+    /// From the resolved configuration's `domain-key`s (already read and checked by the
+    /// config loader); `extra_headers` is the queue's `dkim-headers`.
+    pub fn from_config(
+        keys: &[config::DomainKey],
+        extra_headers: &[String],
+    ) -> Result<Self, DkimError> {
+        let entries = keys
+            .iter()
+            .map(|k| match k.domain.as_str() {
+                "*" => Ok(Entry::Any {
+                    selector: k.selector.clone(),
+                    der: k.private_key_der(),
+                    extra: extra_headers.to_vec(),
+                    cache: Mutex::default(),
+                }),
+                d => Signer::from_der(&k.selector, d, k.private_key_der(), extra_headers)
+                    .map(|s| Entry::Fixed(Arc::new(s))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(KeyRing {
+            entries: Arc::new(entries),
+        })
+    }
+
+    /// The first key whose domain equals or is a parent of `identity_domain` (or is `*`).
+    pub fn find(&self, identity_domain: &str) -> Option<Arc<Signer>> {
         let id = identity_domain.trim_end_matches('.').to_ascii_lowercase();
-        self.signers.iter().find(|s| {
-            id == s.domain
-                || id
-                    .strip_suffix(s.domain.as_str())
-                    .is_some_and(|p| p.ends_with('.'))
+        self.entries.iter().find_map(|e| match e {
+            Entry::Fixed(s) => covers(&s.domain, &id).then(|| s.clone()),
+            Entry::Any {
+                selector,
+                der,
+                extra,
+                cache,
+            } => wildcard_signer(selector, der, extra, cache, &id),
         })
     }
 
@@ -210,6 +273,36 @@ impl KeyRing {
             .or_else(|| self.find(sender_domain));
         signer.map(|s| s.sign(message)).transpose()
     }
+}
+
+fn covers(key_domain: &str, id: &str) -> bool {
+    id == key_domain
+        || id
+            .strip_suffix(key_domain)
+            .is_some_and(|p| p.ends_with('.'))
+}
+
+/// The cached signer of a `*` key for `id`, built on first use.
+fn wildcard_signer(
+    selector: &str,
+    der: &PrivateKeyDer<'static>,
+    extra: &[String],
+    cache: &Mutex<HashMap<String, Arc<Signer>>>,
+    id: &str,
+) -> Option<Arc<Signer>> {
+    if id.is_empty() {
+        return None;
+    }
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = cache.get(id) {
+        return Some(s.clone());
+    }
+    let signer = Arc::new(Signer::from_der(selector, id, der.clone_key(), extra).ok()?);
+    if cache.len() >= MAX_WILDCARD_SIGNERS {
+        cache.clear();
+    }
+    cache.insert(id.to_string(), signer.clone());
+    Some(signer)
 }
 
 /// The domain of the first address in the `From:` header of `message` (its header section).

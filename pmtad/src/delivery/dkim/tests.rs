@@ -134,3 +134,69 @@ fn bad_keys_are_errors_and_from_is_parsed() {
     );
     assert_eq!(from_domain(b"Subject: x\r\n\r\nFrom: c@d\r\n"), None);
 }
+
+fn domain_key(selector: &str, domain: &str, pem: &str) -> config::DomainKey {
+    let der = PrivateKeyDer::from_pem_slice(pem.as_bytes()).unwrap();
+    let pkcs1 = matches!(der, PrivateKeyDer::Pkcs1(_));
+    let algorithm = if selector == "ed1" {
+        config::KeyAlgorithm::Ed25519
+    } else {
+        config::KeyAlgorithm::Rsa
+    };
+    config::DomainKey {
+        selector: selector.into(),
+        domain: domain.into(),
+        path: "test.pem".into(),
+        algorithm,
+        pem: pem.as_bytes().to_vec(),
+        der: der.secret_der().to_vec(),
+        pkcs1,
+    }
+}
+
+#[tokio::test]
+async fn key_ring_from_config_with_a_wildcard_key() {
+    let dns = TestDns::builder()
+        .txt(
+            "ed1._domainkey.example.com",
+            &format!("v=DKIM1; k=ed25519; p={}", ED25519_PUB.trim()),
+        )
+        .txt(
+            "ed1._domainkey.other.test",
+            &format!("v=DKIM1; k=ed25519; p={}", ED25519_PUB.trim()),
+        )
+        .start()
+        .await
+        .unwrap();
+    let auth = verifier(&dns);
+    let keys = [
+        domain_key("rsa1", "nothere.test", RSA_PKCS1),
+        domain_key("ed1", "*", ED25519),
+    ];
+    let ring = KeyRing::from_config(&keys, &["X-Campaign".to_string(), "Bcc".to_string()]).unwrap();
+    let header = ring.sign(&[MSG.as_bytes()], "x.test").unwrap().unwrap();
+    assert!(
+        header.contains("d=example.com") && header.contains("s=ed1"),
+        "{header}"
+    );
+    assert_eq!(
+        verify(&auth, &signed(&header, MSG)).await,
+        [DkimResult::Pass]
+    );
+    let other = MSG
+        .replace("alice@example.com", "a@other.test")
+        .replace("Subject", "X-Campaign: 7\r\nSubject");
+    let header = ring.sign(&[other.as_bytes()], "x.test").unwrap().unwrap();
+    assert!(
+        header.contains("d=other.test") && header.contains("X-Campaign"),
+        "{header}"
+    );
+    assert_eq!(
+        verify(&auth, &signed(&header, &other)).await,
+        [DkimResult::Pass]
+    );
+    assert!(Arc::ptr_eq(
+        &ring.find("other.test").unwrap(),
+        &ring.find("other.test").unwrap()
+    ));
+}

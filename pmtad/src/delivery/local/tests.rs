@@ -103,4 +103,13 @@ fn command_lines_split_like_a_shell_without_expansion() {
     assert_eq!(split_words(r#"x """#).unwrap(), ["x", ""]);
     assert_eq!(split_words("x 'open"), Err(LocalError::Quote));
     assert_eq!(LocalCommand::parse("  ", T).unwrap_err(), LocalError::Empty);
+    assert_eq!(
+        LocalCommand::from_argv(&[], T).unwrap_err(),
+        LocalError::Empty
+    );
+    let argv = ["/bin/x".to_string(), "$to".to_string()];
+    assert_eq!(
+        LocalCommand::from_argv(&argv, T).unwrap().display,
+        "/bin/x $to"
+    );
 }
