@@ -1,4 +1,4 @@
-//! pmtactl: the control tool for pmtad.
+//! pmtactl: the control tool for pmtad (all the work is in the library).
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    pmtactl::main()
 }

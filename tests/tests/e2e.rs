@@ -1,2 +1,3 @@
 //! End-to-end tests (one binary, modules per area).
 mod config_cli;
+mod pmtactl;

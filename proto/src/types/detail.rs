@@ -151,6 +151,20 @@ pub enum DestinationSource {
     Unresolved,
 }
 
+impl DestinationSource {
+    /// The snake_case word used in JSON and text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mx => "mx",
+            Self::ImplicitMx => "implicit_mx",
+            Self::Route => "route",
+            Self::ResolveTo => "resolve_to",
+            Self::Local => "local",
+            Self::Unresolved => "unresolved",
+        }
+    }
+}
+
 /// One destination host and its addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MxHost {

@@ -1,0 +1,80 @@
+//! One module per verb family; [`run`] dispatches the parsed command line.
+
+mod actions;
+mod config;
+pub use config::print_check;
+mod detail;
+mod listings;
+mod recipients;
+mod settings;
+mod status;
+mod tail;
+mod version;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actions::Action;
+
+use crate::cli::{Cli, Command, DomainCmd, QueueTarget, SetCmd, Show, TailCmd, TestCmd};
+use crate::client::Session;
+use crate::error::CliError;
+use crate::render::Out;
+
+/// Runs the command; verbs that need no daemon never connect.
+pub async fn run(cli: &Cli, out: &mut Out) -> Result<(), CliError> {
+    if let Command::Test { what: TestCmd::Config { file: Some(file) } } = &cli.command {
+        return crate::local::test_config(file, out);
+    }
+    let session = Session::open(&socket(cli)?, Duration::from_secs(cli.timeout)).await;
+    if let Command::Version | Command::Show { what: Show::Version } = &cli.command {
+        // Our own version is worth printing even when the daemon is down.
+        version::client_line(out)?;
+    }
+    dispatch(&cli.command, &session?, out).await
+}
+
+/// The socket: `--socket`, else the `--config` file's control-socket, else the default.
+fn socket(cli: &Cli) -> Result<PathBuf, CliError> {
+    match (&cli.socket, &cli.config) {
+        (Some(path), _) => Ok(path.clone()),
+        (None, Some(config)) => crate::local::control_socket(config),
+        (None, None) => Ok(PathBuf::from(proto::DEFAULT_SOCKET)),
+    }
+}
+
+async fn dispatch(command: &Command, s: &Session, out: &mut Out) -> Result<(), CliError> {
+    match command {
+        Command::Show { what } => show(what, s, out).await,
+        Command::Domain { what: DomainCmd::Detail { name } } => detail::run(s, out, name).await,
+        Command::Reload => config::reload(s, out).await,
+        Command::Test { what: TestCmd::Config { .. } } => config::test_remote(s, out).await,
+        Command::Pause { what: QueueTarget::Queue { pattern } } => {
+            actions::run(s, out, Action::Pause, pattern).await
+        }
+        Command::Resume { what: QueueTarget::Queue { pattern } } => {
+            actions::run(s, out, Action::Resume, pattern).await
+        }
+        Command::Schedule { pattern } => actions::run(s, out, Action::Schedule, pattern).await,
+        Command::Set { what: SetCmd::Queue { mode, pattern } } => {
+            actions::run(s, out, Action::SetMode(mode.to_proto()), pattern).await
+        }
+        Command::Delete(a) => recipients::delete(s, out, a).await,
+        Command::List(a) => recipients::list(s, out, a).await,
+        Command::Tail { what: TailCmd::Logs(a) } => tail::run(s, out, a).await,
+        Command::Version => version::run(s, out).await,
+    }
+}
+
+async fn show(what: &Show, s: &Session, out: &mut Out) -> Result<(), CliError> {
+    match what {
+        Show::Status => status::run(s, out).await,
+        Show::Domains(a) => listings::domains(s, out, a, false).await,
+        Show::Topdomains(a) => listings::domains(s, out, a, true).await,
+        Show::Queues(a) => listings::queues(s, out, a, false).await,
+        Show::Topqueues(a) => listings::queues(s, out, a, true).await,
+        Show::Vmtas(a) => listings::vmtas(s, out, a).await,
+        Show::Settings { queue } => settings::run(s, out, queue).await,
+        Show::Version => version::run(s, out).await,
+    }
+}

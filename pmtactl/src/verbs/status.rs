@@ -1,0 +1,93 @@
+//! `show status`: the daemon at a glance.
+
+use proto::{ConnectionCount, Counts, DaemonState, Status};
+
+use crate::client::Session;
+use crate::error::CliError;
+use crate::render::{Grid, Out, Tone, age, limit, toned};
+
+pub async fn run(s: &Session, out: &mut Out) -> Result<(), CliError> {
+    let status = s.answer(s.client.status(s.ctx()).await)?;
+    if out.is_json() {
+        return Ok(out.json(&status)?);
+    }
+    print(&status, out)
+}
+
+fn print(st: &Status, out: &mut Out) -> Result<(), CliError> {
+    out.line(format_args!(
+        "pmtad {} status on {} at {}",
+        st.daemon_version, st.host_name, st.time_now
+    ))?;
+    out.grid(&traffic(st))?;
+    out.grid(&connections(st))?;
+    out.grid(&summary(st))?;
+    Ok(())
+}
+
+fn traffic(st: &Status) -> Grid {
+    let mut g = Grid::new(
+        &["TRAFFIC", "IN RCPTS", "IN MSGS", "IN KBYTES", "OUT RCPTS", "OUT MSGS", "OUT KBYTES"],
+        &[1, 2, 3, 4, 5, 6],
+    );
+    let t = &st.traffic;
+    for (name, w) in [("total", &t.total), ("last hour", &t.last_hour), ("last minute", &t.last_minute)]
+    {
+        let mut row = vec![name.into()];
+        row.extend(counts(&w.inbound));
+        row.extend(counts(&w.outbound));
+        g.row(row);
+    }
+    g
+}
+
+fn counts(c: &Counts) -> [crate::render::Cell; 3] {
+    [c.rcpts.into(), c.msgs.into(), c.kbytes.into()]
+}
+
+fn connections(st: &Status) -> Grid {
+    let mut g = Grid::new(&["CONNECTIONS", "ACTIVE", "TOP", "MAXIMUM"], &[1, 2, 3]);
+    let row = |name: &str, c: &ConnectionCount| {
+        vec![name.into(), c.active.into(), c.top.into(), limit(c.maximum).into()]
+    };
+    g.row(row("inbound", &st.connections.inbound));
+    g.row(row("outbound", &st.connections.outbound));
+    g
+}
+
+fn summary(st: &Status) -> Grid {
+    let q = &st.queues;
+    let mut g = Grid::pairs();
+    g.row(vec![
+        "queued".into(),
+        format!("{} rcpts, {} msgs, {} kbytes", q.rcpts, q.msgs, q.kbytes).into(),
+    ]);
+    g.row(vec![
+        "queues".into(),
+        format!(
+            "{} queues, {} domains, {} paused, {} in backoff",
+            q.queues, q.domains, q.paused_queues, q.backoff_queues
+        )
+        .into(),
+    ]);
+    let sp = &st.spool;
+    let recovery = if sp.recovered { "recovered" } else { "recovering" };
+    g.row(vec![
+        "spool".into(),
+        format!(
+            "{}: {} msgs, {} kbytes used, {} kbytes free, {recovery}",
+            sp.path, sp.messages, sp.kbytes_used, sp.kbytes_free
+        )
+        .into(),
+    ]);
+    let state = match st.state {
+        DaemonState::Running => toned("running", Tone::Good),
+        DaemonState::ShuttingDown => toned("shutting down", Tone::Warn),
+    };
+    g.row(vec!["state".into(), state]);
+    g.row(vec![
+        "started".into(),
+        format!("{} (up {})", st.started_at, age(st.uptime_secs)).into(),
+    ]);
+    g
+}
