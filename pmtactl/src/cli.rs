@@ -274,7 +274,8 @@ impl Cli {
 
 /// Turns on unique-prefix matching of command words on every level, as `pmta` does.
 fn with_inferred_words(cmd: clap::Command) -> clap::Command {
-    cmd.infer_subcommands(true).mut_subcommands(with_inferred_words)
+    cmd.infer_subcommands(true)
+        .mut_subcommands(with_inferred_words)
 }
 
 impl SortArg {
@@ -326,7 +327,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             _ => return Err(bad()),
         };
         let n: u64 = digits.parse().map_err(|_| bad())?;
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
         digits.clear();
     }
     if !digits.is_empty() || s.is_empty() {
@@ -351,16 +355,31 @@ mod tests {
     #[test]
     fn abbreviated_words_resolve_to_unique_commands() {
         let parse = |args: &[&str]| {
-            let m = Cli::full_command().try_get_matches_from(args).expect("parses");
+            let m = Cli::full_command()
+                .try_get_matches_from(args)
+                .expect("parses");
             Cli::from_arg_matches(&m).unwrap().command
         };
-        assert!(matches!(parse(&["p", "show", "dom"]), Command::Show { what: Show::Domains(_) }));
+        assert!(matches!(
+            parse(&["p", "show", "dom"]),
+            Command::Show {
+                what: Show::Domains(_)
+            }
+        ));
         assert!(matches!(
             parse(&["p", "sh", "domain", "a.com"]),
             Command::Show { what: Show::Domains(a) } if a.names == ["a.com"]
         ));
-        assert!(matches!(parse(&["p", "sch", "*/*"]), Command::Schedule { .. }));
-        assert!(matches!(parse(&["p", "show", "topq"]), Command::Show { what: Show::Topqueues(_) }));
+        assert!(matches!(
+            parse(&["p", "sch", "*/*"]),
+            Command::Schedule { .. }
+        ));
+        assert!(matches!(
+            parse(&["p", "show", "topq"]),
+            Command::Show {
+                what: Show::Topqueues(_)
+            }
+        ));
         Cli::command().debug_assert();
     }
 }

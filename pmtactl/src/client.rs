@@ -1,7 +1,6 @@
 //! One session with the daemon: connect, handshake, and calls with a deadline, every
 //! transport failure turned into a [`CliError`] that names the socket.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -29,8 +28,12 @@ impl Session {
         let client = proto::socket::connect(socket)
             .await
             .map_err(|e| CliError::unreachable(socket, &e))?;
-        let mut session =
-            Self { client, socket: socket.into(), timeout, daemon_version: String::new() };
+        let mut session = Self {
+            client,
+            socket: socket.into(),
+            timeout,
+            daemon_version: String::new(),
+        };
         let hello = ClientHello::current(CLIENT_VERSION);
         let answer = session.client.hello(session.ctx(), hello).await;
         let hello = session.transport(answer)?;
@@ -75,17 +78,20 @@ impl Session {
     /// Maps what went wrong between us and the daemon.
     pub fn transport<T>(&self, r: Result<T, RpcError>) -> Result<T, CliError> {
         r.map_err(|e| match e {
-            RpcError::Server(s) if s.kind == io::ErrorKind::PermissionDenied => {
-                CliError::Unreachable {
-                    socket: self.socket.clone(),
-                    cause: format!("permission denied by pmtad: {}", s.detail),
-                }
-            }
+            RpcError::Server(s) if proto::socket::is_refusal(&s) => CliError::Unreachable {
+                socket: self.socket.clone(),
+                cause: format!("permission denied by pmtad: {}", s.detail),
+            },
             RpcError::DeadlineExceeded => CliError::Failed(
                 "timeout",
-                format!("pmtad did not answer within {}s (see --timeout)", self.timeout.as_secs()),
+                format!(
+                    "pmtad did not answer within {}s (see --timeout)",
+                    self.timeout.as_secs()
+                ),
             ),
-            RpcError::Server(s) => CliError::Failed("failed", format!("pmtad failed: {}", s.detail)),
+            RpcError::Server(s) => {
+                CliError::Failed("failed", format!("pmtad failed: {}", s.detail))
+            }
             other => CliError::Unreachable {
                 socket: self.socket.clone(),
                 cause: format!("the connection broke: {other}"),

@@ -73,7 +73,13 @@ impl CliError {
             Self::Output(_) => "output",
         };
         let message = self.to_string();
-        JsonFailure { error: JsonError { kind, message, diagnostics: self.diagnostics() } }
+        JsonFailure {
+            error: JsonError {
+                kind,
+                message,
+                diagnostics: self.diagnostics(),
+            },
+        }
     }
 
     /// A connect failure, explained by its likely cause.
@@ -92,6 +98,9 @@ impl CliError {
             ),
             _ => e.to_string(),
         };
-        Self::Unreachable { socket: socket.to_path_buf(), cause }
+        Self::Unreachable {
+            socket: socket.to_path_buf(),
+            cause,
+        }
     }
 }

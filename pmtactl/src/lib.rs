@@ -38,17 +38,20 @@ pub fn main() -> ExitCode {
 
 /// One thread is plenty for one conversation, and it starts fastest.
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
     rt.map_err(|e| CliError::Failed("failed", format!("cannot start the runtime: {e}")))
 }
 
-/// Prints a failure: the JSON error object on stdout for `--json`, and always the
+/// Prints a failure: the JSON error object on stdout for `--json` (unless the verb already
+/// printed its answer, e.g. a `test config` listing errors), and always the
 /// configuration errors and a one-line reason on stderr. A closed pipe prints nothing.
 fn report(e: &CliError, out: &mut Out) {
     if e.exit_code() == 0 {
         return;
     }
-    if out.is_json() {
+    if out.is_json() && !out.wrote_json() {
         let _ = out.json(&e.to_json()).and_then(|()| out.flush());
     }
     let mut err = std::io::stderr().lock();

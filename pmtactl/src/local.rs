@@ -24,8 +24,10 @@ fn check(file: &Path) -> ConfigCheck {
             warnings: loaded.warnings.iter().map(to_proto).collect(),
         },
         Err(diags) => {
-            let (errors, warnings) =
-                diags.0.iter().partition(|d| d.severity == config::Severity::Error);
+            let (errors, warnings) = diags
+                .0
+                .iter()
+                .partition(|d| d.severity == config::Severity::Error);
             ConfigCheck {
                 config_file,
                 errors: to_proto_all(errors),

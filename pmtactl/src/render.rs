@@ -17,7 +17,9 @@ use crate::cli::Format;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Box-drawn table; `color` only on a terminal without NO_COLOR.
-    Table { color: bool },
+    Table {
+        color: bool,
+    },
     /// Whitespace-aligned columns, nothing else (for awk, grep, cut).
     Plain,
     Json,
@@ -56,13 +58,19 @@ pub struct Cell {
 
 impl<T: Display> From<T> for Cell {
     fn from(v: T) -> Self {
-        Cell { text: v.to_string(), tone: Tone::Normal }
+        Cell {
+            text: v.to_string(),
+            tone: Tone::Normal,
+        }
     }
 }
 
 /// A cell with a tone.
 pub fn toned(text: impl Display, tone: Tone) -> Cell {
-    Cell { text: text.to_string(), tone }
+    Cell {
+        text: text.to_string(),
+        tone,
+    }
 }
 
 /// A table to print: headers (empty = key/value block), numeric columns right-aligned.
@@ -75,7 +83,11 @@ pub struct Grid {
 
 impl Grid {
     pub fn new(headers: &[&'static str], numeric: &[usize]) -> Self {
-        Self { headers: headers.to_vec(), numeric: numeric.to_vec(), rows: Vec::new() }
+        Self {
+            headers: headers.to_vec(),
+            numeric: numeric.to_vec(),
+            rows: Vec::new(),
+        }
     }
 
     /// A two-column `name value` block without a header line.
@@ -129,7 +141,11 @@ impl Grid {
 
 fn header_cell(text: &str, color: bool) -> TableCell {
     let cell = TableCell::new(text);
-    if color { cell.add_attribute(Attribute::Bold) } else { cell }
+    if color {
+        cell.add_attribute(Attribute::Bold)
+    } else {
+        cell
+    }
 }
 
 fn styled(c: &Cell, color: bool) -> TableCell {
@@ -144,18 +160,32 @@ fn styled(c: &Cell, color: bool) -> TableCell {
 
 /// comfy-table's NOTHING style still pads every line with one leading space; drop it.
 fn unindent(text: &str) -> String {
-    text.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The run's output stream.
 pub struct Out {
     w: StdoutLock<'static>,
     pub mode: Mode,
+    /// Whether a JSON document was printed (a failure after it adds no second document).
+    wrote_json: bool,
 }
 
 impl Out {
     pub fn new(mode: Mode) -> Self {
-        Self { w: io::stdout().lock(), mode }
+        Self {
+            w: io::stdout().lock(),
+            mode,
+            wrote_json: false,
+        }
+    }
+
+    /// Whether a JSON document was already printed.
+    pub fn wrote_json(&self) -> bool {
+        self.wrote_json
     }
 
     pub fn is_json(&self) -> bool {
@@ -164,12 +194,14 @@ impl Out {
 
     /// Pretty JSON followed by a newline.
     pub fn json<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        self.wrote_json = true;
         serde_json::to_writer_pretty(&mut self.w, value)?;
         writeln!(self.w)
     }
 
     /// One compact JSON object per line, flushed (for `tail logs --json -f`).
     pub fn json_line<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        self.wrote_json = true;
         serde_json::to_writer(&mut self.w, value)?;
         writeln!(self.w)?;
         self.w.flush()
@@ -194,7 +226,12 @@ impl Out {
 
 /// Seconds as the largest two units: `45s`, `5m12s`, `1h05m`, `4d12h`.
 pub fn age(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
     match () {
         _ if d > 0 => format!("{d}d{h}h"),
         _ if h > 0 => format!("{h}h{m:02}m"),
@@ -211,7 +248,9 @@ pub fn opt_age(secs: Option<u64>) -> String {
 /// A future RFC 3339 time as `in 4m`, `now` when due, the raw text if unparsable.
 pub fn until(at: Option<&str>) -> String {
     let Some(at) = at else { return "-".into() };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     match proto::time::parse_rfc3339(at) {
         Some(t) if t > now => format!("in {}", age(t - now)),
         Some(_) => "now".into(),
@@ -221,7 +260,9 @@ pub fn until(at: Option<&str>) -> String {
 
 /// A past RFC 3339 time as `5m ago`.
 pub fn ago(at: &str) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     match proto::time::parse_rfc3339(at) {
         Some(t) => format!("{} ago", age(now.saturating_sub(t))),
         None => at.to_string(),

@@ -20,6 +20,15 @@ use crate::{Control, ControlClient, ControlRequest, ControlResponse};
 /// of 100,000 domains; both ends must agree, which is why it lives here.
 pub const MAX_FRAME_BYTES: usize = 64 << 20;
 
+/// Start of the detail of the `ServerError` a refused peer gets. Clients recognise a refusal
+/// by it (see [`is_refusal`]): the error kind alone did not survive the trip intact in tests.
+pub const REFUSAL_PREFIX: &str = "control socket refused this peer: ";
+
+/// Is this server error the peer-credential refusal?
+pub fn is_refusal(e: &ServerError) -> bool {
+    e.kind == io::ErrorKind::PermissionDenied || e.detail.starts_with(REFUSAL_PREFIX)
+}
+
 /// Requests one connection may have in flight; more wait (back-pressure, not errors).
 const MAX_CONCURRENT_PER_CONNECTION: usize = 64;
 
@@ -202,10 +211,8 @@ impl tarpc::server::Serve for Refusal {
         _: tarpc::context::Context,
         _: ControlRequest,
     ) -> Result<ControlResponse, ServerError> {
-        Err(ServerError::new(
-            io::ErrorKind::PermissionDenied,
-            self.0.to_string(),
-        ))
+        let detail = format!("{REFUSAL_PREFIX}{}", self.0);
+        Err(ServerError::new(io::ErrorKind::PermissionDenied, detail))
     }
 }
 

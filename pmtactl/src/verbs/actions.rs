@@ -15,7 +15,12 @@ pub enum Action {
     SetMode(QueueMode),
 }
 
-pub async fn run(s: &Session, out: &mut Out, action: Action, pattern: &str) -> Result<(), CliError> {
+pub async fn run(
+    s: &Session,
+    out: &mut Out,
+    action: Action,
+    pattern: &str,
+) -> Result<(), CliError> {
     let p = QueuePattern::parse(pattern).map_err(|e| CliError::Usage(e.to_string()))?;
     let c = &s.client;
     let answer = match action {
@@ -39,7 +44,10 @@ fn summary(action: Action, r: &QueueActionReport) -> String {
         Action::Schedule => "scheduled".to_string(),
         Action::SetMode(m) => format!("set to {}", m.as_str()),
     };
-    format!("{} of {} queues matching {} {done}.", r.changed, r.matched, r.pattern)
+    format!(
+        "{} of {} queues matching {} {done}.",
+        r.changed, r.matched, r.pattern
+    )
 }
 
 #[cfg(test)]
@@ -48,9 +56,19 @@ mod tests {
 
     #[test]
     fn summaries_say_how_many_changed_of_how_many_matched() {
-        let r = QueueActionReport { pattern: "*/*".into(), matched: 3, changed: 2 };
-        assert_eq!(summary(Action::Schedule, &r), "2 of 3 queues matching */* scheduled.");
+        let r = QueueActionReport {
+            pattern: "*/*".into(),
+            matched: 3,
+            changed: 2,
+        };
+        assert_eq!(
+            summary(Action::Schedule, &r),
+            "2 of 3 queues matching */* scheduled."
+        );
         let mode = Action::SetMode(QueueMode::Backoff);
-        assert_eq!(summary(mode, &r), "2 of 3 queues matching */* set to backoff.");
+        assert_eq!(
+            summary(mode, &r),
+            "2 of 3 queues matching */* set to backoff."
+        );
     }
 }

@@ -15,7 +15,10 @@ pub async fn reload(s: &Session, out: &mut Out) -> Result<(), CliError> {
     for w in &report.warnings {
         eprintln!("{w}");
     }
-    Ok(out.line(format_args!("Configuration reloaded from {}.", report.config_file))?)
+    Ok(out.line(format_args!(
+        "Configuration reloaded from {}.",
+        report.config_file
+    ))?)
 }
 
 /// `test config` without FILE: the daemon checks its own config file.

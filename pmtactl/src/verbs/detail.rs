@@ -35,14 +35,27 @@ fn queue(q: &QueueDetail, out: &mut Out) -> Result<(), CliError> {
     out.line(format_args!("Queue {}/{}", q.domain, q.vmta))?;
     out.grid(&overview(q))?;
     section(out, "Held back", &holds(q), "nothing holds delivery back")?;
-    section(out, "Connections per destination IP", &per_ip(q), "no open connections")?;
-    out.line(format_args!("Destinations ({}):", q.destinations.source.as_str()))?;
+    section(
+        out,
+        "Connections per destination IP",
+        &per_ip(q),
+        "no open connections",
+    )?;
+    out.line(format_args!(
+        "Destinations ({}):",
+        q.destinations.source.as_str()
+    ))?;
     if let Some(e) = &q.destinations.error {
         out.line(format_args!("  lookup failed: {e}"))?;
     }
     out.grid(&hosts(q))?;
     section(out, "Recent errors", &events(&q.recent_errors), "none")?;
-    section(out, "Recent deliveries", &events(&q.recent_deliveries), "none")?;
+    section(
+        out,
+        "Recent deliveries",
+        &events(&q.recent_deliveries),
+        "none",
+    )?;
     section(out, "Settings", &settings_grid(&q.settings), "none")
 }
 
@@ -63,7 +76,10 @@ fn overview(q: &QueueDetail) -> Grid {
     g.row(vec!["rcpts".into(), q.rcpts.into()]);
     g.row(vec!["kbytes".into(), q.kbytes.into()]);
     g.row(vec!["oldest".into(), opt_age(q.oldest_age_secs).into()]);
-    g.row(vec!["next retry".into(), until(q.next_retry.as_deref()).into()]);
+    g.row(vec![
+        "next retry".into(),
+        until(q.next_retry.as_deref()).into(),
+    ]);
     g.row(vec!["paused".into(), paused_cell(q.paused)]);
     g.row(vec!["mode".into(), mode_cell(q.mode)]);
     g.row(vec![
@@ -94,7 +110,10 @@ fn holds(q: &QueueDetail) -> Grid {
 fn per_ip(q: &QueueDetail) -> Grid {
     let mut g = Grid::new(&["IP", "HOST", "OPEN", "PER-IP LIMIT"], &[2]);
     for ip in &q.connections.per_ip {
-        let full = q.connections.max_smtp_out_per_ip.is_some_and(|m| ip.active >= m);
+        let full = q
+            .connections
+            .max_smtp_out_per_ip
+            .is_some_and(|m| ip.active >= m);
         g.row(vec![
             ip.ip.as_str().into(),
             ip.host.as_str().into(),
@@ -121,7 +140,11 @@ fn hosts(q: &QueueDetail) -> Grid {
 fn events(list: &[Event]) -> Grid {
     let mut g = Grid::new(&["WHEN", "KIND", "RCPT", "DIAG"], &[]);
     for e in list {
-        let tone = if e.kind == proto::EventKind::Delivered { Tone::Good } else { Tone::Bad };
+        let tone = if e.kind == proto::EventKind::Delivered {
+            Tone::Good
+        } else {
+            Tone::Bad
+        };
         let diag = match last_error(Some(e)) {
             c if tone == Tone::Good => toned(c.text, Tone::Normal),
             c => c,

@@ -11,7 +11,12 @@ use crate::error::CliError;
 use crate::render::{Cell, Grid, Out, Tone, opt_age, some_of, toned, until, yes_no};
 
 /// `show domains`; `top` sorts by recipients unless `--sort` says otherwise.
-pub async fn domains(s: &Session, out: &mut Out, a: &DomainsArgs, top: bool) -> Result<(), CliError> {
+pub async fn domains(
+    s: &Session,
+    out: &mut Out,
+    a: &DomainsArgs,
+    top: bool,
+) -> Result<(), CliError> {
     let req = DomainsRequest {
         names: a.names.clone(),
         vmta: a.vmta.clone(),
@@ -23,12 +28,26 @@ pub async fn domains(s: &Session, out: &mut Out, a: &DomainsArgs, top: bool) -> 
         return Ok(out.json(&list)?);
     }
     out.grid(&domain_grid(&list))?;
-    Ok(out.line(format_args!("{} of {} domains shown.", list.domains.len(), list.total_matching))?)
+    Ok(out.line(format_args!(
+        "{} of {} domains shown.",
+        list.domains.len(),
+        list.total_matching
+    ))?)
 }
 
 fn domain_grid(list: &DomainList) -> Grid {
     let mut g = Grid::new(
-        &["DOMAIN", "RCPTS", "KBYTES", "CONN", "QUEUES", "PAUSED", "BACKOFF", "OLDEST", "LAST ERROR"],
+        &[
+            "DOMAIN",
+            "RCPTS",
+            "KBYTES",
+            "CONN",
+            "QUEUES",
+            "PAUSED",
+            "BACKOFF",
+            "OLDEST",
+            "LAST ERROR",
+        ],
         &[1, 2, 3, 4],
     );
     for d in &list.domains {
@@ -80,12 +99,26 @@ pub async fn queues(s: &Session, out: &mut Out, a: &QueuesArgs, top: bool) -> Re
         return Ok(out.json(&list)?);
     }
     out.grid(&queue_grid(&list))?;
-    Ok(out.line(format_args!("{} of {} matching queues.", list.queues.len(), list.total_matching))?)
+    Ok(out.line(format_args!(
+        "{} of {} matching queues.",
+        list.queues.len(),
+        list.total_matching
+    ))?)
 }
 
 fn queue_grid(list: &QueueList) -> Grid {
     let mut g = Grid::new(
-        &["QUEUE", "RCPTS", "KBYTES", "CONN", "MODE", "PAUSED", "OLDEST", "NEXT RETRY", "LAST ERROR"],
+        &[
+            "QUEUE",
+            "RCPTS",
+            "KBYTES",
+            "CONN",
+            "MODE",
+            "PAUSED",
+            "OLDEST",
+            "NEXT RETRY",
+            "LAST ERROR",
+        ],
         &[1, 2, 3],
     );
     for q in &list.queues {
@@ -109,33 +142,60 @@ fn queue_row(q: &QueueSummary) -> Vec<Cell> {
 }
 
 pub fn mode_cell(mode: QueueMode) -> Cell {
-    let tone = if mode == QueueMode::Backoff { Tone::Warn } else { Tone::Normal };
+    let tone = if mode == QueueMode::Backoff {
+        Tone::Warn
+    } else {
+        Tone::Normal
+    };
     toned(mode.as_str(), tone)
 }
 
 pub fn paused_cell(paused: bool) -> Cell {
-    toned(yes_no(paused), if paused { Tone::Warn } else { Tone::Normal })
+    toned(
+        yes_no(paused),
+        if paused { Tone::Warn } else { Tone::Normal },
+    )
 }
 
 /// `show vmtas`.
 pub async fn vmtas(s: &Session, out: &mut Out, a: &ListingArgs) -> Result<(), CliError> {
-    let req = VmtasRequest { sort: sort(a, false), max_items: a.max_items };
+    let req = VmtasRequest {
+        sort: sort(a, false),
+        max_items: a.max_items,
+    };
     let list = s.answer(s.client.vmtas(s.ctx(), req).await)?;
     if out.is_json() {
         return Ok(out.json(&list)?);
     }
     out.grid(&vmta_grid(&list))?;
-    Ok(out.line(format_args!("{} of {} virtual MTAs.", list.vmtas.len(), list.total_matching))?)
+    Ok(out.line(format_args!(
+        "{} of {} virtual MTAs.",
+        list.vmtas.len(),
+        list.total_matching
+    ))?)
 }
 
 fn vmta_grid(list: &VmtaList) -> Grid {
     let total: u64 = list.vmtas.iter().map(|v| v.rcpts).sum();
     let mut g = Grid::new(
-        &["VMTA", "DOMAINS", "RCPTS", "% TOTAL", "KBYTES", "CONN", "SOURCE IP", "HOST NAME"],
+        &[
+            "VMTA",
+            "DOMAINS",
+            "RCPTS",
+            "% TOTAL",
+            "KBYTES",
+            "CONN",
+            "SOURCE IP",
+            "HOST NAME",
+        ],
         &[1, 2, 3, 4, 5],
     );
     for v in &list.vmtas {
-        let pct = if total == 0 { 0.0 } else { v.rcpts as f64 * 100.0 / total as f64 };
+        let pct = if total == 0 {
+            0.0
+        } else {
+            v.rcpts as f64 * 100.0 / total as f64
+        };
         g.row(vec![
             v.name.as_str().into(),
             v.domains.into(),

@@ -23,11 +23,18 @@ use crate::render::Out;
 
 /// Runs the command; verbs that need no daemon never connect.
 pub async fn run(cli: &Cli, out: &mut Out) -> Result<(), CliError> {
-    if let Command::Test { what: TestCmd::Config { file: Some(file) } } = &cli.command {
+    if let Command::Test {
+        what: TestCmd::Config { file: Some(file) },
+    } = &cli.command
+    {
         return crate::local::test_config(file, out);
     }
     let session = Session::open(&socket(cli)?, Duration::from_secs(cli.timeout)).await;
-    if let Command::Version | Command::Show { what: Show::Version } = &cli.command {
+    if let Command::Version
+    | Command::Show {
+        what: Show::Version,
+    } = &cli.command
+    {
         // Our own version is worth printing even when the daemon is down.
         version::client_line(out)?;
     }
@@ -46,22 +53,28 @@ fn socket(cli: &Cli) -> Result<PathBuf, CliError> {
 async fn dispatch(command: &Command, s: &Session, out: &mut Out) -> Result<(), CliError> {
     match command {
         Command::Show { what } => show(what, s, out).await,
-        Command::Domain { what: DomainCmd::Detail { name } } => detail::run(s, out, name).await,
+        Command::Domain {
+            what: DomainCmd::Detail { name },
+        } => detail::run(s, out, name).await,
         Command::Reload => config::reload(s, out).await,
-        Command::Test { what: TestCmd::Config { .. } } => config::test_remote(s, out).await,
-        Command::Pause { what: QueueTarget::Queue { pattern } } => {
-            actions::run(s, out, Action::Pause, pattern).await
-        }
-        Command::Resume { what: QueueTarget::Queue { pattern } } => {
-            actions::run(s, out, Action::Resume, pattern).await
-        }
+        Command::Test {
+            what: TestCmd::Config { .. },
+        } => config::test_remote(s, out).await,
+        Command::Pause {
+            what: QueueTarget::Queue { pattern },
+        } => actions::run(s, out, Action::Pause, pattern).await,
+        Command::Resume {
+            what: QueueTarget::Queue { pattern },
+        } => actions::run(s, out, Action::Resume, pattern).await,
         Command::Schedule { pattern } => actions::run(s, out, Action::Schedule, pattern).await,
-        Command::Set { what: SetCmd::Queue { mode, pattern } } => {
-            actions::run(s, out, Action::SetMode(mode.to_proto()), pattern).await
-        }
+        Command::Set {
+            what: SetCmd::Queue { mode, pattern },
+        } => actions::run(s, out, Action::SetMode(mode.to_proto()), pattern).await,
         Command::Delete(a) => recipients::delete(s, out, a).await,
         Command::List(a) => recipients::list(s, out, a).await,
-        Command::Tail { what: TailCmd::Logs(a) } => tail::run(s, out, a).await,
+        Command::Tail {
+            what: TailCmd::Logs(a),
+        } => tail::run(s, out, a).await,
         Command::Version => version::run(s, out).await,
     }
 }

@@ -43,7 +43,10 @@ pub async fn delete(s: &Session, out: &mut Out, a: &DeleteArgs) -> Result<(), Cl
     if out.is_json() {
         return Ok(out.json(&total)?);
     }
-    Ok(out.line(format_args!("{} recipient(s) deleted from {p}.", total.deleted))?)
+    Ok(out.line(format_args!(
+        "{} recipient(s) deleted from {p}.",
+        total.deleted
+    ))?)
 }
 
 /// `list --queue=PATTERN [--maxitems=N]`.
@@ -51,10 +54,19 @@ pub async fn list(s: &Session, out: &mut Out, a: &ListArgs) -> Result<(), CliErr
     let p = pattern(&a.queue)?;
     let mut all = ListPage::default();
     let mut cursor = 0;
-    let want = if a.max_items == 0 { usize::MAX } else { a.max_items as usize };
+    let want = if a.max_items == 0 {
+        usize::MAX
+    } else {
+        a.max_items as usize
+    };
     while all.items.len() < want {
         let limit = PAGE.min(u32::try_from(want - all.items.len()).unwrap_or(PAGE));
-        let req = ListRequest { pattern: p.clone(), older_than_secs: secs(a.older_than), cursor, limit };
+        let req = ListRequest {
+            pattern: p.clone(),
+            older_than_secs: secs(a.older_than),
+            cursor,
+            limit,
+        };
         let page = s.answer(s.client.list(s.ctx(), req).await)?;
         all.items.extend(page.items);
         all.next_cursor = page.next_cursor;
@@ -68,20 +80,41 @@ pub async fn list(s: &Session, out: &mut Out, a: &ListArgs) -> Result<(), CliErr
         return Ok(out.json(&all)?);
     }
     out.grid(&grid(&all.items))?;
-    let more = if all.next_cursor.is_some() { " (more match; raise --maxitems)" } else { "" };
-    Ok(out.line(format_args!("{} recipient(s) listed{more}.", all.items.len()))?)
+    let more = if all.next_cursor.is_some() {
+        " (more match; raise --maxitems)"
+    } else {
+        ""
+    };
+    Ok(out.line(format_args!(
+        "{} recipient(s) listed{more}.",
+        all.items.len()
+    ))?)
 }
 
 fn grid(items: &[QueuedRcpt]) -> Grid {
     let mut g = Grid::new(
-        &["MESSAGE", "RCPT", "SENDER", "QUEUE", "AGE", "KBYTES", "ATTEMPTS", "NEXT RETRY", "LAST ERROR"],
+        &[
+            "MESSAGE",
+            "RCPT",
+            "SENDER",
+            "QUEUE",
+            "AGE",
+            "KBYTES",
+            "ATTEMPTS",
+            "NEXT RETRY",
+            "LAST ERROR",
+        ],
         &[5, 6],
     );
     for r in items {
         g.row(vec![
             r.message_id.as_str().into(),
             r.rcpt.as_str().into(),
-            if r.sender.is_empty() { "<>".into() } else { r.sender.as_str().into() },
+            if r.sender.is_empty() {
+                "<>".into()
+            } else {
+                r.sender.as_str().into()
+            },
             format!("{}/{}", r.domain, r.vmta).into(),
             age(r.age_secs).into(),
             r.kbytes.into(),

@@ -12,7 +12,10 @@ pub async fn run(s: &Session, out: &mut Out, queue: &str) -> Result<(), CliError
     if out.is_json() {
         return Ok(out.json(&settings)?);
     }
-    out.line(format_args!("Settings of queue {}/{}", settings.domain, settings.vmta))?;
+    out.line(format_args!(
+        "Settings of queue {}/{}",
+        settings.domain, settings.vmta
+    ))?;
     out.line("Virtual MTA settings:")?;
     out.grid(&settings_grid(&settings.vmta_settings))?;
     out.line("Queue settings:")?;
@@ -23,8 +26,16 @@ pub async fn run(s: &Session, out: &mut Out, queue: &str) -> Result<(), CliError
 pub fn settings_grid(list: &[Setting]) -> Grid {
     let mut g = Grid::new(&["SETTING", "VALUE", "ORIGIN"], &[]);
     for s in list {
-        let tone = if s.origin == "default" { Tone::Normal } else { Tone::Good };
-        g.row(vec![s.name.as_str().into(), s.value.as_str().into(), toned(&s.origin, tone)]);
+        let tone = if s.origin == "default" {
+            Tone::Normal
+        } else {
+            Tone::Good
+        };
+        g.row(vec![
+            s.name.as_str().into(),
+            s.value.as_str().into(),
+            toned(&s.origin, tone),
+        ]);
     }
     g
 }

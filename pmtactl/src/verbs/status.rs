@@ -27,12 +27,23 @@ fn print(st: &Status, out: &mut Out) -> Result<(), CliError> {
 
 fn traffic(st: &Status) -> Grid {
     let mut g = Grid::new(
-        &["TRAFFIC", "IN RCPTS", "IN MSGS", "IN KBYTES", "OUT RCPTS", "OUT MSGS", "OUT KBYTES"],
+        &[
+            "TRAFFIC",
+            "IN RCPTS",
+            "IN MSGS",
+            "IN KBYTES",
+            "OUT RCPTS",
+            "OUT MSGS",
+            "OUT KBYTES",
+        ],
         &[1, 2, 3, 4, 5, 6],
     );
     let t = &st.traffic;
-    for (name, w) in [("total", &t.total), ("last hour", &t.last_hour), ("last minute", &t.last_minute)]
-    {
+    for (name, w) in [
+        ("total", &t.total),
+        ("last hour", &t.last_hour),
+        ("last minute", &t.last_minute),
+    ] {
         let mut row = vec![name.into()];
         row.extend(counts(&w.inbound));
         row.extend(counts(&w.outbound));
@@ -48,7 +59,12 @@ fn counts(c: &Counts) -> [crate::render::Cell; 3] {
 fn connections(st: &Status) -> Grid {
     let mut g = Grid::new(&["CONNECTIONS", "ACTIVE", "TOP", "MAXIMUM"], &[1, 2, 3]);
     let row = |name: &str, c: &ConnectionCount| {
-        vec![name.into(), c.active.into(), c.top.into(), limit(c.maximum).into()]
+        vec![
+            name.into(),
+            c.active.into(),
+            c.top.into(),
+            limit(c.maximum).into(),
+        ]
     };
     g.row(row("inbound", &st.connections.inbound));
     g.row(row("outbound", &st.connections.outbound));
@@ -71,7 +87,11 @@ fn summary(st: &Status) -> Grid {
         .into(),
     ]);
     let sp = &st.spool;
-    let recovery = if sp.recovered { "recovered" } else { "recovering" };
+    let recovery = if sp.recovered {
+        "recovered"
+    } else {
+        "recovering"
+    };
     g.row(vec![
         "spool".into(),
         format!(

@@ -44,7 +44,10 @@ async fn poll(s: &Session, a: &TailArgs, cursor: Option<u64>) -> Result<LogBatch
 
 fn print(out: &mut Out, batch: &LogBatch) -> Result<(), CliError> {
     if batch.dropped > 0 {
-        eprintln!("pmtactl: {} log line(s) missed (the daemon's buffer moved on)", batch.dropped);
+        eprintln!(
+            "pmtactl: {} log line(s) missed (the daemon's buffer moved on)",
+            batch.dropped
+        );
     }
     for line in &batch.lines {
         if out.is_json() {

@@ -18,7 +18,9 @@ struct Versions {
 /// Our own line, printed before connecting so it shows even when the daemon is down.
 pub fn client_line(out: &mut Out) -> Result<(), CliError> {
     if !out.is_json() {
-        out.line(format_args!("pmtactl {CLIENT_VERSION} (control protocol {PROTOCOL_VERSION})"))?;
+        out.line(format_args!(
+            "pmtactl {CLIENT_VERSION} (control protocol {PROTOCOL_VERSION})"
+        ))?;
     }
     Ok(())
 }
@@ -27,7 +29,11 @@ pub fn client_line(out: &mut Out) -> Result<(), CliError> {
 pub async fn run(s: &Session, out: &mut Out) -> Result<(), CliError> {
     let daemon = s.transport(s.client.version(s.ctx()).await)?;
     if out.is_json() {
-        let v = Versions { client_version: CLIENT_VERSION, client_protocol: PROTOCOL_VERSION, daemon };
+        let v = Versions {
+            client_version: CLIENT_VERSION,
+            client_protocol: PROTOCOL_VERSION,
+            daemon,
+        };
         return Ok(out.json(&v)?);
     }
     Ok(out.line(format_args!(

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use pmtad::control::{Backend, ControlSocket};
 use proto::{
-    ConfigCheck, ConnectionCount, ConnectionTotals, Connections, ControlError, Counts,
-    DaemonState, DeletePage, DeleteRequest, DestinationSource, Destinations, Diagnostic,
-    DomainDetail, DomainSummary, DomainsRequest, Event, EventKind, Hello, HoldKind, HoldReason,
-    InOut, IpConnections, ListPage, ListRequest, LogBatch, LogLine, MxHost, QueueActionReport,
+    ConfigCheck, ConnectionCount, ConnectionTotals, Connections, ControlError, Counts, DaemonState,
+    DeletePage, DeleteRequest, DestinationSource, Destinations, Diagnostic, DomainDetail,
+    DomainSummary, DomainsRequest, Event, EventKind, Hello, HoldKind, HoldReason, InOut,
+    IpConnections, ListPage, ListRequest, LogBatch, LogLine, MxHost, QueueActionReport,
     QueueDetail, QueueMode, QueueName, QueuePattern, QueueSettings, QueueSummary, QueueTotals,
     QueuedRcpt, QueuesRequest, ReloadReport, Setting, SpoolStatus, Status, TailRequest,
     TestConfigRequest, Traffic, VersionInfo, VmtaSummary,
@@ -67,10 +67,17 @@ impl Fixture {
 
     fn queue_rows(&self) -> Vec<QueueSummary> {
         let queues = self.queues.lock().unwrap();
-        DOMAINS.iter().map(|&(d, v, n)| queue_row(d, v, n, queues[&(d.into(), v.into())])).collect()
+        DOMAINS
+            .iter()
+            .map(|&(d, v, n)| queue_row(d, v, n, queues[&(d.into(), v.into())]))
+            .collect()
     }
 
-    fn change(&self, p: &QueuePattern, f: impl Fn(&mut (bool, QueueMode)) -> bool) -> Result<QueueActionReport, ControlError> {
+    fn change(
+        &self,
+        p: &QueuePattern,
+        f: impl Fn(&mut (bool, QueueMode)) -> bool,
+    ) -> Result<QueueActionReport, ControlError> {
         let mut queues = self.queues.lock().unwrap();
         let (mut matched, mut changed) = (0, 0);
         for (_, state) in queues.iter_mut().filter(|((d, v), _)| p.matches(d, v)) {
@@ -80,7 +87,11 @@ impl Fixture {
         if matched == 0 {
             return Err(ControlError::NoSuchQueue(p.to_string()));
         }
-        Ok(QueueActionReport { pattern: p.to_string(), matched, changed })
+        Ok(QueueActionReport {
+            pattern: p.to_string(),
+            matched,
+            changed,
+        })
     }
 
     fn batch_from(&self, from: u64, domain: Option<&str>) -> LogBatch {
@@ -91,7 +102,11 @@ impl Fixture {
             .filter(|l| domain.is_none_or(|d| l.domain.as_deref() == Some(d)))
             .cloned()
             .collect();
-        LogBatch { lines, next_cursor: logs.len() as u64, dropped: 0 }
+        LogBatch {
+            lines,
+            next_cursor: logs.len() as u64,
+            dropped: 0,
+        }
     }
 }
 
@@ -117,7 +132,12 @@ fn event(kind: EventKind, diag: &str) -> Event {
     }
 }
 
-fn queue_row(domain: &str, vmta: &str, rcpts: u64, (paused, mode): (bool, QueueMode)) -> QueueSummary {
+fn queue_row(
+    domain: &str,
+    vmta: &str,
+    rcpts: u64,
+    (paused, mode): (bool, QueueMode),
+) -> QueueSummary {
     QueueSummary {
         domain: domain.into(),
         vmta: vmta.into(),
@@ -128,12 +148,17 @@ fn queue_row(domain: &str, vmta: &str, rcpts: u64, (paused, mode): (bool, QueueM
         mode,
         oldest_age_secs: Some(rcpts * 10),
         next_retry: Some("2099-01-01T00:00:00Z".into()),
-        last_error: (domain == "yahoo.com").then(|| event(EventKind::Deferred, "421 4.7.0 try later")),
+        last_error: (domain == "yahoo.com")
+            .then(|| event(EventKind::Deferred, "421 4.7.0 try later")),
     }
 }
 
 fn setting(name: &str, value: &str, origin: &str) -> Setting {
-    Setting { name: name.into(), value: value.into(), origin: origin.into() }
+    Setting {
+        name: name.into(),
+        value: value.into(),
+        origin: origin.into(),
+    }
 }
 
 fn settings() -> Vec<Setting> {
@@ -159,8 +184,16 @@ fn queue_detail(q: &QueueSummary) -> QueueDetail {
             max_smtp_out: Some(2),
             max_smtp_out_per_ip: Some(1),
             per_ip: vec![
-                IpConnections { ip: "127.0.0.2".into(), host: "mx1.gmail.com".into(), active: 1 },
-                IpConnections { ip: "127.0.0.3".into(), host: "mx2.gmail.com".into(), active: 1 },
+                IpConnections {
+                    ip: "127.0.0.2".into(),
+                    host: "mx1.gmail.com".into(),
+                    active: 1,
+                },
+                IpConnections {
+                    ip: "127.0.0.3".into(),
+                    host: "mx2.gmail.com".into(),
+                    active: 1,
+                },
             ],
         },
         held_back: vec![HoldReason {
@@ -171,8 +204,18 @@ fn queue_detail(q: &QueueSummary) -> QueueDetail {
         destinations: Destinations {
             source: DestinationSource::Mx,
             hosts: vec![
-                MxHost { preference: 5, host: "mx1.gmail.com".into(), port: 25, addresses: vec!["127.0.0.2".into()] },
-                MxHost { preference: 10, host: "mx2.gmail.com".into(), port: 25, addresses: vec!["127.0.0.3".into()] },
+                MxHost {
+                    preference: 5,
+                    host: "mx1.gmail.com".into(),
+                    port: 25,
+                    addresses: vec!["127.0.0.2".into()],
+                },
+                MxHost {
+                    preference: 10,
+                    host: "mx2.gmail.com".into(),
+                    port: 25,
+                    addresses: vec!["127.0.0.3".into()],
+                },
             ],
             resolved_at: Some(proto::time::rfc3339_from_unix(1_795_612_000)),
             error: None,
@@ -198,8 +241,15 @@ fn domain_summary(domain: &str, rows: &[&QueueSummary]) -> DomainSummary {
 }
 
 fn status() -> Status {
-    let counts = Counts { rcpts: 10, msgs: 5, kbytes: 40 };
-    let window = InOut { inbound: counts, outbound: counts };
+    let counts = Counts {
+        rcpts: 10,
+        msgs: 5,
+        kbytes: 40,
+    };
+    let window = InOut {
+        inbound: counts,
+        outbound: counts,
+    };
     Status {
         host_name: "mx.test".into(),
         daemon_version: "0.1.0".into(),
@@ -207,19 +257,48 @@ fn status() -> Status {
         started_at: proto::time::rfc3339_from_unix(1_795_609_200),
         uptime_secs: 3600,
         state: DaemonState::Running,
-        traffic: Traffic { total: window, last_hour: window, last_minute: window },
-        connections: ConnectionTotals {
-            inbound: ConnectionCount { active: 1, top: 4, maximum: Some(100) },
-            outbound: ConnectionCount { active: 6, top: 9, maximum: None },
+        traffic: Traffic {
+            total: window,
+            last_hour: window,
+            last_minute: window,
         },
-        queues: QueueTotals { rcpts: 557, msgs: 300, kbytes: 1671, domains: 3, queues: 4, paused_queues: 0, backoff_queues: 0 },
-        spool: SpoolStatus { path: "/var/spool/pmtad".into(), messages: 300, kbytes_used: 2000, kbytes_free: 900_000, recovered: true },
+        connections: ConnectionTotals {
+            inbound: ConnectionCount {
+                active: 1,
+                top: 4,
+                maximum: Some(100),
+            },
+            outbound: ConnectionCount {
+                active: 6,
+                top: 9,
+                maximum: None,
+            },
+        },
+        queues: QueueTotals {
+            rcpts: 557,
+            msgs: 300,
+            kbytes: 1671,
+            domains: 3,
+            queues: 4,
+            paused_queues: 0,
+            backoff_queues: 0,
+        },
+        spool: SpoolStatus {
+            path: "/var/spool/pmtad".into(),
+            messages: 300,
+            kbytes_used: 2000,
+            kbytes_free: 900_000,
+            recovered: true,
+        },
     }
 }
 
 impl Backend for Fixture {
     fn hello(&self) -> Hello {
-        Hello { protocol: self.protocol, daemon_version: "0.1.0".into() }
+        Hello {
+            protocol: self.protocol,
+            daemon_version: "0.1.0".into(),
+        }
     }
     fn version(&self) -> VersionInfo {
         VersionInfo {
@@ -236,22 +315,42 @@ impl Backend for Fixture {
     async fn domains(&self, req: DomainsRequest) -> Result<Vec<DomainSummary>, ControlError> {
         let rows = self.queue_rows();
         let mut by_domain: BTreeMap<&str, Vec<&QueueSummary>> = BTreeMap::new();
-        for q in rows.iter().filter(|q| req.vmta.as_ref().is_none_or(|v| *v == q.vmta)) {
+        for q in rows
+            .iter()
+            .filter(|q| req.vmta.as_ref().is_none_or(|v| *v == q.vmta))
+        {
             by_domain.entry(&q.domain).or_default().push(q);
         }
         let matching = by_domain.iter().filter(|(d, _)| req.matches_domain(d));
         Ok(matching.map(|(d, qs)| domain_summary(d, qs)).collect())
     }
     async fn domain_detail(&self, domain: String) -> Result<DomainDetail, ControlError> {
-        let queues: Vec<_> = self.queue_rows().iter().filter(|q| q.domain == domain).map(queue_detail).collect();
+        let queues: Vec<_> = self
+            .queue_rows()
+            .iter()
+            .filter(|q| q.domain == domain)
+            .map(queue_detail)
+            .collect();
         if queues.is_empty() {
             return Err(ControlError::NoSuchDomain(domain));
         }
-        let (rcpts, kbytes) = (queues.iter().map(|q| q.rcpts).sum(), queues.iter().map(|q| q.kbytes).sum());
-        Ok(DomainDetail { domain, rcpts, kbytes, queues })
+        let (rcpts, kbytes) = (
+            queues.iter().map(|q| q.rcpts).sum(),
+            queues.iter().map(|q| q.kbytes).sum(),
+        );
+        Ok(DomainDetail {
+            domain,
+            rcpts,
+            kbytes,
+            queues,
+        })
     }
     async fn queues(&self, req: QueuesRequest) -> Result<Vec<QueueSummary>, ControlError> {
-        Ok(self.queue_rows().into_iter().filter(|q| req.matches(q)).collect())
+        Ok(self
+            .queue_rows()
+            .into_iter()
+            .filter(|q| req.matches(q))
+            .collect())
     }
     async fn vmtas(&self) -> Result<Vec<VmtaSummary>, ControlError> {
         let vmta = |name: &str, domains, rcpts| VmtaSummary {
@@ -269,7 +368,11 @@ impl Backend for Fixture {
         Ok(QueueSettings {
             domain: queue.domain,
             vmta: queue.vmta.unwrap_or_else(|| "{default}".into()),
-            vmta_settings: vec![setting("bind-to-source-ip", "127.0.0.1", "/etc/pmtad/pmta.conf:3")],
+            vmta_settings: vec![setting(
+                "bind-to-source-ip",
+                "127.0.0.1",
+                "/etc/pmtad/pmta.conf:3",
+            )],
             queue_settings: settings(),
         })
     }
@@ -277,10 +380,17 @@ impl Backend for Fixture {
         if !self.reload_errors.is_empty() {
             return Err(ControlError::ConfigRejected(self.reload_errors.clone()));
         }
-        Ok(ReloadReport { config_file: "/etc/pmtad/pmta.conf".into(), warnings: Vec::new() })
+        Ok(ReloadReport {
+            config_file: "/etc/pmtad/pmta.conf".into(),
+            warnings: Vec::new(),
+        })
     }
     async fn test_config(&self, _: TestConfigRequest) -> Result<ConfigCheck, ControlError> {
-        Ok(ConfigCheck { config_file: "/etc/pmtad/pmta.conf".into(), errors: self.reload_errors.clone(), warnings: Vec::new() })
+        Ok(ConfigCheck {
+            config_file: "/etc/pmtad/pmta.conf".into(),
+            errors: self.reload_errors.clone(),
+            warnings: Vec::new(),
+        })
     }
     async fn pause(&self, p: QueuePattern) -> Result<QueueActionReport, ControlError> {
         self.change(&p, |s| !std::mem::replace(&mut s.0, true))
@@ -291,7 +401,11 @@ impl Backend for Fixture {
     async fn schedule(&self, p: QueuePattern) -> Result<QueueActionReport, ControlError> {
         self.change(&p, |s| !s.0)
     }
-    async fn set_mode(&self, p: QueuePattern, mode: QueueMode) -> Result<QueueActionReport, ControlError> {
+    async fn set_mode(
+        &self,
+        p: QueuePattern,
+        mode: QueueMode,
+    ) -> Result<QueueActionReport, ControlError> {
         self.change(&p, |s| std::mem::replace(&mut s.1, mode) != mode)
     }
     async fn delete(&self, req: DeleteRequest) -> Result<DeletePage, ControlError> {
@@ -299,13 +413,19 @@ impl Backend for Fixture {
         let deleted = (*left).min(u64::from(req.max_batch));
         *left -= deleted;
         let next_cursor = (*left > 0).then_some(req.cursor + 1);
-        Ok(DeletePage { deleted, next_cursor })
+        Ok(DeletePage {
+            deleted,
+            next_cursor,
+        })
     }
     async fn list(&self, req: ListRequest) -> Result<ListPage, ControlError> {
         let total = 2500u64;
         let end = (req.cursor + u64::from(req.limit)).min(total);
         let items = (req.cursor..end).map(queued).collect();
-        Ok(ListPage { items, next_cursor: (end < total).then_some(end) })
+        Ok(ListPage {
+            items,
+            next_cursor: (end < total).then_some(end),
+        })
     }
     async fn tail_logs(&self, req: TailRequest, until: Instant) -> Result<LogBatch, ControlError> {
         let domain = req.domain.as_deref();
@@ -370,13 +490,21 @@ impl Server {
         let socket = runtime.block_on(ControlSocket::bind(&path)).expect("bind");
         let backend = Arc::new(fixture);
         runtime.spawn(socket.serve(Arc::clone(&backend)));
-        Self { dir, path, backend, _runtime: runtime }
+        Self {
+            dir,
+            path,
+            backend,
+            _runtime: runtime,
+        }
     }
 
     /// pmtactl with `--socket` pointing here; stdout and stderr captured (so not a TTY).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(pmta_tests::daemon::bin("pmtactl"));
-        cmd.arg("--socket").arg(&self.path).args(args).env_remove("NO_COLOR");
+        cmd.arg("--socket")
+            .arg(&self.path)
+            .args(args)
+            .env_remove("NO_COLOR");
         cmd
     }
 

@@ -18,7 +18,9 @@ fn pmtactl(socket: &Path, args: &[&str]) -> Command {
 }
 
 fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 /// Lets other users reach the socket through the temp dir (tempdir makes it 0700).
@@ -33,11 +35,16 @@ fn no_daemon_at_the_socket_exits_3_naming_the_socket_and_the_cause() {
     let out = pmtactl(&missing, &["show", "status"]).output().unwrap();
     expect_code(&out, 3);
     let err = stderr(&out);
-    assert!(err.contains(&missing.display().to_string()), "names the socket: {err}");
+    assert!(
+        err.contains(&missing.display().to_string()),
+        "names the socket: {err}"
+    );
     assert!(err.contains("is pmtad running"), "{err}");
 
     drop(std::os::unix::net::UnixListener::bind(&missing).unwrap());
-    let out = pmtactl(&missing, &["--json", "show", "domains"]).output().unwrap();
+    let out = pmtactl(&missing, &["--json", "show", "domains"])
+        .output()
+        .unwrap();
     expect_code(&out, 3);
     assert!(stderr(&out).contains("stale socket"), "{}", stderr(&out));
     let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -47,7 +54,9 @@ fn no_daemon_at_the_socket_exits_3_naming_the_socket_and_the_cause() {
 #[test]
 fn version_prints_our_own_version_even_when_the_daemon_is_down() {
     let dir = tempfile::tempdir().unwrap();
-    let out = pmtactl(&dir.path().join("none.sock"), &["version"]).output().unwrap();
+    let out = pmtactl(&dir.path().join("none.sock"), &["version"])
+        .output()
+        .unwrap();
     expect_code(&out, 3);
     assert!(super::stdout(&out).starts_with("pmtactl 0.1.0 (control protocol 1)"));
 }
@@ -67,14 +76,21 @@ fn an_unprivileged_user_is_refused_by_the_file_mode_and_by_peer_credentials() {
     };
     let out = as_nobody();
     expect_code(&out, 3);
-    assert!(stderr(&out).contains("permission denied"), "mode 0660 keeps nobody out: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("permission denied"),
+        "mode 0660 keeps nobody out: {}",
+        stderr(&out)
+    );
 
     // With the file mode loosened, the daemon's own peer-credential check still refuses.
     std::fs::set_permissions(&server.path, std::fs::Permissions::from_mode(0o666)).unwrap();
     let out = as_nobody();
     expect_code(&out, 3);
     let err = stderr(&out);
-    assert!(err.contains("permission denied by pmtad") && err.contains("uid 65534"), "{err}");
+    assert!(
+        err.contains("permission denied by pmtad") && err.contains("uid 65534"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -86,7 +102,11 @@ fn a_member_of_the_sockets_group_is_admitted() {
     let server = Server::start();
     open_dir(server.dir.path());
     let group = std::fs::metadata(&server.path).unwrap().gid();
-    let out = pmtactl(&server.path, &["show", "status"]).uid(NOBODY).gid(group).output().unwrap();
+    let out = pmtactl(&server.path, &["show", "status"])
+        .uid(NOBODY)
+        .gid(group)
+        .output()
+        .unwrap();
     expect_code(&out, 0);
 }
 
@@ -109,7 +129,10 @@ fn a_closed_pipe_ends_tail_follow_with_exit_0() {
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(0), "stderr: {err}");
-    assert!(err.is_empty(), "no panic or message on a closed pipe: {err}");
+    assert!(
+        err.is_empty(),
+        "no panic or message on a closed pipe: {err}"
+    );
 }
 
 #[test]
@@ -124,12 +147,18 @@ fn follow_mode_prints_new_lines_of_the_domain_as_they_are_logged() {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
-    assert!(line.contains("rcpt5@yahoo.com"), "the backlog line first: {line}");
+    assert!(
+        line.contains("rcpt5@yahoo.com"),
+        "the backlog line first: {line}"
+    );
     server.backend.log("gmail.com");
     server.backend.log("yahoo.com");
     line.clear();
     reader.read_line(&mut line).unwrap();
-    assert!(line.contains("rcpt7@yahoo.com"), "only the filtered domain: {line}");
+    assert!(
+        line.contains("rcpt7@yahoo.com"),
+        "only the filtered domain: {line}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
