@@ -177,7 +177,7 @@ impl Resolver<'_> {
             return;
         }
         match def.name {
-            "host-name" => self.cfg.host_name = (!clear).then_some(text),
+            "host-name" => self.host_name(d, clear),
             "postmaster" => self.cfg.postmaster = (!clear).then_some(text),
             "log-domain" => {
                 self.cfg.log_domain = (!clear).then(|| self.path(d).to_string_lossy().into())
@@ -200,6 +200,27 @@ impl Resolver<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The first `host-name` names the host (banner, EHLO); every one is also a domain
+    /// this host accepts mail for, as in PowerMTA.
+    fn host_name(&mut self, d: &Directive, clear: bool) {
+        if clear {
+            self.cfg.host_name = None;
+            return;
+        }
+        let name = d.value.text.trim().to_string();
+        if !v::is_hostname(&name) {
+            let msg = format!("host-name: '{}' is not a host name", d.value.text);
+            self.diags.error(d.value.span.clone(), msg);
+            return;
+        }
+        if self.cfg.host_name.is_some() {
+            let lower = name.to_ascii_lowercase();
+            self.cfg.relay_domains.push(DomainPattern::Exact(lower));
+        } else {
+            self.cfg.host_name = Some(name);
         }
     }
 
@@ -370,8 +391,10 @@ impl Resolver<'_> {
                         continue;
                     };
                     if let Some(value) = self.value(def, d) {
+                        let slot = table::slot_of(i);
+                        self.warn_if_repeated(&entries, slot, d);
                         entries.push(Entry {
-                            slot: table::slot_of(i),
+                            slot,
                             value,
                             span: d.span.clone(),
                         });
@@ -380,6 +403,18 @@ impl Resolver<'_> {
             }
         }
         entries
+    }
+
+    /// A second value for the same setting in one block: legal (the later wins), but
+    /// usually a mistake worth pointing at.
+    fn warn_if_repeated(&mut self, entries: &[Entry], slot: usize, d: &Directive) {
+        if let Some(first) = entries.iter().find(|e| e.slot == slot) {
+            let msg = format!(
+                "'{}' is set again in this block (first at line {}); the later value wins",
+                d.name, first.span.line
+            );
+            self.diags.warning(d.span.clone(), msg);
+        }
     }
 
     fn domain_block(&mut self, b: &Block, scope: &Scope) {
@@ -703,6 +738,39 @@ impl Resolver<'_> {
             .collect();
         for (name, span) in clashes {
             self.diags.error(span, format!("pool '{name}' has the name of a virtual MTA; pools and virtual MTAs share one namespace"));
+        }
+        self.check_pool_domains();
+    }
+
+    /// A virtual MTA may not belong to two pools that both hold `<domain>` blocks: which
+    /// pool's settings apply would be ambiguous.
+    fn check_pool_domains(&mut self) {
+        let with_domains: Vec<&VmtaPool> = self
+            .cfg
+            .pools
+            .values()
+            .filter(|p| {
+                self.cfg
+                    .domains
+                    .blocks
+                    .iter()
+                    .any(|b| b.scope == Scope::Pool(p.name.clone()))
+            })
+            .collect();
+        let mut errors = Vec::new();
+        for (i, a) in with_domains.iter().enumerate() {
+            for b in &with_domains[i + 1..] {
+                if let Some(m) = a.members.iter().find(|m| b.members.contains(m)) {
+                    let msg = format!(
+                        "virtual MTA '{m}' is in pools '{}' and '{}', which both hold <domain> blocks",
+                        a.name, b.name
+                    );
+                    errors.push((b.span.clone(), msg));
+                }
+            }
+        }
+        for (span, msg) in errors {
+            self.diags.error(span, msg);
         }
     }
 

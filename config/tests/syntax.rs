@@ -95,6 +95,34 @@ fn include_cycles_stop() {
 }
 
 #[test]
+fn repeated_setting_in_one_block_warns() {
+    let loaded =
+        load("<domain a.com>\nmax-smtp-out 1\nroute x.example\nmax-smtp-out 2\n</domain>\n");
+    let w: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        w,
+        [
+            "t.conf:4:1: warning: 'max-smtp-out' is set again in this block (first at line 2); the later value wins"
+        ]
+    );
+    assert_eq!(loaded.config.queue("a.com", DEFAULT_VMTA).max_smtp_out, 2);
+}
+
+#[test]
+fn several_host_names_the_first_names_the_host() {
+    let cfg = load("host-name a.example\nhost-name b.example\n").config;
+    assert_eq!(cfg.host_name.as_deref(), Some("a.example"));
+    assert!(cfg.relays("b.example") && cfg.relays("A.example"));
+}
+
+#[test]
+fn config_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<config::Config>();
+    assert_send_sync::<config::Diagnostics>();
+}
+
+#[test]
 fn known_powermta_directives_and_blocks_warn_by_name() {
     let loaded = load(
         "http-mgmt-port 8080\nrun-as-root no\n<domain *>\nuse-dane yes\n</domain>\n\
