@@ -41,7 +41,7 @@ impl AcctFile {
         let layout = Layout::new(opts)?;
         let names = Naming::new(&opts.path);
         let day = now / DAY;
-        let seq = names.newest_seq(now, opts.move_to.as_deref()).unwrap_or(0);
+        let seq = first_seq(&names, now, opts.move_to.as_deref());
         let header = header_bytes(&layout)?;
         let (file, current, seq, size) = open_continuing(&names, now, seq, &header)?;
         let f = AcctFile {
@@ -190,6 +190,16 @@ impl AcctFile {
             path: self.current.clone(),
             source,
         }
+    }
+}
+
+/// Today's newest generation if it is still here (to continue it), else the number after
+/// the newest one moved away, so a moved file is never overwritten by a later move.
+fn first_seq(names: &Naming, now: u64, move_to: Option<&Path>) -> u32 {
+    match names.newest_seq(now, move_to) {
+        None => 0,
+        Some(n) if names.path(now, n).exists() => n,
+        Some(n) => n + 1,
     }
 }
 

@@ -583,3 +583,27 @@ async fn writer_rotates_and_reloads_on_request() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][0], "b");
 }
+
+#[test]
+fn restart_after_a_move_never_reuses_a_moved_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("done");
+    std::fs::create_dir(&done).unwrap();
+    let mut opts = AcctFileOptions::new(dir.path().join("acct.csv"));
+    opts.move_to = Some(done.clone());
+    let cfg = AcctConfig {
+        files: vec![opts],
+        ..Default::default()
+    };
+    let mut set = AcctSet::open(&cfg, T0).unwrap();
+    set.write(&sample_records(), T0).unwrap();
+    set.rotate(T0, None).unwrap();
+    drop(set);
+    std::fs::remove_file(only_file(dir.path())).unwrap(); // operator cleaned up
+    let mut set = AcctSet::open(&cfg, T0).unwrap();
+    set.write(&sample_records(), T0).unwrap();
+    set.rotate(T0, None).unwrap();
+    let moved = csv_files(&done);
+    assert_eq!(moved.len(), 2, "{moved:?}");
+    assert!(moved.iter().all(|f| read_csv(f).1.len() == 2));
+}

@@ -67,6 +67,43 @@ impl LogSink {
         self.inner.ring.push(now, None, text);
     }
 
+    /// `pmtad VERSION started (pid N)`: the first line of every run.
+    pub fn started(&self, version: &str) {
+        self.event(format_args!(
+            "pmtad {version} started (pid {})",
+            std::process::id()
+        ));
+    }
+
+    /// `pmtad stopping` when shutdown begins; `pmtad stopped` once everything is flushed.
+    pub fn stopping(&self) {
+        self.event("pmtad stopping");
+    }
+
+    /// The last line of a clean run (then [`Self::sync`]).
+    pub fn stopped(&self) {
+        self.event("pmtad stopped");
+    }
+
+    /// A reload that was applied.
+    pub fn reloaded(&self, config: &std::path::Path) {
+        self.event(format_args!(
+            "configuration reloaded from {}",
+            config.display()
+        ));
+    }
+
+    /// A reload that was refused: the running configuration stays; one line per error.
+    pub fn reload_refused(&self, errors: &[String]) {
+        self.event(format_args!(
+            "reload refused, {} error(s); running configuration kept",
+            errors.len()
+        ));
+        for e in errors {
+            self.event(format_args!("error: {e}"));
+        }
+    }
+
     /// A delivery outcome for one recipient of queue `domain/vmta`.
     pub fn outcome(&self, rcpt: &str, queue_domain: &str, vmta: &str, outcome: &Outcome) {
         let (verb, reply, by) = match outcome {

@@ -91,6 +91,7 @@ fn main_log_has_events_and_dialogue_only_when_enabled() {
     let dir = tempfile::tempdir().unwrap();
     let s = sink(dir.path());
     s.event("pmtad started");
+    s.reload_refused(&["x.conf:3:1: unknown directive".into()]);
     let quiet = s.session(1, Dialogue::default());
     quiet.received("EHLO quiet");
     assert!(!quiet.commands_enabled());
@@ -120,6 +121,8 @@ fn main_log_has_events_and_dialogue_only_when_enabled() {
         bodies,
         [
             "pmtad started",
+            "reload refused, 1 error(s); running configuration kept",
+            "error: x.conf:3:1: unknown directive",
             "(  7)accepted connection from [127.0.0.1]:4000",
             "(  7)>>> EHLO feeder",
             "(  7)<<< 250-pmtad",
@@ -132,7 +135,7 @@ fn main_log_has_events_and_dialogue_only_when_enabled() {
     );
     assert_eq!(
         s.ring().read(0, 10, None).lines.len(),
-        1,
+        3,
         "dialogue stays out of the ring"
     );
 }
