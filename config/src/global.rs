@@ -168,6 +168,22 @@ impl Config {
             .map(|p| PathBuf::from(p.replace("%d", &domain.to_lowercase())))
     }
 
+    /// Every distinct `accounting-log` file named in any `<domain>` block, in file order
+    /// (so the accounting writer can open them all at start).
+    pub fn domain_accounting_logs(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        let entries = self.domains.blocks.iter().flat_map(|b| b.entries.iter());
+        for e in entries.filter(|e| e.slot == crate::queue::ACCOUNTING_LOG) {
+            if let crate::setting::Value::Text(path) = &e.value {
+                let path = PathBuf::from(path);
+                if !out.contains(&path) {
+                    out.push(path);
+                }
+            }
+        }
+        out
+    }
+
     /// Patterns of every `<domain>` block, deduplicated, in file order (for listings).
     pub fn domain_patterns(&self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();

@@ -521,3 +521,109 @@ fn virtual_mtas_pools_acct_files_and_patterns() {
     );
     assert_eq!(list.rules[2].actions.len(), 6);
 }
+
+#[test]
+fn bad_values_outside_domain_and_source_blocks_point_at_the_fault() {
+    let cases: [(&str, u32, u32, &str); 22] = [
+        (
+            "total-max-smtp-in many\n",
+            1,
+            19,
+            "not a non-negative whole number",
+        ),
+        ("total-max-smtp-out -1\n", 1, 20, "total-max-smtp-out"),
+        ("smtp-listener 0/0:http\n", 1, 19, "not a TCP port"),
+        ("smtp-listener 0/0:25 sauce=x\n", 1, 22, "only source=NAME"),
+        ("name-server 1.2.3.4, x\n", 1, 22, "not an IP address"),
+        ("relay-domain a.com, b c\n", 1, 21, "not a domain pattern"),
+        (
+            "smtp-source-host 999.1.1.1 x.example\n",
+            1,
+            18,
+            "not an IP address",
+        ),
+        (
+            "smtp-source-host 192.0.2.1 bad!name\n",
+            1,
+            28,
+            "not a host name",
+        ),
+        ("spool\n", 1, 6, "a value is missing"),
+        (
+            "<virtual-mta v>\nbind-to-source-ip nope\n</virtual-mta>\n",
+            2,
+            19,
+            "not an IP address",
+        ),
+        (
+            "<virtual-mta v>\nmax-smtp-out x\n</virtual-mta>\n",
+            2,
+            14,
+            "max-smtp-out",
+        ),
+        (
+            "<virtual-mta v>\nalways-allow-relaying yes\n</virtual-mta>\n",
+            2,
+            1,
+            "has no meaning in <virtual-mta>",
+        ),
+        (
+            "<virtual-mta-pool p>\nmax-smtp-out x\n</virtual-mta-pool>\n",
+            2,
+            14,
+            "max-smtp-out",
+        ),
+        (
+            "<acct-file a.csv>\nrecords d, x\n</acct-file>\n",
+            2,
+            12,
+            "not a record type",
+        ),
+        (
+            "<acct-file a.csv>\nmax-size huge\n</acct-file>\n",
+            2,
+            10,
+            "not a size",
+        ),
+        (
+            "<acct-file a.csv>\nmove-interval soon\n</acct-file>\n",
+            2,
+            15,
+            "not a duration",
+        ),
+        (
+            "<acct-file a.csv>\nrecord-fields z *\n</acct-file>\n",
+            2,
+            15,
+            "not a record type",
+        ),
+        ("<acct-file>\n</acct-file>\n", 1, 11, "needs a file path"),
+        (
+            "<smtp-pattern-list p>\nreply /(/ mode=backoff\n</smtp-pattern-list>\n",
+            2,
+            8,
+            "bad regex",
+        ),
+        (
+            "<smtp-pattern-list p>\nreply /x/ mode=fast\n</smtp-pattern-list>\n",
+            2,
+            11,
+            "unknown action 'mode=fast'",
+        ),
+        (
+            "<smtp-pattern-list p>\nreply x mode=backoff\n</smtp-pattern-list>\n",
+            2,
+            7,
+            "expected /REGEX/",
+        ),
+        (
+            "<smtp-listener 1.2.3.4>\n</smtp-listener>\n",
+            1,
+            16,
+            "needs a port",
+        ),
+    ];
+    for (text, line, col, part) in cases {
+        assert_one_error(text, line, col, part);
+    }
+}

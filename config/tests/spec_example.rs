@@ -92,6 +92,10 @@ fn local_domain_globals_and_sources() {
         cfg.domain_log_path("Yahoo.com").unwrap(),
         dir.join("var/log/domains/yahoo.com.log")
     );
+    assert_eq!(
+        cfg.domain_accounting_logs(),
+        [dir.join("var/log/acct-example.csv")]
+    );
     let vmta = cfg.vmta("domain-specific").unwrap();
     assert_eq!(vmta.source_hosts[0].ip.to_string(), "192.168.1.100");
     let feeder = cfg.source("127.0.0.1".parse().unwrap());
