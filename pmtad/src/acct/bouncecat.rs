@@ -133,6 +133,23 @@ impl BounceCategories {
         Ok(BounceCategories { set, categories })
     }
 
+    /// The shipped rules compiled once per process (compiling the set takes milliseconds;
+    /// use this wherever no `<bounce-category-patterns>` are configured).
+    pub fn shared_default() -> &'static BounceCategories {
+        static SHARED: std::sync::OnceLock<BounceCategories> = std::sync::OnceLock::new();
+        SHARED.get_or_init(BounceCategories::default)
+    }
+
+    /// The category of a reply, classifying `"<enhanced status>;<text>"` exactly as the
+    /// accounting `bounceCat` column does.
+    pub fn classify_reply(&self, reply: &crate::outcome::Reply) -> &str {
+        let mut subject = String::with_capacity(8 + reply.text.len());
+        super::status::enhanced_code(reply, &mut subject);
+        subject.push(';');
+        subject.push_str(&reply.text);
+        self.classify(&subject)
+    }
+
     /// The category of `"<status>;<text>"`; `other` when nothing matches.
     pub fn classify(&self, subject: &str) -> &str {
         self.set
@@ -161,6 +178,15 @@ mod tests {
         );
         assert_eq!(b.classify("4.0.0;try later"), "other");
         assert_eq!(b.classify("2.0.0;ok"), "success");
+        let bare_553 = crate::outcome::Reply {
+            code: 553,
+            enhanced: None,
+            text: "sorry".into(),
+        };
+        assert_eq!(
+            BounceCategories::shared_default().classify_reply(&bare_553),
+            "bad-mailbox"
+        );
     }
 
     #[test]

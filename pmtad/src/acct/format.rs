@@ -83,11 +83,7 @@ fn write_bounce_cat(rec: &AcctRecord, outcome: &Outcome, ctx: &FmtCtx<'_>, out: 
     if matches!(outcome, Outcome::Delivered { .. }) || rec.kind == RecordType::TransientQueue {
         return;
     }
-    let mut subject = String::with_capacity(64);
-    status::enhanced_code(outcome.reply(), &mut subject);
-    subject.push(';');
-    subject.push_str(&outcome.reply().text);
-    out.push_str(ctx.bounce.classify(&subject));
+    out.push_str(ctx.bounce.classify_reply(outcome.reply()));
 }
 
 /// Fields from the message (envelope); false when `f` is not one of them.

@@ -6,9 +6,12 @@ use std::fmt::Write as _;
 
 /// The enhanced code of a reply, or one derived from its class when the server gave none
 /// (`451` -> `4.0.0`), so that `dsnStatus` and `bounceCat` always have a code to work with.
+/// A bare `553` means a bad mailbox (`5.1.1`, PowerMTA's `smtp-553-means-invalid-mailbox`
+/// default), the same rule `delivery::classify::status_code` applies to DSNs.
 pub fn enhanced_code(reply: &Reply, out: &mut String) {
     match reply.enhanced.as_deref().filter(|e| parse(e).is_some()) {
         Some(e) => out.push_str(e),
+        None if reply.code == 553 => out.push_str("5.1.1"),
         None => {
             let class = match reply.code / 100 {
                 c @ 2..=5 => c,
@@ -125,6 +128,9 @@ mod tests {
         s.clear();
         write_dsn_status(&reply(451, None), &mut s);
         assert_eq!(s, "4.0.0 (other undefined status)");
+        s.clear();
+        write_dsn_status(&reply(553, None), &mut s);
+        assert_eq!(s, "5.1.1 (bad destination mailbox address)");
         s.clear();
         write_dsn_status(&reply(421, Some("4.4.1")), &mut s);
         assert_eq!(s, "4.4.1 (no answer from host)");
