@@ -826,10 +826,14 @@ pub(crate) fn parse_listener(s: &str) -> VResult<SmtpListener> {
     };
     let net_text = net.trim_start_matches('[').trim_end_matches(']');
     let net = v::parse_cidr(net_text)?;
-    let port = v::parse_port(port).map_err(|b| Bad {
-        at: addr.len() - port.len(),
-        msg: b.msg,
-    })?;
+    // Port 0 asks the OS for a free port (tests; pmtad prints the port it bound).
+    let port = match port {
+        "0" => 0,
+        p => v::parse_port(p).map_err(|b| Bad {
+            at: addr.len() - p.len(),
+            msg: b.msg,
+        })?,
+    };
     let mut source = None;
     for word in words {
         let at = s.find(word).unwrap_or(0);

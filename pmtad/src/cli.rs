@@ -2,7 +2,7 @@
 //! `--check-config` and `--show-settings`. These load the config and print; they never
 //! bind a port or touch the spool.
 
-use clap::{CommandFactory, Parser, error::ErrorKind};
+use clap::Parser;
 use config::{Config, DEFAULT_VMTA, Diagnostics, EffectiveSetting, Loaded};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,12 +37,22 @@ pub fn run(cli: &Cli) -> ExitCode {
     if let Some(queue) = &cli.show_settings {
         return show_settings(&cli.config, queue);
     }
-    Cli::command()
-        .error(
-            ErrorKind::MissingRequiredArgument,
-            "the daemon run mode is not wired yet: use --check-config or --show-settings",
-        )
-        .exit()
+    serve(&cli.config)
+}
+
+/// The daemon run mode: load the config (exit 64 before binding anything if it is invalid),
+/// then serve until SIGTERM.
+fn serve(path: &Path) -> ExitCode {
+    let Some(config) = load(path) else {
+        return ExitCode::from(64);
+    };
+    match pmtad::daemon::run(path, config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pmtad: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Loads the config, printing warnings (always) and errors (on failure) to stderr.

@@ -3,6 +3,7 @@
 
 pub mod acct;
 pub mod control;
+pub mod daemon;
 pub mod delivery;
 pub mod dns;
 pub mod envelope;

@@ -160,8 +160,15 @@ impl QueueGate {
     /// Give back a slot reserved by `try_open` (and its address, once connected).
     pub fn release(&mut self, ip: Option<IpAddr>) {
         self.active = self.active.saturating_sub(1);
-        let pos = ip.and_then(|ip| self.per_ip.iter().position(|(a, _)| *a == ip));
-        if let Some(pos) = pos {
+        if let Some(ip) = ip {
+            self.release_ip(ip);
+        }
+    }
+
+    /// Give back an address claimed by [`try_claim_ip`](Self::try_claim_ip) whose connection
+    /// failed, keeping the slot for the next address.
+    pub fn release_ip(&mut self, ip: IpAddr) {
+        if let Some(pos) = self.per_ip.iter().position(|(a, _)| *a == ip) {
             self.per_ip[pos].1 -= 1;
             if self.per_ip[pos].1 == 0 {
                 self.per_ip.swap_remove(pos);

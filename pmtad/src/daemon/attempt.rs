@@ -1,0 +1,364 @@
+//! One outbound connection: find where to connect, connect within the per-IP limit, then
+//! deliver due messages of the queue over it until the queue, the connection or a limit says
+//! stop. Local and discard queues run the same loop without a network connection.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use config::{Delivery, Host, QueuePolicy};
+
+use super::Shared;
+use super::outcomes::{self, Context};
+use crate::delivery::classify::internal_reply;
+use crate::delivery::local::LocalCommand;
+use crate::delivery::{ClientConfig, Destination, SmtpConnection};
+use crate::dns::DnsFailure;
+use crate::outcome::{Outcome, Producer};
+use crate::queue::{Lease, QueueId};
+use crate::sched::Hold;
+
+/// Timeout of one run of a local delivery command.
+const LOCAL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs one connection slot opened by the scheduler, then gives the slot back.
+pub async fn connection(shared: Arc<Shared>, q: QueueId, first: Lease) {
+    let ctx = Context::of(&shared, q);
+    let ip = match &ctx.policy.delivery {
+        Delivery::Smtp => smtp(&shared, &ctx, first).await,
+        Delivery::Local { argv } => {
+            local(&shared, &ctx, argv, first).await;
+            None
+        }
+        Delivery::Discard => {
+            discard(&shared, &ctx, first).await;
+            None
+        }
+    };
+    release(&shared, q, &ctx.vmta, ip);
+}
+
+fn release(shared: &Shared, q: QueueId, vmta: &Arc<str>, ip: Option<IpAddr>) {
+    let mut st = shared.state();
+    st.total_out = st.total_out.saturating_sub(1);
+    if let Some(n) = st.vmta_out.get_mut(vmta) {
+        *n = n.saturating_sub(1);
+    }
+    if let Some(rt) = st.queues.get_mut(&q) {
+        rt.gate.release(ip);
+    }
+    drop(st);
+    shared.wake.notify_one();
+}
+
+/// The next due message of the queue for a connection that has sent `sent` messages, if the
+/// connection may continue (`max-msg-per-connection`, pause, shutdown).
+fn next_lease(shared: &Shared, ctx: &Context, sent: u32) -> Option<Lease> {
+    if shared.shutdown.is_cancelled() {
+        return None;
+    }
+    let mut st = shared.state();
+    let may = st
+        .queues
+        .get(&ctx.q)
+        .is_some_and(|rt| rt.gate.connection_may_continue(sent));
+    if !may {
+        return None;
+    }
+    st.index
+        .take_due(ctx.q, crate::logs::clock::now_secs(), 1)
+        .pop()
+}
+
+/// Charge `max-msg-rate` for the lease's recipients; on refusal the lease goes back.
+fn charge_rate(shared: &Shared, ctx: &Context, lease: Lease) -> Option<Lease> {
+    let now = Instant::now();
+    let mut st = shared.state();
+    let policies = shared.policies();
+    let rt = st.rt(ctx.q, &policies);
+    for _ in 0..lease.recipients.len() {
+        if let Err(hold) = rt.gate.try_message(now) {
+            rt.hold = Some(hold);
+            let at = hold_until_secs(&hold);
+            let pending = lease.recipients.clone();
+            st.index.requeue(lease, &pending, at, "");
+            return None;
+        }
+    }
+    Some(lease)
+}
+
+fn hold_until_secs(hold: &Hold) -> u64 {
+    let wait = hold.until().map_or(Duration::ZERO, |t| {
+        t.saturating_duration_since(Instant::now())
+    });
+    crate::logs::clock::now_secs() + wait.as_secs().max(1)
+}
+
+async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAddr> {
+    let dests = destinations(shared, &ctx.domain, &ctx.policy).await;
+    note_resolved(shared, ctx.q, &dests);
+    let dests = match dests {
+        Ok(d) => d,
+        Err(f) => {
+            outcomes::queue_failure(shared, ctx, first, f.outcome(), None).await;
+            return None;
+        }
+    };
+    let cfg = client_config(shared, ctx);
+    let (mut conn, ip) = match connect(shared, ctx, dests, cfg).await {
+        Ok(c) => c,
+        Err(outcome) => {
+            outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            return None;
+        }
+    };
+    let mut lease = Some(first);
+    let mut sent = 0;
+    while let Some(l) = lease.take().and_then(|l| charge_rate(shared, ctx, l)) {
+        send_one(shared, ctx, &mut conn, l).await;
+        sent += 1;
+        if !conn.is_open() {
+            break;
+        }
+        lease = next_lease(shared, ctx, sent);
+    }
+    conn.quit().await;
+    Some(ip)
+}
+
+async fn send_one(shared: &Arc<Shared>, ctx: &Context, conn: &mut SmtpConnection, lease: Lease) {
+    let (env, content) = match shared.spool.read_message(lease.message).await {
+        Ok(m) => m,
+        Err(e) => return outcomes::spool_unreadable(shared, ctx, lease, &e.to_string()),
+    };
+    let rcpts: Vec<&str> = lease
+        .recipients
+        .iter()
+        .map(|&i| env.recipients[i as usize].address.as_str())
+        .collect();
+    let results = conn.send(&env.mail_from, &rcpts, &[&content]).await;
+    let info = conn.info().clone();
+    outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
+}
+
+/// Where to connect, best first: `resolve-to`, `route`/`smtp-hosts`, else the MX hosts.
+async fn destinations(
+    shared: &Shared,
+    domain: &str,
+    policy: &QueuePolicy,
+) -> Result<Vec<Destination>, DnsFailure> {
+    let resolver = shared.resolver();
+    let port = policy.smtp_port;
+    if let Some(ip) = policy.resolve_to {
+        return Ok(vec![Destination {
+            host: domain.to_string(),
+            ip,
+            port,
+        }]);
+    }
+    let mut hosts: Vec<(String, u16)> = Vec::new();
+    match &policy.route {
+        Some(levels) => {
+            for level in levels {
+                for hp in level {
+                    let p = hp.port.unwrap_or(port);
+                    match &hp.host {
+                        Host::Name(n) => hosts.push((n.clone(), p)),
+                        Host::Ip(ip) => hosts.push((format!("[{ip}]"), p)),
+                        Host::LookupMx(d) => {
+                            for t in resolver.mx_targets(d).await? {
+                                hosts.push((t.host, p));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            for t in resolver.mx_targets(domain).await? {
+                hosts.push((t.host, port));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut last_err = None;
+    for (host, port) in hosts {
+        match resolver.addresses(&host).await {
+            Ok(ips) => out.extend(ips.into_iter().map(|ip| Destination {
+                host: host.trim_matches(|c| c == '[' || c == ']').to_string(),
+                ip,
+                port,
+            })),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    match (out.is_empty(), last_err) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(out),
+    }
+}
+
+/// Keep the routing answer for `domain detail`.
+fn note_resolved(shared: &Shared, q: QueueId, dests: &Result<Vec<Destination>, DnsFailure>) {
+    let resolved = match dests {
+        Ok(list) => {
+            let mut hosts: Vec<(String, Vec<IpAddr>)> = Vec::new();
+            for d in list {
+                match hosts.iter_mut().find(|(h, _)| *h == d.host) {
+                    Some((_, ips)) => ips.push(d.ip),
+                    None => hosts.push((d.host.clone(), vec![d.ip])),
+                }
+            }
+            Ok(hosts)
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    if let Some(rt) = shared.state().queues.get_mut(&q) {
+        rt.resolved = Some(resolved);
+    }
+}
+
+/// The SMTP client settings of this connection: the virtual MTA's next source address and
+/// its EHLO name.
+fn client_config(shared: &Shared, ctx: &Context) -> Arc<ClientConfig> {
+    let policies = shared.policies();
+    let cfg = &policies.config;
+    let sources = cfg.source_hosts_of(&ctx.vmta);
+    let source = if sources.is_empty() {
+        None
+    } else {
+        let turn = shared
+            .counters
+            .conns_out
+            .load(std::sync::atomic::Ordering::Relaxed) as usize;
+        Some(&sources[turn % sources.len()])
+    };
+    let helo = cfg
+        .ehlo_name(&ctx.vmta, source)
+        .map(str::to_string)
+        .unwrap_or_else(|| shared.host_name());
+    Arc::new(super::convert::client(
+        &ctx.policy,
+        helo,
+        source.map(|s| s.ip),
+    ))
+}
+
+/// Try each destination within the per-IP limit; the first session that opens wins.
+async fn connect(
+    shared: &Shared,
+    ctx: &Context,
+    dests: Vec<Destination>,
+    cfg: Arc<ClientConfig>,
+) -> Result<(SmtpConnection, IpAddr), Outcome> {
+    let mut last: Option<Outcome> = None;
+    let mut claimed_any = false;
+    for dest in dests {
+        if !claim_ip(shared, ctx.q, dest.ip) {
+            continue;
+        }
+        claimed_any = true;
+        shared
+            .counters
+            .conns_out
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match SmtpConnection::connect(dest.clone(), cfg.clone()).await {
+            Ok(c) => return Ok((c, dest.ip)),
+            Err(e) => {
+                unclaim_ip(shared, ctx.q, dest.ip);
+                shared
+                    .logs
+                    .connection_error(&ctx.domain, &ctx.vmta, &dest.host, Some(dest.ip), &e);
+                last = Some(e.outcome(&dest));
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| no_destination(claimed_any)))
+}
+
+fn no_destination(claimed_any: bool) -> Outcome {
+    let text = if claimed_any {
+        "no destination address could be reached"
+    } else {
+        "every destination address is at max-smtp-out-per-ip"
+    };
+    Outcome::Transient {
+        reply: internal_reply(451, "4.4.1", text),
+        by: Producer::Internal,
+    }
+}
+
+fn claim_ip(shared: &Shared, q: QueueId, ip: IpAddr) -> bool {
+    let mut st = shared.state();
+    let Some(rt) = st.queues.get_mut(&q) else {
+        return true;
+    };
+    match rt.gate.try_claim_ip(ip) {
+        Ok(()) => true,
+        Err(hold) => {
+            rt.hold = Some(hold);
+            false
+        }
+    }
+}
+
+fn unclaim_ip(shared: &Shared, q: QueueId, ip: IpAddr) {
+    let mut st = shared.state();
+    if let Some(rt) = st.queues.get_mut(&q) {
+        // Give back the address claim but keep the connection slot, which `release` returns.
+        rt.gate.release_ip(ip);
+    }
+}
+
+async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Lease) {
+    let command = match LocalCommand::parse(&argv.join(" "), LOCAL_TIMEOUT) {
+        Ok(c) => c,
+        Err(e) => {
+            let reply = internal_reply(554, "5.3.5", format!("bad mailbox-command: {e}"));
+            let outcome = Outcome::Permanent {
+                reply,
+                by: Producer::Internal,
+            };
+            return outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+        }
+    };
+    let mut lease = Some(first);
+    let mut sent = 0;
+    while let Some(l) = lease.take().and_then(|l| charge_rate(shared, ctx, l)) {
+        let (env, content) = match shared.spool.read_message(l.message).await {
+            Ok(m) => m,
+            Err(e) => {
+                outcomes::spool_unreadable(shared, ctx, l, &e.to_string());
+                continue;
+            }
+        };
+        let mut results = Vec::with_capacity(l.recipients.len());
+        for &i in &l.recipients {
+            let rcpt = &env.recipients[i as usize].address;
+            results.push(command.deliver(&env.mail_from, rcpt, &[&content]).await);
+        }
+        outcomes::apply(shared, ctx, l, &env, &content, results, None).await;
+        sent += 1;
+        lease = next_lease(shared, ctx, sent);
+    }
+}
+
+async fn discard(shared: &Arc<Shared>, ctx: &Context, first: Lease) {
+    let mut lease = Some(first);
+    while let Some(l) = lease.take() {
+        if let Ok((env, content)) = shared.spool.read_message(l.message).await {
+            let reply = internal_reply(250, "2.0.0", "discarded (type discard)");
+            let results = l
+                .recipients
+                .iter()
+                .map(|_| Outcome::Delivered {
+                    reply: reply.clone(),
+                    by: Producer::Internal,
+                })
+                .collect();
+            outcomes::apply(shared, ctx, l, &env, &content, results, None).await;
+        }
+        lease = next_lease(shared, ctx, 0);
+    }
+}

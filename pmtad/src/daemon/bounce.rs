@@ -1,0 +1,242 @@
+//! Delivery status notifications (RFC 3464) for bounced recipients.
+//!
+//! A bounce is a message like any other: built here, stored in the spool with the null
+//! sender (so it can never bounce back), queued and delivered under its domain's policy.
+//! It carries the PowerMTA bounce category in `X-PowerMTA-BounceCategory`, so bounce
+//! processors that key on it keep working.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
+
+use super::Shared;
+use crate::acct::BounceCategories;
+use crate::delivery::classify::{bounce_category, status_code};
+use crate::envelope::{Envelope, RcptState, Recipient};
+use crate::logs::clock::{Civil, now_secs};
+use crate::outcome::{Outcome, Producer};
+
+/// Queue a DSN to the sender of `env` for its `bounced` recipients (index, outcome).
+/// Nothing is sent for the null sender (a bounce of a bounce).
+pub async fn send(
+    shared: &Arc<Shared>,
+    env: &Envelope,
+    original_headers: &[u8],
+    bounced: &[(u32, Outcome)],
+) {
+    if env.mail_from.is_empty() || bounced.is_empty() {
+        return;
+    }
+    let host = shared.host_name();
+    let now = now_secs();
+    let text = build(&host, env, bounced, now, original_headers);
+    let dsn_env = envelope(env, &text, now);
+    let mut w = shared.spool.content_writer();
+    if let Err(e) = w.write(text.as_bytes()) {
+        tracing::error!("bounce to {}: {e}", env.mail_from);
+        return;
+    }
+    match shared.spool.store(&dsn_env, w.finish()).await {
+        Ok(id) => shared.accepted(id, dsn_env).await,
+        Err(e) => tracing::error!("bounce to {}: spool: {e}", env.mail_from),
+    }
+}
+
+fn envelope(env: &Envelope, text: &str, now: u64) -> Envelope {
+    Envelope {
+        mail_from: String::new(),
+        recipients: vec![Recipient {
+            address: env.mail_from.clone(),
+            orcpt: None,
+            state: RcptState::Pending,
+        }],
+        vmta: env.vmta.clone(),
+        received_at: now,
+        source_ip: None,
+        size: text.len() as u64,
+        env_id: None,
+        job_id: env.job_id.clone(),
+        helo: None,
+        acct_headers: Vec::new(),
+    }
+}
+
+fn categories() -> &'static BounceCategories {
+    static CATS: OnceLock<BounceCategories> = OnceLock::new();
+    CATS.get_or_init(|| BounceCategories::new(&[]).expect("built-in bounce categories compile"))
+}
+
+/// The DSN text (CRLF line ends). `original_headers` may be empty.
+pub fn build(
+    host: &str,
+    env: &Envelope,
+    bounced: &[(u32, Outcome)],
+    now: u64,
+    original_headers: &[u8],
+) -> String {
+    let boundary = format!("{now:x}.{}/{host}", bounced.len());
+    let first = bounced[0].1.reply();
+    let category = bounce_category(first, categories()).to_string();
+    let mut s = String::with_capacity(2048);
+    let _ = write!(
+        s,
+        "From: Mail Delivery System <MAILER-DAEMON@{host}>\r\nTo: <{to}>\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nDate: {date}\r\n\
+         Message-ID: <{now:x}.{n}.dsn@{host}>\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n\
+         X-PowerMTA-BounceCategory: {category}\r\n\
+         Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n",
+        to = env.mail_from,
+        date = rfc5322_date(now),
+        n = env.received_at,
+    );
+    human_part(&mut s, host, env, bounced, &boundary);
+    status_part(&mut s, host, env, bounced, &boundary);
+    if !original_headers.is_empty() {
+        let _ = write!(
+            s,
+            "--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        );
+        s.push_str(&String::from_utf8_lossy(original_headers));
+        s.push_str("\r\n");
+    }
+    let _ = write!(s, "--{boundary}--\r\n");
+    s
+}
+
+fn human_part(
+    s: &mut String,
+    host: &str,
+    env: &Envelope,
+    bounced: &[(u32, Outcome)],
+    boundary: &str,
+) {
+    let _ = write!(
+        s,
+        "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         This is the mail system at host {host}.\r\n\r\n\
+         Your message could not be delivered to one or more recipients.\r\n\r\n"
+    );
+    for (i, outcome) in bounced {
+        let rcpt = &env.recipients[*i as usize].address;
+        let _ = write!(s, "<{rcpt}>: {}\r\n", outcome.reply());
+    }
+    s.push_str("\r\n");
+}
+
+fn status_part(
+    s: &mut String,
+    host: &str,
+    env: &Envelope,
+    bounced: &[(u32, Outcome)],
+    boundary: &str,
+) {
+    let _ = write!(
+        s,
+        "--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; {host}\r\nArrival-Date: {}\r\n",
+        rfc5322_date(env.received_at)
+    );
+    if let Some(id) = &env.env_id {
+        let _ = write!(s, "Original-Envelope-Id: {id}\r\n");
+    }
+    for (i, outcome) in bounced {
+        let rcpt = &env.recipients[*i as usize];
+        let reply = outcome.reply();
+        let _ = write!(s, "\r\nFinal-Recipient: rfc822; {}\r\n", rcpt.address);
+        if let Some(o) = &rcpt.orcpt {
+            let _ = write!(s, "Original-Recipient: {o}\r\n");
+        }
+        let _ = write!(s, "Action: failed\r\nStatus: {}\r\n", status_code(reply));
+        if let Outcome::Permanent {
+            by: Producer::Remote { host, .. },
+            ..
+        } = outcome
+        {
+            let _ = write!(s, "Remote-MTA: dns; {host}\r\n");
+        }
+        let _ = write!(s, "Diagnostic-Code: smtp; {reply}\r\n");
+    }
+    s.push_str("\r\n");
+}
+
+/// `Tue, 25 Nov 2026 13:45:00 +0000`.
+fn rfc5322_date(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let c = Civil::from_secs(secs);
+    let weekday = DAYS[((secs / 86_400) % 7) as usize];
+    format!(
+        "{weekday}, {} {} {} {:02}:{:02}:{:02} +0000",
+        c.day,
+        MONTHS[(c.month - 1) as usize],
+        c.year,
+        c.hour,
+        c.minute,
+        c.second
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::classify::internal_reply;
+
+    #[test]
+    fn dates_are_rfc5322() {
+        assert_eq!(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(
+            rfc5322_date(1_795_614_300),
+            "Wed, 25 Nov 2026 13:45:00 +0000"
+        );
+    }
+
+    #[test]
+    fn a_dsn_names_each_bounced_recipient_with_status_and_category() {
+        let env = Envelope {
+            mail_from: "sender@example.org".into(),
+            recipients: vec![
+                Recipient {
+                    address: "gone@example.com".into(),
+                    orcpt: None,
+                    state: RcptState::Pending,
+                },
+                Recipient {
+                    address: "ok@example.com".into(),
+                    orcpt: None,
+                    state: RcptState::Pending,
+                },
+            ],
+            vmta: "v".into(),
+            received_at: 1_795_614_000,
+            source_ip: None,
+            size: 10,
+            env_id: Some("ENV1".into()),
+            job_id: None,
+            helo: None,
+            acct_headers: Vec::new(),
+        };
+        let reply = internal_reply(550, "5.1.1", "no such user");
+        let by = Producer::Remote {
+            host: "mx.example.com".into(),
+            ip: [127, 0, 0, 2].into(),
+        };
+        let bounced = vec![(0, Outcome::Permanent { reply, by })];
+        let text = build(
+            "mta.test",
+            &env,
+            &bounced,
+            1_795_614_300,
+            b"Subject: hi\r\n",
+        );
+        assert!(text.contains("To: <sender@example.org>"));
+        assert!(text.contains("Final-Recipient: rfc822; gone@example.com"));
+        assert!(!text.contains("ok@example.com"));
+        assert!(text.contains("Status: 5.1.1"));
+        assert!(text.contains("Remote-MTA: dns; mx.example.com"));
+        assert!(text.contains("X-PowerMTA-BounceCategory: bad-mailbox"));
+        assert!(text.contains("Original-Envelope-Id: ENV1"));
+        assert!(text.contains("report-type=delivery-status"));
+        assert!(text.contains("Content-Type: text/rfc822-headers"));
+    }
+}

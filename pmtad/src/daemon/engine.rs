@@ -1,0 +1,121 @@
+//! The scheduler: opens connection slots for due queues within their limits and hands each
+//! new connection its first piece of work.
+//!
+//! It is one task that wakes when mail arrives, a connection closes, an operator acts, or
+//! the earliest hold or retry time passes. A connection is opened only with a lease in hand,
+//! so a queue never has more connections than due messages.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::Shared;
+use super::attempt;
+use crate::queue::{Lease, QueueId};
+use crate::sched::Hold;
+
+/// Longest sleep between two scheduler passes (retry times are in whole seconds).
+const MAX_SLEEP: Duration = Duration::from_millis(1000);
+
+/// Runs until shutdown.
+pub async fn run_engine(shared: Arc<Shared>) {
+    loop {
+        let next = schedule_pass(&shared);
+        let sleep = next
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP);
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => return,
+            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
+
+/// One pass over the due queues; returns the earliest instant a hold lifts.
+fn schedule_pass(shared: &Arc<Shared>) -> Option<Instant> {
+    let policies = shared.policies();
+    let total_max = u32::try_from(policies.config.total_max_smtp_out).unwrap_or(u32::MAX);
+    let now = Instant::now();
+    let now_s = crate::logs::clock::now_secs();
+    let mut earliest: Option<Instant> = None;
+    let mut launches: Vec<(QueueId, Lease)> = Vec::new();
+    {
+        let mut st = shared.state();
+        let mut due = st.index.due_queues(now_s);
+        due.sort_by_key(|q| std::cmp::Reverse(st.rt(*q, &policies).policy.queue_priority));
+        for q in due {
+            open_slots(
+                &mut st,
+                q,
+                &policies,
+                now,
+                now_s,
+                total_max,
+                &mut launches,
+                &mut earliest,
+            );
+        }
+    }
+    for (q, lease) in launches {
+        tokio::spawn(attempt::connection(shared.clone(), q, lease));
+    }
+    earliest
+}
+
+/// Open as many connections for `q` as its limits and its due work allow.
+#[allow(clippy::too_many_arguments)]
+fn open_slots(
+    st: &mut super::State,
+    q: QueueId,
+    policies: &super::Policies,
+    now: Instant,
+    now_s: u64,
+    total_max: u32,
+    launches: &mut Vec<(QueueId, Lease)>,
+    earliest: &mut Option<Instant>,
+) {
+    let vmta = st.index.summary(q).vmta;
+    let vmta_max = vmta_limit(policies, &vmta);
+    loop {
+        let vmta_open = st.vmta_out.get(&vmta).copied().unwrap_or(0);
+        if st.total_out >= total_max || vmta_open >= vmta_max {
+            break;
+        }
+        let rt = st.rt(q, policies);
+        rt.current_mode(now);
+        if let Err(hold) = rt.gate.check_open(now) {
+            note_hold(rt, hold, earliest);
+            break;
+        }
+        let Some(lease) = st.index.take_due(q, now_s, 1).pop() else {
+            break;
+        };
+        let rt = st.rt(q, policies);
+        if let Err(hold) = rt.gate.try_open(now) {
+            // Not expected after check_open; give the work back untouched.
+            note_hold(rt, hold, earliest);
+            let pending = lease.recipients.clone();
+            st.index.requeue(lease, &pending, now_s, "");
+            break;
+        }
+        rt.hold = None;
+        st.total_out += 1;
+        *st.vmta_out.entry(vmta.clone()).or_insert(0) += 1;
+        launches.push((q, lease));
+    }
+}
+
+fn note_hold(rt: &mut super::QueueRt, hold: Hold, earliest: &mut Option<Instant>) {
+    rt.hold = Some(hold);
+    if let Some(t) = hold.until() {
+        *earliest = Some(earliest.map_or(t, |e| e.min(t)));
+    }
+}
+
+/// The virtual MTA's (or its pool's) `max-smtp-out` across its queues.
+fn vmta_limit(policies: &super::Policies, vmta: &str) -> u32 {
+    let cfg = &policies.config;
+    let own = cfg.vmta(vmta).and_then(|v| v.max_smtp_out);
+    own.map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX))
+}

@@ -1,0 +1,130 @@
+//! The daemon side of the SMTP server: policy from the running config, storage in the spool,
+//! then the queues.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::envelope::{Envelope, MessageId};
+use crate::inbound::{self, LookupError, RecipientRules, SourceRules, StoreError};
+use crate::spool::{ContentWriter, SpoolError};
+
+use super::Shared;
+
+/// [`inbound::Intake`] over the daemon's shared state.
+#[derive(Clone)]
+pub struct DaemonIntake {
+    shared: Arc<Shared>,
+    /// Round-robin position for virtual MTA pools.
+    pool_turn: Arc<AtomicUsize>,
+}
+
+impl DaemonIntake {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            pool_turn: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// A pool name becomes one of its members, round robin; a VMTA name stays as is.
+    fn pick_member(&self, vmta: String) -> String {
+        let policies = self.shared.policies();
+        match policies.config.pool(&vmta) {
+            Some(pool) if !pool.members.is_empty() => {
+                let turn = self.pool_turn.fetch_add(1, Ordering::Relaxed);
+                pool.members[turn % pool.members.len()].clone()
+            }
+            _ => vmta,
+        }
+    }
+}
+
+impl inbound::Content for ContentWriter {
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+        ContentWriter::write(self, chunk).map_err(store_error)
+    }
+}
+
+impl inbound::Intake for DaemonIntake {
+    type Content = ContentWriter;
+
+    fn host_name(&self) -> String {
+        self.shared.host_name()
+    }
+
+    fn source_policy(&self, peer: IpAddr, local: SocketAddr) -> SourceRules {
+        let policies = self.shared.policies();
+        let cfg = &policies.config;
+        let named = cfg
+            .smtp_listeners
+            .iter()
+            .find(|l| l.port == local.port() && l.net.contains(&local.ip()))
+            .and_then(|l| l.source.as_deref());
+        let p = cfg.source_named(peer, named);
+        SourceRules {
+            always_allow_relaying: p.always_allow_relaying,
+            smtp_service: p.smtp_service,
+            max_message_size: p.max_message_size,
+            max_rcpt_per_message: None,
+            default_virtual_mta: p.default_virtual_mta,
+            process_x_virtual_mta: p.process_x_virtual_mta,
+            add_received_header: p.add_received_header,
+            hide_message_source: p.hide_message_source,
+            require_rdns: p.require_rdns,
+            log_connections: p.log_connections,
+            log_commands: p.log_commands,
+            command_timeout: Duration::from_secs(600),
+            data_timeout: Duration::from_secs(600),
+        }
+    }
+
+    fn recipient_rules(&self, domain: &str, vmta: &str) -> RecipientRules {
+        let policies = self.shared.policies();
+        let cfg = &policies.config;
+        let q = policies.queue(domain, vmta);
+        RecipientRules {
+            accepted_without_relaying: cfg.relays(domain) || cfg.is_local_domain(domain),
+            max_message_size: q.max_message_size,
+            require_rdns: q.require_rdns,
+        }
+    }
+
+    fn vmta_exists(&self, name: &str) -> bool {
+        self.shared.policies().config.vmta_exists(name)
+    }
+
+    async fn confirmed_rdns(&self, ip: IpAddr) -> Result<Option<String>, LookupError> {
+        let resolver = self.shared.resolver();
+        match resolver.rdns_confirmed(ip).await {
+            Ok(true) => Ok(Some(ip.to_string())),
+            Ok(false) => Ok(None),
+            Err(e) => Err(LookupError(e.to_string())),
+        }
+    }
+
+    fn begin(&self) -> Result<ContentWriter, StoreError> {
+        Ok(self.shared.spool.content_writer())
+    }
+
+    async fn store(
+        &self,
+        mut envelope: Envelope,
+        content: ContentWriter,
+    ) -> Result<MessageId, StoreError> {
+        envelope.vmta = self.pick_member(envelope.vmta);
+        let id = self
+            .shared
+            .spool
+            .store(&envelope, content.finish())
+            .await
+            .map_err(store_error)?;
+        self.shared.accepted(id, envelope).await;
+        Ok(id)
+    }
+}
+
+fn store_error(e: SpoolError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}

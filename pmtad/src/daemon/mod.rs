@@ -1,0 +1,218 @@
+//! The running daemon: wires configuration, spool, queues, delivery, accounting, logs and the
+//! control socket together, and owns start-up, reload and shutdown.
+//!
+//! Data flow: SMTP session -> [`intake`] (policy, spool, 250) -> queue index -> [`engine`]
+//! (connection slots) -> [`attempt`] (DNS, SMTP client or local command) -> [`outcomes`]
+//! (spool state, accounting, logs, retry, DSN).
+
+mod attempt;
+mod bounce;
+mod convert;
+mod engine;
+mod intake;
+mod outcomes;
+mod policies;
+mod run;
+mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use arc_swap::ArcSwap;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::acct::{Accounting, AcctRecord, Attempt};
+use crate::dns::Resolver;
+use crate::envelope::{Envelope, MessageId};
+use crate::logs::LogSink;
+use crate::spool::Spool;
+
+pub use intake::DaemonIntake;
+pub use policies::Policies;
+pub use state::{QueueRt, State};
+
+/// Traffic counters for `show status`.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub msgs_in: AtomicU64,
+    pub rcpts_in: AtomicU64,
+    pub delivered: AtomicU64,
+    pub bounced: AtomicU64,
+    pub deferred: AtomicU64,
+    pub conns_out: AtomicU64,
+}
+
+/// State shared by every task of the daemon.
+pub struct Shared {
+    pub config_path: PathBuf,
+    policies: ArcSwap<Policies>,
+    resolver: ArcSwap<Resolver>,
+    pub spool: Spool,
+    state: Mutex<State>,
+    /// Wakes the scheduler: new mail, a connection closed, an operator action.
+    pub wake: Notify,
+    pub acct: Accounting,
+    pub logs: LogSink,
+    pub counters: Counters,
+    pub started: SystemTime,
+    pub shutdown: CancellationToken,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config_path", &self.config_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// The running configuration and its policies.
+    pub fn policies(&self) -> Arc<Policies> {
+        self.policies.load_full()
+    }
+
+    pub fn resolver(&self) -> Arc<Resolver> {
+        self.resolver.load_full()
+    }
+
+    /// The delivery state; never hold the guard across an await.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Our name for banners, EHLO and DSNs: `host-name`, else the system's.
+    pub fn host_name(&self) -> String {
+        self.policies()
+            .config
+            .host_name
+            .clone()
+            .unwrap_or_else(system_host_name)
+    }
+
+    /// A message was stored: queue its recipients, write `r` records, wake the scheduler.
+    pub async fn accepted(&self, id: MessageId, envelope: Envelope) {
+        let now = crate::logs::clock::now_secs();
+        let queued = self.state().index.insert(id, &envelope, now);
+        self.counters.msgs_in.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .rcpts_in
+            .fetch_add(queued as u64, Ordering::Relaxed);
+        for rcpt in &envelope.recipients {
+            let attempt = Attempt::smtp(&rcpt.domain().to_ascii_lowercase(), &envelope.vmta);
+            let rec = AcctRecord::receipt(&envelope, rcpt, &attempt, None);
+            let _ = self.acct.record(rec).await;
+        }
+        self.wake.notify_one();
+    }
+
+    /// Swap in a new configuration; on errors the running one stays and they are returned.
+    pub fn reload(&self) -> Result<Vec<String>, Vec<String>> {
+        let loaded = config::load(&self.config_path).map_err(|d| lines(&d.to_string()))?;
+        let warnings = loaded.warnings.iter().map(|w| w.to_string()).collect();
+        let cfg = loaded.config;
+        let acct = convert::acct_config(&cfg);
+        crate::acct::check(&acct)
+            .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        let log_opts = convert::log_options(&cfg);
+        let resolver = Resolver::new(&cfg.name_servers).map_err(|e| vec![e.to_string()])?;
+        self.logs
+            .reload(&log_opts)
+            .map_err(|e| vec![e.to_string()])?;
+        let acct_handle = self.acct.clone();
+        tokio::spawn(async move {
+            let _ = acct_handle.reload(acct).await;
+        });
+        let policies = Arc::new(Policies::new(cfg));
+        self.resolver.store(Arc::new(resolver));
+        self.policies.store(policies.clone());
+        self.state()
+            .apply_policies(&policies, std::time::Instant::now());
+        self.logs.event("configuration reloaded");
+        self.wake.notify_one();
+        Ok(warnings)
+    }
+}
+
+/// Create the directories the config names (spool, log and accounting folders), as an
+/// operator expects from a fresh install; permissions problems surface here, before binding.
+fn create_dirs(cfg: &config::Config) -> anyhow::Result<()> {
+    let mut dirs = vec![cfg.spool_dir().to_path_buf()];
+    dirs.extend(cfg.log_file.parent().map(Path::to_path_buf));
+    dirs.extend(
+        cfg.log_domain
+            .as_deref()
+            .and_then(|p| Path::new(p).parent())
+            .map(Path::to_path_buf),
+    );
+    dirs.extend(
+        cfg.acct_files
+            .iter()
+            .filter_map(|f| f.path.parent())
+            .map(Path::to_path_buf),
+    );
+    dirs.extend(cfg.control_socket.parent().map(Path::to_path_buf));
+    for d in dirs.iter().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(d).map_err(|e| anyhow::anyhow!("creating {}: {e}", d.display()))?;
+    }
+    Ok(())
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn system_host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Build the shared state from a loaded config: open the spool (recovering every message),
+/// start accounting and logs.
+pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shared>> {
+    create_dirs(&cfg)?;
+    let acct_cfg = convert::acct_config(&cfg);
+    if let Err(errs) = crate::acct::check(&acct_cfg) {
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        anyhow::bail!("{}", text.join("\n"));
+    }
+    let logs = LogSink::open(&convert::log_options(&cfg))?;
+    let acct = Accounting::start(&acct_cfg)?;
+    let (spool, recovered) = Spool::open(cfg.spool_dir(), crate::spool::SpoolOptions::default())?;
+    let resolver = Resolver::new(&cfg.name_servers)?;
+    let mut state = State::default();
+    let now = crate::logs::clock::now_secs();
+    for m in &recovered {
+        state.index.insert(m.id, &m.envelope, now);
+    }
+    let shared = Arc::new(Shared {
+        config_path: config_path.to_path_buf(),
+        policies: ArcSwap::from_pointee(Policies::new(cfg)),
+        resolver: ArcSwap::from_pointee(resolver),
+        spool,
+        state: Mutex::new(state),
+        wake: Notify::new(),
+        acct,
+        logs,
+        counters: Counters::default(),
+        started: SystemTime::now(),
+        shutdown: CancellationToken::new(),
+    });
+    shared.logs.event(format!(
+        "pmtad started, {} messages recovered from the spool",
+        recovered.len()
+    ));
+    Ok(shared)
+}
+
+pub use engine::run_engine;
+pub use run::run;

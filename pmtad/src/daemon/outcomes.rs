@@ -1,0 +1,269 @@
+//! What happens after an attempt: each recipient's outcome goes to the spool (final states,
+//! durably), the accounting files, the domain log, the queue (retry or finish) and the
+//! queue's scheduling state (failures, mode, recent events). One outcome value feeds all of
+//! them, so they cannot disagree.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use config::{PatternAction, QueuePolicy};
+
+use super::{Shared, convert};
+use crate::acct::{AcctRecord, Attempt, DlvType};
+use crate::delivery::SessionInfo;
+use crate::delivery::classify::expired;
+use crate::envelope::{Envelope, RcptState};
+use crate::logs::clock::now_secs;
+use crate::outcome::Outcome;
+use crate::queue::{Lease, QueueId};
+use crate::sched::{AfterTransient, Mode};
+
+/// The queue a connection works for.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub q: QueueId,
+    pub domain: Arc<str>,
+    pub vmta: Arc<str>,
+    pub policy: Arc<QueuePolicy>,
+}
+
+impl Context {
+    pub fn of(shared: &Shared, q: QueueId) -> Self {
+        let policies = shared.policies();
+        let mut st = shared.state();
+        let s = st.index.summary(q);
+        let policy = st.rt(q, &policies).policy.clone();
+        Context {
+            q,
+            domain: s.domain,
+            vmta: s.vmta,
+            policy,
+        }
+    }
+
+    /// The accounting context of an attempt over `info` (None: local or internal).
+    fn attempt(&self, info: Option<&SessionInfo>) -> Attempt {
+        let mut a = Attempt::smtp(&self.domain, &self.vmta);
+        a.domain_file = self
+            .policy
+            .log_entries
+            .then(|| self.policy.accounting_log.clone())
+            .flatten()
+            .map(|p| Arc::from(p.as_path()));
+        a.dlv_type = match self.policy.delivery {
+            config::Delivery::Smtp => DlvType::Smtp,
+            config::Delivery::Local { .. } => DlvType::Pipe,
+            config::Delivery::Discard => DlvType::Discard,
+        };
+        if let Some(i) = info {
+            a.source_ip = Some(i.local.ip());
+            a.esmtp = Some(esmtp_list(i));
+            a.tls = i.tls.as_ref().map(|t| (t.clone(), String::new()));
+        }
+        a
+    }
+}
+
+fn esmtp_list(i: &SessionInfo) -> String {
+    let e = &i.extensions;
+    let mut v = Vec::new();
+    for (on, name) in [
+        (e.pipelining, "pipelining"),
+        (e.size.is_some(), "size"),
+        (e.eight_bit_mime, "8bitmime"),
+        (e.starttls, "starttls"),
+        (e.enhanced_status_codes, "enhancedstatuscodes"),
+    ] {
+        if on {
+            v.push(name);
+        }
+    }
+    v.join(",")
+}
+
+/// Record the outcomes of one attempt (one per recipient of the lease, in order).
+pub async fn apply(
+    shared: &Arc<Shared>,
+    ctx: &Context,
+    lease: Lease,
+    env: &Envelope,
+    content: &[u8],
+    results: Vec<Outcome>,
+    info: Option<&SessionInfo>,
+) {
+    let now_s = now_secs();
+    let attempt = ctx.attempt(info);
+    let age = std::time::Duration::from_secs(now_s.saturating_sub(env.received_at));
+    let retry = convert::retry(&ctx.policy, current_mode(shared, ctx));
+    let mut finals = Vec::new();
+    let mut pending = Vec::new();
+    let mut bounced = Vec::new();
+    let mut delivered = 0;
+    let mut last_error = None;
+    let mut actions = Vec::new();
+    for (&i, outcome) in lease.recipients.iter().zip(results) {
+        let rules = pattern_actions(shared, ctx, &outcome);
+        let outcome = adjust(outcome, &rules, retry.expired(age));
+        actions.extend(rules);
+        let rcpt = &env.recipients[i as usize];
+        shared
+            .logs
+            .outcome(&rcpt.address, &ctx.domain, &ctx.vmta, &outcome);
+        let _ = shared
+            .acct
+            .record(AcctRecord::from_outcome(
+                env, rcpt, &outcome, &attempt, now_s,
+            ))
+            .await;
+        match &outcome {
+            Outcome::Delivered { .. } => {
+                finals.push((i, RcptState::Delivered));
+                delivered += 1;
+            }
+            Outcome::Permanent { .. } => {
+                finals.push((i, RcptState::Failed));
+                bounced.push((i, outcome.clone()));
+            }
+            Outcome::Transient { reply, .. } => {
+                pending.push(i);
+                last_error = Some(reply.to_string());
+            }
+        }
+    }
+    count(shared, delivered, bounced.len(), pending.len());
+    if let Err(e) = shared.spool.set_states(lease.message, &finals).await {
+        tracing::error!("spool: recording delivery states of {}: {e}", lease.message);
+    }
+    if !bounced.is_empty() {
+        super::bounce::send(shared, env, headers_of(content), &bounced).await;
+    }
+    let mut st = shared.state();
+    let policies = shared.policies();
+    let rt = st.rt(ctx.q, &policies);
+    let now = Instant::now();
+    if delivered > 0 {
+        rt.failures = 0;
+        rt.mode.on_delivered();
+        rt.push_delivery(now_s, format!("{delivered} recipient(s) delivered"));
+    }
+    apply_actions(rt, &actions, now);
+    if pending.is_empty() {
+        st.index.finish(lease);
+        return;
+    }
+    rt.failures += 1;
+    let err = last_error.unwrap_or_default();
+    rt.push_error(now_s, err.clone());
+    let wait = match retry.after_transient(rt.failures, age) {
+        AfterTransient::RetryIn(d) => d,
+        AfterTransient::Expire => std::time::Duration::ZERO,
+    };
+    st.index
+        .requeue(lease, &pending, now_s + wait.as_secs().max(1), &err);
+}
+
+fn count(shared: &Shared, delivered: usize, bounced: usize, deferred: usize) {
+    let c = &shared.counters;
+    c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
+    c.bounced.fetch_add(bounced as u64, Ordering::Relaxed);
+    c.deferred.fetch_add(deferred as u64, Ordering::Relaxed);
+}
+
+fn current_mode(shared: &Shared, ctx: &Context) -> Mode {
+    let policies = shared.policies();
+    let mut st = shared.state();
+    st.rt(ctx.q, &policies).current_mode(Instant::now())
+}
+
+/// Expiry and `bounce-rcpt` turn a transient outcome into a bounce.
+fn adjust(outcome: Outcome, actions: &[PatternAction], is_expired: bool) -> Outcome {
+    match outcome {
+        Outcome::Transient { reply, .. } if is_expired => expired(Some(&reply)),
+        Outcome::Transient { reply, by } if actions.contains(&PatternAction::BounceRcpt) => {
+            Outcome::Permanent { reply, by }
+        }
+        o => o,
+    }
+}
+
+/// The actions of the first `<smtp-pattern-list>` rule matching a non-2xx reply.
+fn pattern_actions(shared: &Shared, ctx: &Context, outcome: &Outcome) -> Vec<PatternAction> {
+    if matches!(outcome, Outcome::Delivered { .. }) {
+        return Vec::new();
+    }
+    let Some(name) = &ctx.policy.smtp_pattern_list else {
+        return Vec::new();
+    };
+    let policies = shared.policies();
+    let Some(list) = policies.config.smtp_pattern_list(name) else {
+        return Vec::new();
+    };
+    let text = outcome.reply().to_string();
+    list.matching(&text)
+        .map(|r| r.actions.clone())
+        .unwrap_or_default()
+}
+
+/// Queue-level effects of pattern rules: `mode=backoff` (with its own
+/// `backoff-to-normal-after=`) and `mode=normal`.
+fn apply_actions(rt: &mut super::QueueRt, actions: &[PatternAction], now: Instant) {
+    let after = actions.iter().find_map(|a| match a {
+        PatternAction::BackoffToNormalAfter(d) => Some(*d),
+        _ => None,
+    });
+    for a in actions {
+        match a {
+            PatternAction::ModeBackoff => rt.set_mode(now, Mode::Backoff, after),
+            PatternAction::ModeNormal => rt.set_mode(now, Mode::Normal, None),
+            _ => {}
+        }
+    }
+}
+
+/// A failure before any recipient was tried (DNS, connection, TLS required, 5xx greeting):
+/// the same outcome for every recipient of the lease, plus a `tq` record when transient.
+pub async fn queue_failure(
+    shared: &Arc<Shared>,
+    ctx: &Context,
+    lease: Lease,
+    outcome: Outcome,
+    info: Option<&SessionInfo>,
+) {
+    if let Some(rec) = AcctRecord::queue_transient(&outcome, &ctx.attempt(info), now_secs()) {
+        let _ = shared.acct.record(rec).await;
+    }
+    let (env, content) = match shared.spool.read_message(lease.message).await {
+        Ok(m) => m,
+        Err(e) => return spool_unreadable(shared, ctx, lease, &e.to_string()),
+    };
+    let results = lease.recipients.iter().map(|_| outcome.clone()).collect();
+    apply(shared, ctx, lease, &env, &content, results, info).await;
+}
+
+/// The spool could not give the message back: gone (deleted) means done; anything else is
+/// retried later and logged, never silently dropped.
+pub fn spool_unreadable(shared: &Shared, ctx: &Context, lease: Lease, error: &str) {
+    tracing::error!(
+        "spool: reading message {} for {}/{}: {error}",
+        lease.message,
+        ctx.domain,
+        ctx.vmta
+    );
+    let mut st = shared.state();
+    if !shared.spool.contains(lease.message) {
+        st.index.finish(lease);
+        return;
+    }
+    let pending = lease.recipients.clone();
+    st.index.requeue(lease, &pending, now_secs() + 60, error);
+}
+
+/// The header section of a message (up to the first empty line), for the DSN.
+fn headers_of(content: &[u8]) -> &[u8] {
+    let end = content
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(content.len(), |p| p + 2);
+    &content[..end.min(content.len())]
+}

@@ -1,0 +1,53 @@
+//! The running configuration plus the per-queue policies derived from it.
+//!
+//! `Config::queue` merges `<domain>` blocks per directive, which is too much work to repeat
+//! per recipient; a queue's policy is computed once per configuration and shared. A reload
+//! builds a new `Policies` (empty cache) and swaps it in whole, so no session or delivery ever
+//! sees half of an old config and half of a new one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use config::{Config, QueuePolicy};
+
+/// The policies of one domain's queues, by virtual MTA.
+type ByVmta = Vec<(String, Arc<QueuePolicy>)>;
+
+/// One loaded configuration and its cache of queue policies.
+#[derive(Debug)]
+pub struct Policies {
+    pub config: Config,
+    /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
+    /// `&str` avoids building a `(String, String)` key per lookup.
+    queues: RwLock<HashMap<String, ByVmta>>,
+}
+
+impl Policies {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            queues: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The effective policy of queue (`domain`, `vmta`); `domain` must be lower case.
+    pub fn queue(&self, domain: &str, vmta: &str) -> Arc<QueuePolicy> {
+        if let Some(p) = self.cached(domain, vmta) {
+            return p;
+        }
+        let policy = Arc::new(self.config.queue(domain, vmta));
+        let mut map = self.queues.write().unwrap_or_else(|e| e.into_inner());
+        let list = map.entry(domain.to_string()).or_default();
+        if let Some((_, p)) = list.iter().find(|(v, _)| v == vmta) {
+            return p.clone();
+        }
+        list.push((vmta.to_string(), policy.clone()));
+        policy
+    }
+
+    fn cached(&self, domain: &str, vmta: &str) -> Option<Arc<QueuePolicy>> {
+        let map = self.queues.read().unwrap_or_else(|e| e.into_inner());
+        let list = map.get(domain)?;
+        list.iter().find(|(v, _)| v == vmta).map(|(_, p)| p.clone())
+    }
+}

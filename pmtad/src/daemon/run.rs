@@ -1,0 +1,94 @@
+//! Start-up, the signal loop, and graceful shutdown of the daemon process.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{DaemonIntake, Shared, run_engine, start};
+use crate::inbound::{ListenerConfig, SmtpServer};
+use crate::lifecycle::{Request, watch_signals};
+
+/// How long shutdown waits for SMTP sessions and deliveries in flight.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Run the daemon on a loaded config until SIGTERM/SIGINT. Blocks; builds its own runtime.
+pub fn run(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(config_path, cfg))
+}
+
+async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
+    let mut signals = watch_signals()?;
+    let shared = start(config_path, cfg)?;
+    let engine = tokio::spawn(run_engine(shared.clone()));
+    let smtp_stop = CancellationToken::new();
+    let smtp = bind_smtp(&shared).await?;
+    for addr in smtp.local_addrs() {
+        announce(&format!("listening smtp {addr}"));
+        shared.logs.event(format!("listening for SMTP on {addr}"));
+    }
+    let smtp_task = tokio::spawn(smtp.serve(smtp_stop.clone()));
+    announce("ready");
+    while let Some(req) = signals.recv().await {
+        match req {
+            Request::Reload => log_reload(&shared),
+            Request::Shutdown => break,
+        }
+    }
+    shared.logs.event("pmtad stopping");
+    smtp_stop.cancel();
+    let _ = tokio::time::timeout(DRAIN, smtp_task).await;
+    shared.shutdown.cancel();
+    let _ = tokio::time::timeout(DRAIN, engine).await;
+    stop(shared).await;
+    Ok(())
+}
+
+async fn bind_smtp(shared: &Arc<Shared>) -> anyhow::Result<SmtpServer<DaemonIntake>> {
+    let policies = shared.policies();
+    let cfg = &policies.config;
+    let addrs: Vec<_> = cfg.smtp_listeners.iter().map(|l| l.bind_addr()).collect();
+    let listener = ListenerConfig {
+        max_sessions: usize::try_from(cfg.total_max_smtp_in).unwrap_or(usize::MAX),
+        ..ListenerConfig::default()
+    };
+    let intake = Arc::new(DaemonIntake::new(shared.clone()));
+    Ok(SmtpServer::bind(&addrs, intake, listener).await?)
+}
+
+fn log_reload(shared: &Shared) {
+    match shared.reload() {
+        Ok(warnings) => {
+            for w in warnings {
+                shared.logs.event(format!("reload: {w}"));
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                shared.logs.event(format!("reload refused: {e}"));
+            }
+        }
+    }
+}
+
+/// Flush what must not be lost: accounting records, logs, the spool's last batch.
+async fn stop(shared: Arc<Shared>) {
+    if let Err(e) = shared.acct.shutdown().await {
+        tracing::error!("accounting shutdown: {e}");
+    }
+    shared.logs.event("pmtad stopped");
+    let _ = shared.logs.sync();
+    shared.spool.clone().close().await;
+}
+
+/// A line on standard output for supervisors and tests (`pmtad: ready`).
+fn announce(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "pmtad: {text}");
+    let _ = out.flush();
+}

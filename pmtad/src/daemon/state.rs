@@ -1,0 +1,129 @@
+//! The daemon's mutable delivery state: the queue index plus, per queue, the scheduling
+//! state the index does not hold (policy, connection gate, mode, recent events).
+//!
+//! One `std::sync::Mutex` guards it all. It is taken for short, allocation-light critical
+//! sections (hand out a lease, record an outcome, open a slot) and never across an await.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use config::QueuePolicy;
+
+use super::convert;
+use super::policies::Policies;
+use crate::queue::{QueueId, QueueIndex};
+use crate::sched::{BackoffExit, Hold, Mode, ModeState, QueueGate};
+
+/// How many recent events `domain detail` keeps per queue.
+const RECENT: usize = 10;
+
+/// The last routing answer of a queue: each host with its addresses, or why there is none.
+pub type Resolved = Result<Vec<(String, Vec<IpAddr>)>, String>;
+
+/// Scheduling state of one queue.
+#[derive(Debug)]
+pub struct QueueRt {
+    pub policy: Arc<QueuePolicy>,
+    pub gate: QueueGate,
+    pub mode: ModeState,
+    /// Consecutive failed attempts; indexes `retry-after`, reset by a delivery.
+    pub failures: u32,
+    /// What held the queue back the last time the scheduler looked.
+    pub hold: Option<Hold>,
+    /// The last DNS answer: host names and their addresses, or the failure.
+    pub resolved: Option<Resolved>,
+    pub recent_errors: VecDeque<(u64, String)>,
+    pub recent_deliveries: VecDeque<(u64, String)>,
+}
+
+impl QueueRt {
+    fn new(policy: Arc<QueuePolicy>) -> Self {
+        let gate = QueueGate::new(convert::limits(&policy, Mode::Normal));
+        Self {
+            policy,
+            gate,
+            mode: ModeState::default(),
+            failures: 0,
+            hold: None,
+            resolved: None,
+            recent_errors: VecDeque::new(),
+            recent_deliveries: VecDeque::new(),
+        }
+    }
+
+    /// The mode now, applying the gate limits of a mode that just changed by itself.
+    pub fn current_mode(&mut self, now: Instant) -> Mode {
+        let before = self.gate.limits().clone();
+        let mode = self.mode.mode(now);
+        let want = convert::limits(&self.policy, mode);
+        if want != before {
+            self.gate.set_limits(want);
+        }
+        mode
+    }
+
+    /// Switch mode (operator or pattern rule) and apply the mode's limits.
+    pub fn set_mode(&mut self, now: Instant, mode: Mode, rule_after: Option<std::time::Duration>) {
+        match mode {
+            Mode::Backoff => {
+                let exit = BackoffExit {
+                    after: self.policy.backoff_to_normal_after,
+                    on_delivery: false,
+                };
+                self.mode.enter_backoff(now, exit, rule_after);
+            }
+            Mode::Normal => self.mode.set_normal(),
+        }
+        self.gate.set_limits(convert::limits(&self.policy, mode));
+    }
+
+    pub fn push_error(&mut self, at: u64, text: String) {
+        push_bounded(&mut self.recent_errors, (at, text));
+    }
+
+    pub fn push_delivery(&mut self, at: u64, text: String) {
+        push_bounded(&mut self.recent_deliveries, (at, text));
+    }
+}
+
+fn push_bounded(q: &mut VecDeque<(u64, String)>, item: (u64, String)) {
+    if q.len() == RECENT {
+        q.pop_front();
+    }
+    q.push_back(item);
+}
+
+/// Everything the scheduler, the delivery tasks and the control plane share.
+#[derive(Debug, Default)]
+pub struct State {
+    pub index: QueueIndex,
+    pub queues: HashMap<QueueId, QueueRt>,
+    /// Open outbound connections per virtual MTA (its `max-smtp-out` spans its queues).
+    pub vmta_out: HashMap<Arc<str>, u32>,
+    /// Open outbound connections in total (`total-max-smtp-out`).
+    pub total_out: u32,
+}
+
+impl State {
+    /// Scheduling state of `q`, created from the current policies on first use.
+    pub fn rt(&mut self, q: QueueId, policies: &Policies) -> &mut QueueRt {
+        let index = &self.index;
+        self.queues.entry(q).or_insert_with(|| {
+            let s = index.summary(q);
+            QueueRt::new(policies.queue(&s.domain, &s.vmta))
+        })
+    }
+
+    /// After a reload: every queue takes its policy from the new config; open connections,
+    /// rate debt, mode and pause carry over.
+    pub fn apply_policies(&mut self, policies: &Policies, now: Instant) {
+        for (q, rt) in self.queues.iter_mut() {
+            let s = self.index.summary(*q);
+            rt.policy = policies.queue(&s.domain, &s.vmta);
+            let mode = rt.mode.mode(now);
+            rt.gate.set_limits(convert::limits(&rt.policy, mode));
+        }
+    }
+}
