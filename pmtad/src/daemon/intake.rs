@@ -95,13 +95,12 @@ impl inbound::Intake for DaemonIntake {
         self.shared.policies().config.vmta_exists(name)
     }
 
-    async fn confirmed_rdns(&self, ip: IpAddr) -> Result<Option<String>, LookupError> {
+    async fn rdns_confirmed(&self, ip: IpAddr) -> Result<bool, LookupError> {
         let resolver = self.shared.resolver();
-        match resolver.rdns_confirmed(ip).await {
-            Ok(true) => Ok(Some(ip.to_string())),
-            Ok(false) => Ok(None),
-            Err(e) => Err(LookupError(e.to_string())),
-        }
+        resolver
+            .rdns_confirmed(ip)
+            .await
+            .map_err(|e| LookupError(e.to_string()))
     }
 
     fn begin(&self) -> Result<ContentWriter, StoreError> {
