@@ -1,3 +1,4 @@
 //! End-to-end tests (one binary, modules per area).
 mod config_cli;
+mod delivery;
 mod pmtactl;

@@ -103,9 +103,19 @@ fn show_settings_prints_values_with_origins() {
 }
 
 #[test]
-fn no_action_is_a_usage_error() {
-    let conf = example();
+fn the_daemon_refuses_to_start_on_a_bad_config_with_exit_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("bad.conf");
+    std::fs::write(&conf, "smtp-listener 127.0.0.1:0\nmax-smtp-out 3\n").unwrap();
     let out = run(&["--config", conf.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--check-config"));
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("bad.conf:2:"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("spool").exists(),
+        "nothing may be created before the config is valid"
+    );
 }
