@@ -124,8 +124,20 @@ fn a_closed_pipe_ends_tail_follow_with_exit_0() {
     reader.read_line(&mut first).unwrap();
     assert!(first.contains("rcpt3@gmail.com"), "{first}");
     drop(reader); // like `| head -1` exiting
-    server.backend.log("gmail.com"); // makes pmtactl write into the closed pipe
-    let status = child.wait().unwrap();
+    // Each new line makes pmtactl write into the closed pipe; keep logging until it exits
+    // (bounded, so a regression fails instead of hanging the suite).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        server.backend.log("gmail.com");
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pmtactl tail -f did not exit after its pipe closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert_eq!(status.code(), Some(0), "stderr: {err}");
