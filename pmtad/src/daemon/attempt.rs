@@ -216,6 +216,7 @@ fn note_resolved(shared: &Shared, q: QueueId, dests: &Result<Vec<Destination>, D
     };
     if let Some(rt) = shared.state().queues.get_mut(&q) {
         rt.resolved = Some(resolved);
+        rt.resolved_at = Some(Instant::now());
     }
 }
 

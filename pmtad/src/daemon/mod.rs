@@ -6,11 +6,13 @@
 //! (spool state, accounting, logs, retry, DSN).
 
 mod attempt;
+mod backend;
 mod bounce;
 mod convert;
 mod engine;
 mod intake;
 mod outcomes;
+mod pauses;
 mod policies;
 mod run;
 mod state;
@@ -30,7 +32,9 @@ use crate::envelope::{Envelope, MessageId};
 use crate::logs::LogSink;
 use crate::spool::Spool;
 
+pub use backend::DaemonBackend;
 pub use intake::DaemonIntake;
+pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
 pub use state::{QueueRt, State};
 
@@ -40,6 +44,9 @@ pub struct Counters {
     pub msgs_in: AtomicU64,
     pub rcpts_in: AtomicU64,
     pub delivered: AtomicU64,
+    /// Messages with at least one recipient delivered, and their bytes (traffic out).
+    pub msgs_out: AtomicU64,
+    pub bytes_out: AtomicU64,
     pub bounced: AtomicU64,
     pub deferred: AtomicU64,
     pub conns_out: AtomicU64,
@@ -190,6 +197,9 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     let (spool, recovered) = Spool::open(cfg.spool_dir(), crate::spool::SpoolOptions::default())?;
     let resolver = Resolver::new(&cfg.name_servers)?;
     let mut state = State::default();
+    for rule in PauseFile::in_spool(cfg.spool_dir()).load()? {
+        state.index.add_pause_rule(rule);
+    }
     let now = crate::logs::clock::now_secs();
     for m in &recovered {
         state.index.insert(m.id, &m.envelope, now);

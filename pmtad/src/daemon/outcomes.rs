@@ -132,6 +132,12 @@ pub async fn apply(
         }
     }
     count(shared, delivered, bounced.len(), pending.len());
+    if delivered > 0 {
+        let c = &shared.counters;
+        c.msgs_out.fetch_add(1, Ordering::Relaxed);
+        c.bytes_out
+            .fetch_add(content.len() as u64, Ordering::Relaxed);
+    }
     if let Err(e) = shared.spool.set_states(lease.message, &finals).await {
         tracing::error!("spool: recording delivery states of {}: {e}", lease.message);
     }

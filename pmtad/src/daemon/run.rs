@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{DaemonIntake, Shared, run_engine, start};
+use super::{DaemonBackend, DaemonIntake, Shared, run_engine, start};
+use crate::control::ControlSocket;
 use crate::inbound::{ListenerConfig, SmtpServer};
 use crate::lifecycle::{Request, watch_signals};
 
@@ -24,6 +25,8 @@ pub fn run(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
 
 async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     let mut signals = watch_signals()?;
+    // Before anything else: a second pmtad must refuse to start while one answers here.
+    let control = ControlSocket::bind(&cfg.control_socket).await?;
     let shared = start(config_path, cfg)?;
     let engine = tokio::spawn(run_engine(shared.clone()));
     let smtp_stop = CancellationToken::new();
@@ -32,6 +35,8 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
         announce(&format!("listening smtp {addr}"));
         shared.logs.event(format!("listening for SMTP on {addr}"));
     }
+    let backend = Arc::new(DaemonBackend::new(shared.clone(), smtp.stats()));
+    let control_task = tokio::spawn(control.serve(backend));
     let smtp_task = tokio::spawn(smtp.serve(smtp_stop.clone()));
     announce("ready");
     while let Some(req) = signals.recv().await {
@@ -41,6 +46,9 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
         }
     }
     shared.logs.event("pmtad stopping");
+    // Aborting the service drops the socket, which removes its file.
+    control_task.abort();
+    let _ = control_task.await;
     smtp_stop.cancel();
     let _ = tokio::time::timeout(DRAIN, smtp_task).await;
     shared.shutdown.cancel();

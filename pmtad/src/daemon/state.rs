@@ -34,6 +34,8 @@ pub struct QueueRt {
     pub hold: Option<Hold>,
     /// The last DNS answer: host names and their addresses, or the failure.
     pub resolved: Option<Resolved>,
+    /// When `resolved` was last set (for `domain detail`).
+    pub resolved_at: Option<Instant>,
     pub recent_errors: VecDeque<(u64, String)>,
     pub recent_deliveries: VecDeque<(u64, String)>,
 }
@@ -48,6 +50,7 @@ impl QueueRt {
             failures: 0,
             hold: None,
             resolved: None,
+            resolved_at: None,
             recent_errors: VecDeque::new(),
             recent_deliveries: VecDeque::new(),
         }

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use crate::envelope::{Envelope, MessageId, RcptState};
 pub use crate::sched::Mode;
 use intern::{Interner, lower};
+use proto::QueuePattern;
 use slots::{Queue, READY, RETRY, sat32};
 
 /// Handle of one queue in a [`QueueIndex`] (stable for the index's lifetime).
@@ -95,6 +96,8 @@ pub struct Entry {
     pub size: u64,
     pub next_attempt: u64,
     pub state: EntryState,
+    /// Delivery attempts so far.
+    pub attempts: u16,
 }
 
 /// A page of a listing or deletion; pass `next` back to continue.
@@ -110,6 +113,9 @@ pub struct QueueIndex {
     names: Interner,
     keys: HashMap<(u32, u32), u32>,
     queues: Vec<Queue>,
+    /// Operator pauses that outlive queues: a queue created while one matches is born paused
+    /// (pauses persisted across a restart, `pause queue` of a domain with nothing queued yet).
+    pause_rules: Vec<QueuePattern>,
 }
 
 impl QueueIndex {
@@ -122,9 +128,73 @@ impl QueueIndex {
         let next = self.queues.len() as u32;
         let q = *self.keys.entry((d, vmta)).or_insert(next);
         if q == next {
-            self.queues.push(Queue::new(d, vmta));
+            let mut queue = Queue::new(d, vmta);
+            let (dn, vn) = (self.names.name(d), self.names.name(vmta));
+            queue.paused = self.pause_rules.iter().any(|p| p.matches(dn, vn));
+            self.queues.push(queue);
         }
         q
+    }
+
+    /// The pause rules queues are created with (see [`Self::add_pause_rule`]).
+    pub fn pause_rules(&self) -> &[QueuePattern] {
+        &self.pause_rules
+    }
+
+    /// Queues created from now on whose name matches `rule` start paused. Existing queues
+    /// are not touched: pause them with [`Self::set_paused`].
+    pub fn add_pause_rule(&mut self, rule: QueuePattern) {
+        if !self.pause_rules.contains(&rule) {
+            self.pause_rules.push(rule);
+        }
+    }
+
+    /// Drops every pause rule that `resume` covers (its text matched by `resume`'s globs).
+    pub fn remove_pause_rules(&mut self, resume: &QueuePattern) {
+        self.pause_rules
+            .retain(|r| *r != *resume && !resume.matches(&r.domain, &r.vmta));
+    }
+
+    /// Every queue of `domain` (any case), one per virtual MTA, without scanning all queues'
+    /// summaries (`domain detail` on an index of many domains).
+    pub fn queues_of_domain(&self, domain: &str) -> Vec<QueueId> {
+        let Some(d) = self.names.get(&lower(domain)) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<QueueId> = self
+            .keys
+            .iter()
+            .filter(|((qd, _), _)| *qd == d)
+            .map(|(_, &q)| QueueId(q))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Number of queues (ids are `0..len`, see [`Self::queue_at`]).
+    pub fn len(&self) -> usize {
+        self.queues.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty()
+    }
+
+    /// The queue with position `i` (`0..len()`), for paging over queues with a cursor.
+    pub fn queue_at(&self, i: usize) -> Option<QueueId> {
+        (i < self.queues.len()).then_some(QueueId(i as u32))
+    }
+
+    /// Domain and virtual MTA names of a queue, without building a summary.
+    pub fn names_of(&self, q: QueueId) -> (&Arc<str>, &Arc<str>) {
+        let queue = &self.queues[q.0 as usize];
+        (self.names.name(queue.domain), self.names.name(queue.vmta))
+    }
+
+    /// `pmtactl schedule`: every message of `q` waiting for a retry becomes due at `now`.
+    /// Returns how many were moved.
+    pub fn retry_now(&mut self, q: QueueId, now: u64) -> u64 {
+        self.queues[q.0 as usize].retry_now(sat32(now))
     }
 
     /// Looks up a queue by domain (any case) and virtual MTA name.
@@ -185,10 +255,15 @@ impl QueueIndex {
 
     /// Puts the lease's still-pending recipients back for another attempt at `next_attempt`,
     /// recording the queue's last error. With no pending recipient this is [`Self::finish`].
+    /// An empty `error` means the work goes back untried (a limit stopped it): it does not
+    /// count as an attempt and keeps the queue's last error.
     pub fn requeue(&mut self, lease: Lease, pending: &[u32], next_attempt: u64, error: &str) {
         let queue = &mut self.queues[lease.queue.0 as usize];
-        queue.last_error = Some(error.into());
-        queue.requeue(lease.slot, pending, sat32(next_attempt));
+        let attempted = !error.is_empty();
+        if attempted {
+            queue.last_error = Some(error.into());
+        }
+        queue.requeue(lease.slot, pending, sat32(next_attempt), attempted);
     }
 
     pub fn set_paused(&mut self, q: QueueId, paused: bool) {
@@ -262,11 +337,25 @@ impl QueueIndex {
     /// Deletes up to `limit` waiting (not in-flight) entries from slot `cursor` on and
     /// returns them, so the caller can mark their recipients failed in the spool.
     pub fn delete(&mut self, q: QueueId, cursor: u32, limit: usize) -> Page<Entry> {
+        self.delete_received_before(q, cursor, limit, None)
+    }
+
+    /// [`Self::delete`] restricted to messages received before `before` (Unix seconds), for
+    /// `pmtactl delete --older-than`.
+    pub fn delete_received_before(
+        &mut self,
+        q: QueueId,
+        cursor: u32,
+        limit: usize,
+        before: Option<u64>,
+    ) -> Page<Entry> {
         let queue = &mut self.queues[q.0 as usize];
         let mut items = Vec::new();
         let mut slot = cursor;
+        let wanted =
+            |e: &Entry| e.state != EntryState::InFlight && before.is_none_or(|b| e.received < b);
         while (slot as usize) < queue.slots() && items.len() < limit {
-            if let Some(e) = entry(queue, slot).filter(|e| e.state != EntryState::InFlight) {
+            if let Some(e) = entry(queue, slot).filter(wanted) {
                 queue.delete(slot);
                 items.push(e);
             }
@@ -299,5 +388,6 @@ fn entry(queue: &Queue, slot: u32) -> Option<Entry> {
         size: u64::from(job.size),
         next_attempt: u64::from(job.next_attempt),
         state,
+        attempts: job.attempts,
     })
 }

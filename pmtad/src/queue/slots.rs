@@ -33,6 +33,8 @@ pub struct Job {
     rcpt: u32,
     pub nrcpt: u16,
     pub state: u8,
+    /// Delivery attempts so far (saturating); fits the struct's padding, so a job stays 32 bytes.
+    pub attempts: u16,
 }
 
 #[derive(Debug)]
@@ -110,6 +112,7 @@ impl Queue {
             rcpt: if rcpts.len() == 1 { rcpts[0] } else { MULTI },
             nrcpt: rcpts.len() as u16,
             state: READY,
+            attempts: 0,
         };
         let slot = self.alloc(job);
         if rcpts.len() != 1 {
@@ -203,13 +206,17 @@ impl Queue {
     }
 
     /// Puts an in-flight job back with the recipients still pending; none left = finish.
-    pub fn requeue(&mut self, slot: u32, pending: &[u32], at: u32) {
+    /// `attempted` is false when the work goes back untried (a limit stopped it).
+    pub fn requeue(&mut self, slot: u32, pending: &[u32], at: u32, attempted: bool) {
         if pending.is_empty() {
             return self.finish(slot);
         }
         self.in_flight -= 1;
         let nrcpt = pending.len() as u16;
         let job = &mut self.jobs[slot as usize];
+        if attempted {
+            job.attempts = job.attempts.saturating_add(1);
+        }
         self.rcpts = self.rcpts - u64::from(job.nrcpt) + u64::from(nrcpt);
         job.nrcpt = nrcpt;
         job.next_attempt = at;
@@ -238,6 +245,27 @@ impl Queue {
             self.purge();
         }
         true
+    }
+
+    /// Makes every job waiting for a retry due at `now` (`pmtactl schedule`); returns how
+    /// many. Heap keys of deleted jobs are kept as they are so their slots are freed as usual.
+    pub fn retry_now(&mut self, now: u32) -> u64 {
+        let mut moved = 0;
+        let keys = std::mem::take(&mut self.retry).into_vec();
+        let mut heap = Vec::with_capacity(keys.len());
+        for Reverse(key) in keys {
+            let slot = key as u32;
+            let job = &mut self.jobs[slot as usize];
+            if job.state == RETRY && job.next_attempt > now {
+                job.next_attempt = now;
+                moved += 1;
+                heap.push(Reverse((u64::from(now) << 32) | u64::from(slot)));
+            } else {
+                heap.push(Reverse(key));
+            }
+        }
+        self.retry = BinaryHeap::from(heap);
+        moved
     }
 
     /// Drops FIFO and heap entries of deleted jobs and frees their slots.

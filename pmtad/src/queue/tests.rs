@@ -252,3 +252,77 @@ fn mass_delete_purges_stale_entries() {
     assert_eq!(got.len(), 1000);
     assert_eq!(got[0].message, MessageId(4000));
 }
+
+#[test]
+fn schedule_makes_waiting_retries_due_now_and_attempts_count() {
+    let mut qi = QueueIndex::new();
+    qi.insert(
+        MessageId(1),
+        &env(&["a@x.example"], DEFAULT_VMTA, 10, 100),
+        10,
+    );
+    let q = qi.queue_id("x.example", DEFAULT_VMTA).unwrap();
+    let lease = qi.take_due(q, 10, 1).pop().unwrap();
+    qi.requeue(lease, &[0], 1_000, "451 try later");
+    assert!(qi.take_due(q, 20, 1).is_empty());
+    assert_eq!(qi.list(q, 0, 10).items[0].attempts, 1);
+    assert_eq!(qi.retry_now(q, 20), 1);
+    assert_eq!(qi.summary(q).next_attempt, Some(20));
+    let lease = qi.take_due(q, 20, 1).pop().unwrap();
+    // Work given back untried (a limit stopped it) is not an attempt.
+    qi.requeue(lease, &[0], 30, "");
+    assert_eq!(qi.list(q, 0, 10).items[0].attempts, 1);
+    assert_eq!(qi.summary(q).last_error.as_deref(), Some("451 try later"));
+}
+
+#[test]
+fn pause_rules_pause_queues_created_later() {
+    let mut qi = QueueIndex::new();
+    qi.add_pause_rule(QueuePattern::parse("gmail.com/{default}").unwrap());
+    qi.add_pause_rule(QueuePattern::parse("*.example.com").unwrap());
+    qi.insert(
+        MessageId(1),
+        &env(
+            &["a@gmail.com", "b@a.example.com", "c@yahoo.com"],
+            DEFAULT_VMTA,
+            1,
+            1,
+        ),
+        1,
+    );
+    let paused =
+        |qi: &QueueIndex, d: &str| qi.summary(qi.queue_id(d, DEFAULT_VMTA).unwrap()).paused;
+    assert!(paused(&qi, "gmail.com"));
+    assert!(paused(&qi, "a.example.com"));
+    assert!(!paused(&qi, "yahoo.com"));
+    qi.remove_pause_rules(&QueuePattern::parse("gmail.com").unwrap());
+    assert_eq!(qi.pause_rules().len(), 1);
+    qi.remove_pause_rules(&QueuePattern::all());
+    assert!(qi.pause_rules().is_empty());
+}
+
+#[test]
+fn delete_older_than_keeps_newer_messages_and_domain_lookup_finds_every_vmta() {
+    let mut qi = QueueIndex::new();
+    qi.insert(
+        MessageId(1),
+        &env(&["a@x.example"], DEFAULT_VMTA, 100, 1),
+        100,
+    );
+    qi.insert(
+        MessageId(2),
+        &env(&["b@x.example"], DEFAULT_VMTA, 200, 1),
+        200,
+    );
+    qi.insert(MessageId(3), &env(&["c@x.example"], "v2", 200, 1), 200);
+    let q = qi.queue_id("x.example", DEFAULT_VMTA).unwrap();
+    let page = qi.delete_received_before(q, 0, 10, Some(150));
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].message, MessageId(1));
+    assert_eq!(qi.summary(q).recipients, 1);
+    assert_eq!(qi.queues_of_domain("X.example").len(), 2);
+    assert!(qi.queues_of_domain("nowhere.example").is_empty());
+    assert_eq!(qi.len(), 2);
+    let (d, v) = qi.names_of(qi.queue_at(1).unwrap());
+    assert_eq!((&**d, &**v), ("x.example", "v2"));
+}

@@ -1,0 +1,140 @@
+//! Operator pauses that survive a restart.
+//!
+//! `pmtactl pause queue` is a decision the operator expects to hold until they resume the
+//! queue, also across a crash or an upgrade. The paused queue names (`domain/vmta`, or the
+//! pattern itself when it matched no queue yet) are kept in `paused-queues` in the spool
+//! directory, next to the mail they hold back. The file is replaced atomically (write a
+//! temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new
+//! list, never half of one.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use proto::QueuePattern;
+
+/// Name of the file in the spool directory.
+pub const FILE_NAME: &str = "paused-queues";
+
+/// Why the pause list could not be read or written; names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PauseFileError {
+    #[error("reading {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{path}:{line}: not a queue name: {text:?}")]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        text: String,
+    },
+    #[error("writing {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// The pause list file of a spool directory.
+#[derive(Debug, Clone)]
+pub struct PauseFile {
+    path: PathBuf,
+}
+
+impl PauseFile {
+    pub fn in_spool(spool_dir: &Path) -> Self {
+        Self {
+            path: spool_dir.join(FILE_NAME),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The persisted pauses; none when the file does not exist (nothing was ever paused).
+    pub fn load(&self) -> Result<Vec<QueuePattern>, PauseFileError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(PauseFileError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        parse(&self.path, &text)
+    }
+
+    /// Replaces the file with `rules`, durably. Blocking: call from `spawn_blocking`.
+    pub fn store(&self, rules: &[QueuePattern]) -> Result<(), PauseFileError> {
+        let err = |source| PauseFileError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let tmp = self.path.with_extension("tmp");
+        let mut f = File::create(&tmp).map_err(err)?;
+        f.write_all(render(rules).as_bytes()).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        drop(f);
+        std::fs::rename(&tmp, &self.path).map_err(err)?;
+        if let Some(dir) = self.path.parent() {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+fn render(rules: &[QueuePattern]) -> String {
+    let mut out =
+        String::from("# Queues paused by pmtactl; kept across restarts. Written by pmtad.\n");
+    for r in rules {
+        out.push_str(&r.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+fn parse(path: &Path, text: &str) -> Result<Vec<QueuePattern>, PauseFileError> {
+    let mut rules = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let rule = QueuePattern::parse(line).map_err(|_| PauseFileError::Malformed {
+            path: path.to_path_buf(),
+            line: i + 1,
+            text: line.to_string(),
+        })?;
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_a_missing_file_means_no_pauses() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = PauseFile::in_spool(dir.path());
+        assert!(file.load().unwrap().is_empty());
+        let rules = vec![
+            QueuePattern::parse("gmail.com/{default}").unwrap(),
+            QueuePattern::parse("*.example.com").unwrap(),
+        ];
+        file.store(&rules).unwrap();
+        assert_eq!(file.load().unwrap(), rules);
+        file.store(&[]).unwrap();
+        assert!(file.load().unwrap().is_empty());
+        assert!(!dir.path().join("paused-queues.tmp").exists());
+    }
+
+    #[test]
+    fn a_damaged_line_is_an_error_naming_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = PauseFile::in_spool(dir.path());
+        std::fs::write(file.path(), "# c\na.com/v\nbad/x/y\n").unwrap();
+        let err = file.load().unwrap_err().to_string();
+        assert!(err.contains("paused-queues:3"), "{err}");
+    }
+}
