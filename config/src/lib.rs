@@ -34,6 +34,7 @@
 mod diag;
 mod global;
 mod keys;
+mod macros;
 pub mod man;
 mod model;
 mod parse;

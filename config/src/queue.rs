@@ -41,6 +41,8 @@ pub(crate) struct DomainBlock {
     pub scope: Scope,
     pub pattern: DomainPattern,
     pub entries: Vec<Entry>,
+    /// Made by `domain-macro` expansion: loses to the same pattern written out.
+    pub from_macro: bool,
 }
 
 /// `<domain>` blocks indexed so a lookup touches only blocks that can match.
@@ -413,8 +415,8 @@ impl Effective<'_> {
     }
 }
 
-/// Sort key of a matching block: (scope rank, pattern specificity, file order).
-type Rank = (u8, (u8, usize), usize);
+/// Sort key of a matching block: (scope rank, pattern specificity, explicit, file order).
+type Rank = (u8, (u8, usize), bool, usize);
 
 /// Scope rank: top level 0, pool 1, the virtual MTA itself 2.
 fn scope_rank(scope: &Scope, vmta: &str, pools: &[&str]) -> Option<u8> {
@@ -435,7 +437,7 @@ impl DomainIndex {
             .filter_map(|id| {
                 let b = &self.blocks[id];
                 let rank = scope_rank(&b.scope, vmta, pools)?;
-                Some(((rank, b.pattern.specificity(), id), id))
+                Some(((rank, b.pattern.specificity(), !b.from_macro, id), id))
             })
             .collect();
         ranked.sort_unstable_by_key(|(key, _)| *key);

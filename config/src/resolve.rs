@@ -6,6 +6,7 @@
 use crate::diag::{Diagnostics, Span};
 use crate::global::Config;
 use crate::keys::load_key;
+use crate::macros::Macros;
 use crate::model::{
     AcctFile, DEFAULT_VMTA, Delivery, DomainKey, PatternAction, PatternRule, RecordFields,
     RecordType, SmtpListener, SmtpPatternList, SourceHost, VirtualMta, VmtaPool,
@@ -30,7 +31,9 @@ pub(crate) fn resolve(items: &[Item], path: &Path, diags: &mut Diagnostics) -> C
         cfg: empty_config(path),
         refs: Vec::new(),
         pipes: Vec::new(),
+        macros: Macros::default(),
     };
+    r.define_macros(items);
     for item in items {
         match item {
             Item::Directive(d) => r.global_directive(d),
@@ -80,6 +83,7 @@ struct Resolver<'d> {
     refs: Vec<(RefKind, String, Span)>,
     /// `<domain>` blocks that set `type pipe`: each must end up with a command.
     pipes: Vec<(usize, Span)>,
+    macros: Macros,
 }
 
 /// Directory of the file a span is in: relative paths are relative to it.
@@ -195,9 +199,8 @@ impl Resolver<'_> {
                 }
             }
             "smtp-source-host" => {
-                if let Some(h) = self.source_host(d) {
-                    self.cfg.source_hosts.push(h);
-                }
+                let hosts = self.source_host(d);
+                self.cfg.source_hosts.extend(hosts);
             }
             _ => {}
         }
@@ -299,27 +302,28 @@ impl Resolver<'_> {
         }
     }
 
-    /// `IP HOSTNAME`.
-    fn source_host(&mut self, d: &Directive) -> Option<SourceHost> {
+    /// `IP|CIDR HOSTNAME`: a CIDR (at most 256 addresses) stands for each of its hosts,
+    /// except 127.0.0.1, as in PowerMTA.
+    fn source_host(&mut self, d: &Directive) -> Vec<SourceHost> {
         let mut words = d.value.text.split_whitespace();
-        let ip = words.next().unwrap_or_default();
+        let addr = words.next().unwrap_or_default();
         let name = words.next();
-        let ip = self.check(d, v::parse_ip(ip))?;
         if let Some(n) = name.filter(|n| !v::is_hostname(n)) {
             let at = d.value.text.find(n).unwrap_or(0);
-            self.error_at(
-                &d.value,
-                Bad {
-                    at,
-                    msg: format!("smtp-source-host: '{n}' is not a host name"),
-                },
-            );
-            return None;
+            let msg = format!("smtp-source-host: '{n}' is not a host name");
+            self.error_at(&d.value, Bad { at, msg });
+            return Vec::new();
         }
-        Some(SourceHost {
-            ip,
-            host_name: name.map(str::to_ascii_lowercase),
-        })
+        let Some(ips) = self.check(d, source_ips(addr)) else {
+            return Vec::new();
+        };
+        let host_name = name.map(str::to_ascii_lowercase);
+        ips.into_iter()
+            .map(|ip| SourceHost {
+                ip,
+                host_name: host_name.clone(),
+            })
+            .collect()
     }
 
     fn block(&mut self, b: &Block, parent: Scopes, scope: &Scope) {
@@ -418,31 +422,72 @@ impl Resolver<'_> {
     }
 
     fn domain_block(&mut self, b: &Block, scope: &Scope) {
-        let pattern = match v::parse_domain_pattern(b.arg.text.trim()) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                self.error_at(&b.arg, e);
-                None
-            }
-        };
+        let patterns = self.domain_patterns(&b.arg);
         let entries = self.entries(b, DOMAIN, scope);
-        let Some(pattern) = pattern else { return };
         for e in &entries {
             if let (PATTERN_LIST, Value::Text(name)) = (e.slot, &e.value) {
                 self.refs
                     .push((RefKind::PatternList, name.clone(), e.span.clone()));
             }
-            if e.slot == TYPE && e.value == Value::Delivery(crate::model::DeliveryType::Pipe) {
+        }
+        let pipe = entries
+            .iter()
+            .find(|e| {
+                e.slot == TYPE && e.value == Value::Delivery(crate::model::DeliveryType::Pipe)
+            })
+            .map(|e| e.span.clone());
+        let from_macro = b.arg.text.contains('$');
+        for pattern in patterns {
+            if let Some(span) = &pipe {
                 self.pipes
-                    .push((self.cfg.domains.blocks.len(), e.span.clone()));
+                    .push((self.cfg.domains.blocks.len(), span.clone()));
+            }
+            let entries = entries.clone();
+            let block = DomainBlock {
+                scope: scope.clone(),
+                pattern,
+                entries,
+                from_macro,
+            };
+            self.cfg.domains.push(block);
+        }
+    }
+
+    /// The pattern of a `<domain>` tag, or one per `domain-macro` expansion.
+    fn domain_patterns(&mut self, arg: &RawValue) -> Vec<DomainPattern> {
+        let texts = match self.macros.expand(arg.text.trim()) {
+            Ok(texts) => texts,
+            Err(msg) => {
+                self.diags.error(arg.span.clone(), msg);
+                return Vec::new();
+            }
+        };
+        let mut patterns = Vec::new();
+        for text in texts {
+            match v::parse_domain_pattern(&text) {
+                Ok(p) => patterns.push(p),
+                Err(e) if text == arg.text.trim() => self.error_at(arg, e),
+                Err(e) => self.diags.error(
+                    arg.span.clone(),
+                    format!("'{text}' (from domain-macro): {}", e.msg),
+                ),
             }
         }
-        let block = DomainBlock {
-            scope: scope.clone(),
-            pattern,
-            entries,
-        };
-        self.cfg.domains.push(block);
+        patterns
+    }
+
+    /// `domain-macro`s apply wherever they stand in the file, so they are read first.
+    fn define_macros(&mut self, items: &[Item]) {
+        let macros = items.iter().filter_map(|item| match item {
+            Item::Directive(d) if d.name == "domain-macro" => Some(d),
+            _ => None,
+        });
+        for d in macros {
+            if let Err((at, msg)) = self.macros.define(d.value.text.trim()) {
+                let msg = format!("domain-macro: {msg}");
+                self.error_at(&d.value, Bad { at, msg });
+            }
+        }
     }
 
     fn vmta_block(&mut self, b: &Block) {
@@ -812,6 +857,23 @@ fn is_source_name(s: &str) -> bool {
         || word(s) && !s.starts_with(|c: char| c.is_ascii_digit()),
         word,
     )
+}
+
+/// The addresses of `smtp-source-host`'s first word: one IP, or the hosts of a CIDR.
+fn source_ips(addr: &str) -> VResult<Vec<std::net::IpAddr>> {
+    if !addr.contains('/') {
+        return v::parse_ip(addr).map(|ip| vec![ip]);
+    }
+    let net = v::parse_cidr(addr)?;
+    if net.max_prefix_len() - net.prefix_len() > 8 {
+        return bad(
+            0,
+            format!("'{addr}' is too large for smtp-source-host (at most 256 addresses)"),
+        );
+    }
+    let loopback: std::net::IpAddr = std::net::Ipv4Addr::LOCALHOST.into();
+    let ips: Vec<_> = net.hosts().filter(|ip| *ip != loopback).collect();
+    Ok(ips)
 }
 
 /// `CIDR:PORT [source=NAME]` (`0/0:25`, `127.0.0.1:2525`, `[::1]:25`).

@@ -85,6 +85,8 @@ pub enum Kind {
     VmtaName,
     /// A comma-separated list of words.
     Words,
+    /// `NAME VALUE[, VALUE…]`.
+    Macro,
     /// Not checked (PowerMTA directives we accept with a warning).
     Any,
 }
@@ -116,13 +118,14 @@ impl Kind {
             Kind::Listener => "CIDR:PORT [source=NAME]",
             Kind::NameServers => "IP[:PORT][, …]",
             Kind::DomainKey => "SELECTOR, DOMAIN, KEYFILE",
-            Kind::SourceHost => "IP HOSTNAME",
+            Kind::SourceHost => "IP|CIDR HOSTNAME",
             Kind::Records => "TYPE[,TYPE…]",
             Kind::RecordFields => "TYPE FIELD[,FIELD…]",
             Kind::Reply => "/REGEX/ ACTION[,ACTION…]",
             Kind::DomainList => "DOMAIN[, …]",
             Kind::VmtaName => "NAME",
             Kind::Words => "WORD[,WORD…]",
+            Kind::Macro => "NAME VALUE[, …]",
             Kind::Any => "…",
         }
     }
@@ -226,6 +229,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("log-file", GLOBAL, K::Path, "/var/log/pmtad/pmtad.log", "main log file"),
     imp("log-domain", GLOBAL, K::Path, "", "per-domain delivery log; %d expands to the recipient domain"),
     imp("postmaster", GLOBAL, K::Text, "", "address that receives administrative mail and sends DSNs"),
+    rep("domain-macro", GLOBAL, K::Macro, "NAME VALUE[, VALUE…]: <domain> patterns may say $NAME, one block per value (macros may nest); an explicit pattern beats the same one made by a macro"),
     rep("relay-domain", GLOBAL, K::DomainList, "domains this host accepts mail for from any source (repeatable)"),
     imp("total-max-smtp-in", GLOBAL, K::Count, "100", "most simultaneous inbound SMTP connections"),
     imp("total-max-smtp-out", GLOBAL, K::Count, "1200", "most simultaneous outbound SMTP connections across all queues"),
@@ -320,7 +324,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("spool-max-recipients", GLOBAL, "recipients kept in memory"),
     not_yet("relay-address", GLOBAL, "addresses accepted from any source"),
     not_yet("relay-debug", GLOBAL, "4xx instead of 5xx for relay denials"),
-    not_yet("domain-macro", GLOBAL, "macros in <domain> patterns"),
     not_yet("mx-connection-limit", GLOBAL, "connections per MX host"),
     not_yet("ip-connection-limit", GLOBAL, "connections per destination IP"),
     not_yet("smtp-await-slot", GLOBAL, "wait for an inbound slot"),

@@ -523,6 +523,54 @@ fn virtual_mtas_pools_acct_files_and_patterns() {
 }
 
 #[test]
+fn domain_macros_expand_and_lose_to_explicit_patterns() {
+    let cfg = load(
+        "<domain yahoo.$tld>\nmax-smtp-out 3\nretry-after 1m\n</domain>\n<domain yahoo.de>\nmax-smtp-out 4\n</domain>\n\
+         <domain yahoo.$com>\nmax-smtp-out 5\n</domain>\n\
+         domain-macro tld $com, co.uk\ndomain-macro com com, de\n",
+    )
+    .config;
+    let q = |d: &str| {
+        let p = cfg.queue(d, DEFAULT_VMTA);
+        (p.max_smtp_out, p.retry_after[0].as_secs())
+    };
+    assert_eq!(q("yahoo.co.uk"), (3, 60));
+    assert_eq!(
+        q("yahoo.de"),
+        (4, 60),
+        "explicit beats both macro blocks; retry-after still merged"
+    );
+    assert_eq!(
+        q("yahoo.com"),
+        (5, 60),
+        "later macro block wins among macro blocks"
+    );
+    assert_eq!(q("yahoo.fr"), (20, 600));
+    assert_one_error(
+        "<domain a.$nope>\n</domain>\n",
+        1,
+        9,
+        "unknown domain macro $nope",
+    );
+    assert_one_error("domain-macro bad-name x\n", 1, 14, "not a macro name");
+}
+
+#[test]
+fn source_host_cidrs_expand_to_their_addresses() {
+    let cfg =
+        load("<virtual-mta v>\nsmtp-source-host 192.0.2.0/30 out.example\n</virtual-mta>\n").config;
+    let ips: Vec<String> = cfg
+        .vmta("v")
+        .unwrap()
+        .source_hosts
+        .iter()
+        .map(|h| h.ip.to_string())
+        .collect();
+    assert_eq!(ips, ["192.0.2.1", "192.0.2.2"]);
+    assert_one_error("smtp-source-host 10/8 x.example\n", 1, 18, "too large");
+}
+
+#[test]
 fn bad_values_outside_domain_and_source_blocks_point_at_the_fault() {
     let cases: [(&str, u32, u32, &str); 22] = [
         (
