@@ -607,3 +607,74 @@ fn restart_after_a_move_never_reuses_a_moved_name() {
     assert_eq!(moved.len(), 2, "{moved:?}");
     assert!(moved.iter().all(|f| read_csv(f).1.len() == 2));
 }
+
+/// Environment variable that turns [`kill_9_mid_stream_leaves_a_readable_file`] into the
+/// child process that writes until it is killed.
+const CRASH_CHILD: &str = "PMTAD_ACCT_CRASH_CHILD_DIR";
+
+fn crash_cfg(dir: &Path) -> AcctConfig {
+    let mut opts = AcctFileOptions::new(dir.join("acct.csv"));
+    opts.records = AcctFileOptions::parse_records("d,b,t").unwrap();
+    AcctConfig {
+        files: vec![opts],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn kill_9_mid_stream_leaves_a_readable_file() {
+    if let Ok(dir) = std::env::var(CRASH_CHILD) {
+        // Child: write through the real writer thread until SIGKILL arrives.
+        let acct = Accounting::start(&crash_cfg(Path::new(&dir))).unwrap();
+        let recs = sample_records();
+        for i in 0.. {
+            acct.record(recs[i % 3].clone()).await.unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "acct::tests::kill_9_mid_stream_leaves_a_readable_file",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CRASH_CHILD, dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the child to have written a good amount, then SIGKILL it mid-stream.
+    let grown = |d: &Path| {
+        csv_files(d)
+            .first()
+            .and_then(|f| std::fs::metadata(f).ok())
+            .map_or(0, |m| m.len())
+    };
+    while grown(dir.path()) < 2_000_000 {
+        assert!(child.try_wait().unwrap().is_none(), "child exited early");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Restart: reopen, write more, and read everything back with a CSV reader.
+    let now = crate::logs::clock::now_secs();
+    let mut set = AcctSet::open(&crash_cfg(dir.path()), now).unwrap();
+    set.write(&sample_records(), now).unwrap();
+    set.sync().unwrap();
+    // Normally one file; two if UTC midnight passed during the test.
+    let mut rows = Vec::new();
+    for f in csv_files(dir.path()) {
+        let (h, r) = read_csv(&f);
+        assert_eq!(h.len(), 23);
+        rows.extend(r);
+    }
+    assert!(rows.len() > 1000);
+    assert!(
+        rows.iter()
+            .all(|r| r.len() == 23 && ["d", "t", "b"].contains(&r[0].as_str()))
+    );
+    assert_eq!(
+        rows.last().unwrap()[4],
+        "c@gmail.com",
+        "the post-restart records come last"
+    );
+}
