@@ -20,6 +20,7 @@ OUTPUT
   table|plain|json forces one. Times are RFC 3339 UTC in JSON and shown as ages in tables.
 
 JSON OUTPUT (--json, on every verb; field names are stable, new fields may be added)
+  One document, indented on a terminal and on one line when piped.
   Conventions: snake_case names; sizes in `kbytes` (KiB, rounded up); durations in `*_secs`;
   times are RFC 3339 UTC strings; `null` means none, or unlimited for limits
   (`max_smtp_out`, `max_smtp_out_per_ip`, `maximum`); enums are snake_case strings.

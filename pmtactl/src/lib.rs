@@ -52,8 +52,10 @@ fn report(e: &CliError, out: &mut Out) {
         return;
     }
     if out.is_json() && !out.wrote_json() {
-        let _ = out.json(&e.to_json()).and_then(|()| out.flush());
+        let _ = out.json(&e.to_json());
     }
+    // What was printed before the failure goes out before the reason, in order.
+    let _ = out.flush();
     let mut err = std::io::stderr().lock();
     for d in e.diagnostics() {
         let _ = writeln!(err, "{d}");
