@@ -437,12 +437,19 @@ impl Resolver<'_> {
             })
             .map(|e| e.span.clone());
         let from_macro = b.arg.text.contains('$');
-        for pattern in patterns {
+        let count = patterns.len();
+        let mut entries = Some(entries);
+        for (i, pattern) in patterns.into_iter().enumerate() {
             if let Some(span) = &pipe {
                 self.pipes
                     .push((self.cfg.domains.blocks.len(), span.clone()));
             }
-            let entries = entries.clone();
+            // The last expansion takes the entries; earlier ones (macros only) copy them.
+            let entries = if i + 1 == count {
+                entries.take().unwrap_or_default()
+            } else {
+                entries.clone().unwrap_or_default()
+            };
             let block = DomainBlock {
                 scope: scope.clone(),
                 pattern,
