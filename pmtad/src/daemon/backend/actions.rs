@@ -59,7 +59,11 @@ pub fn pause(shared: &Shared, pattern: &QueuePattern) -> QueueActionReport {
 /// Resumes the matching queues and forgets the pauses the pattern covers.
 pub fn resume(shared: &Shared, pattern: &QueuePattern) -> Result<QueueActionReport, ControlError> {
     let mut st = shared.state();
-    let had_rule = st.index.pause_rules().iter().any(|r| r == pattern);
+    let had_rule = st
+        .index
+        .pause_rules()
+        .iter()
+        .any(|r| r == pattern || pattern.matches(&r.domain, &r.vmta));
     let qs = matching(&st, pattern);
     if qs.is_empty() && !had_rule {
         return Err(ControlError::NoSuchQueue(pattern.to_string()));

@@ -1,0 +1,177 @@
+//! Every read verb's `--json` answer against what the daemon holds, the queue verbs, and
+//! exit code 3 once the daemon is gone.
+
+use super::*;
+
+/// Held mail (a paused queue) and one delivered message, then every verb looks at them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_verb_answers_from_the_running_daemon() {
+    let mut w = World::start("127.0.0.61", &["held.test", "ok.test"]).await;
+    let v = w.json(&["version"]);
+    assert_eq!(v["daemon"]["product"], "pmtad");
+    assert_eq!(v["daemon"]["host_name"], "pmtad.test");
+    let p = w.json(&["pause", "queue", "held.test"]);
+    assert_eq!(
+        (p["pattern"].as_str(), p["matched"].as_u64()),
+        (Some("held.test/*"), Some(0))
+    );
+    w.inject(&[
+        &["a@held.test", "b@held.test"],
+        &["c@held.test"],
+        &["d@ok.test"],
+    ])
+    .await;
+    w.wait_delivered(1).await;
+    assert_eq!(w.delivered(), ["d@ok.test"]);
+    status_counts_traffic_and_queues(&w).await;
+    listings_show_the_held_queue(&w);
+    settings_and_detail(&w);
+    list_schedule_mode_and_delete(&w);
+    w.wait_acct("deleted by operator", 3).await;
+    w.pmtad.stop();
+    let out = w.ctl(&["show", "status"], 3);
+    assert!(stderr(&out).contains("control.sock"), "{}", stderr(&out));
+}
+
+async fn status_counts_traffic_and_queues(w: &World) {
+    let s = w
+        .json_until(&["show", "status"], |s| {
+            s["traffic"]["total"]["outbound"]["rcpts"] == 1
+        })
+        .await;
+    assert_eq!(s["state"], "running");
+    assert_eq!(s["traffic"]["total"]["inbound"]["msgs"], 3);
+    assert_eq!(s["traffic"]["total"]["inbound"]["rcpts"], 4);
+    assert_eq!(s["traffic"]["total"]["outbound"]["msgs"], 1);
+    assert_eq!(s["queues"]["rcpts"], 3);
+    assert_eq!(s["queues"]["msgs"], 2);
+    assert_eq!(s["queues"]["paused_queues"], 1);
+    assert_eq!(s["spool"]["messages"], 2);
+    assert!(s["spool"]["kbytes_free"].as_u64().unwrap() > 0);
+    assert!(s["connections"]["inbound"]["top"].as_u64().is_some());
+}
+
+fn listings_show_the_held_queue(w: &World) {
+    let d = w.json(&["show", "domains"]);
+    assert_eq!(d["total_matching"], 2);
+    let held = find(&d["domains"], "domain", "held.test");
+    assert_eq!(
+        (held["rcpts"].as_u64(), held["paused_queues"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let top = w.json(&["show", "topdomains", "--maxitems=1"]);
+    assert_eq!(top["domains"][0]["domain"], "held.test");
+    assert_eq!(top["total_matching"], 2);
+    let one = w.json(&["show", "domain", "ok.*"]);
+    assert_eq!(one["domains"][0]["domain"], "ok.test");
+    assert_eq!(one["domains"][0]["rcpts"], 0);
+    let q = w.json(&["show", "queues", "--paused=yes"]);
+    assert_eq!(q["total_matching"], 1);
+    let row = &q["queues"][0];
+    assert_eq!(
+        (row["domain"].as_str(), row["vmta"].as_str()),
+        (Some("held.test"), Some("{default}"))
+    );
+    assert_eq!(
+        (row["rcpts"].as_u64(), row["paused"].as_bool()),
+        (Some(3), Some(true))
+    );
+    assert!(row["oldest_age_secs"].as_u64().is_some());
+    let v = w.json(&["show", "vmtas"]);
+    let dflt = find(&v["vmtas"], "name", "{default}");
+    assert_eq!(
+        (dflt["rcpts"].as_u64(), dflt["domains"].as_u64()),
+        (Some(3), Some(1))
+    );
+}
+
+fn settings_and_detail(w: &World) {
+    let s = w.json(&["show", "settings", "held.test"]);
+    assert_eq!(s["vmta"], "{default}");
+    let retry = find(&s["queue_settings"], "name", "retry-after");
+    assert_eq!(retry["value"], "1s");
+    assert!(
+        retry["origin"].as_str().unwrap().contains("pmta.conf:"),
+        "{retry}"
+    );
+    let out = w.ctl(&["--json", "show", "settings", "held.test/nosuch"], 1);
+    assert_eq!(json(&out)["error"]["kind"], "invalid_request");
+
+    let d = w.json(&["domain", "detail", "held.test"]);
+    assert_eq!(d["rcpts"], 3);
+    let q = &d["queues"][0];
+    assert_eq!(q["paused"], true);
+    assert_eq!(q["connections"]["max_smtp_out"], 20);
+    assert!(
+        q["held_back"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["kind"] == "paused"),
+        "{q:#}"
+    );
+    assert!(q["settings"].as_array().unwrap().len() > 20);
+
+    let d = w.json(&["domain", "detail", "ok.test"]);
+    let q = &d["queues"][0];
+    assert!(q["held_back"].as_array().unwrap().is_empty(), "{q:#}");
+    assert_eq!(q["recent_deliveries"].as_array().unwrap().len(), 1);
+    let dest = &q["destinations"];
+    assert_eq!(dest["source"], "mx");
+    assert_eq!(dest["hosts"][0]["host"], "mx.ok.test");
+    assert_eq!(dest["hosts"][0]["preference"], 10);
+    assert_eq!(dest["hosts"][0]["addresses"][0], "127.0.0.61");
+    assert!(dest["resolved_at"].is_string());
+}
+
+fn list_schedule_mode_and_delete(w: &World) {
+    let l = w.json(&["list", "--queue=held.test"]);
+    let mut rcpts: Vec<&str> = l["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rcpt"].as_str().unwrap())
+        .collect();
+    rcpts.sort();
+    assert_eq!(rcpts, ["a@held.test", "b@held.test", "c@held.test"]);
+    assert_eq!(l["items"][0]["sender"], "sender@src.test");
+    assert_eq!(l["items"][0]["message_id"].as_str().unwrap().len(), 16);
+    let old = w.json(&["list", "--queue=held.test", "--older-than=1h"]);
+    assert!(old["items"].as_array().unwrap().is_empty());
+    let two = w.json(&["list", "--queue=*/*", "--maxitems=1"]);
+    assert_eq!(two["items"].as_array().unwrap().len(), 1);
+
+    let s = w.json(&["schedule", "held.test"]);
+    assert_eq!(s["matched"], 1);
+    let out = w.ctl(&["--json", "schedule", "none.test"], 1);
+    assert_eq!(json(&out)["error"]["kind"], "no_such_queue");
+    let m = w.json(&["set", "queue", "--mode=backoff", "held.test"]);
+    assert_eq!(
+        (m["matched"].as_u64(), m["changed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let q = w.json(&["show", "queues", "--mode=backoff"]);
+    assert_eq!(q["queues"][0]["mode"], "backoff");
+    w.json(&["set", "queue", "--mode=normal", "held.test"]);
+
+    let none = w.json(&["delete", "--queue=held.test", "--older-than=1h"]);
+    assert_eq!(none["deleted"], 0);
+    let del = w.json(&["delete", "--queue=held.test"]);
+    assert_eq!(del["deleted"], 3);
+    let q = w.json(&["show", "queues", "held.test"]);
+    assert_eq!(q["queues"][0]["rcpts"], 0);
+    assert!(w.delivered() == ["d@ok.test"], "deleted mail is never sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_pmtad_refuses_to_start_while_one_answers_on_the_socket() {
+    let w = World::start("127.0.0.67", &["two.test"]).await;
+    let second = Pmtad::start_file(w.dir.path(), &w.path("pmta.conf"));
+    assert!(
+        second.is_err(),
+        "a second daemon became ready on the same socket"
+    );
+    w.ctl(&["show", "status"], 0);
+    w.inject(&[&["a@two.test"]]).await;
+    w.wait_delivered(1).await;
+}
