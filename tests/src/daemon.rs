@@ -13,7 +13,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// Path of a workspace binary (`pmtad`, `pmtactl`), built once per test process so the
-/// tests never run a stale binary.
+/// tests never run a stale binary. Same arguments as `scripts/test`'s build, so it is a
+/// no-op there (other feature sets would rebuild the dependencies).
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,7 +23,7 @@ pub fn bin(name: &str) -> PathBuf {
         .to_path_buf();
     BUILT.get_or_init(|| {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--bins", "-p", "pmtad", "-p", "pmtactl"])
+            .args(["build", "--workspace", "--bins"])
             .current_dir(&root)
             .status()
             .expect("run cargo build");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use config::{Delivery, Host, QueuePolicy};
+use rand::seq::SliceRandom;
 
 use super::Shared;
 use super::outcomes::{self, Context};
@@ -79,9 +80,7 @@ fn charge_rate(shared: &Shared, ctx: &Context, lease: Lease) -> Option<Lease> {
     for _ in 0..lease.recipients.len() {
         if let Err(hold) = rt.gate.try_message(now) {
             rt.hold = Some(hold);
-            let at = hold_until_secs(&hold);
-            let pending = lease.recipients.clone();
-            st.index.requeue(lease, &pending, at, "");
+            st.index.give_back(lease, hold_until_secs(&hold));
             return None;
         }
     }
@@ -108,8 +107,16 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
     let cfg = client_config(shared, ctx);
     let (mut conn, ip) = match connect(shared, ctx, dests, cfg).await {
         Ok(c) => c,
-        Err(outcome) => {
+        Err(Some(outcome)) => {
             outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            return None;
+        }
+        Err(None) => {
+            // Every address is at max-smtp-out-per-ip: not an attempt, not a failure.
+            shared
+                .state()
+                .index
+                .give_back(first, crate::logs::clock::now_secs());
             return None;
         }
     };
@@ -137,7 +144,14 @@ async fn send_one(shared: &Arc<Shared>, ctx: &Context, conn: &mut SmtpConnection
         .iter()
         .map(|&i| env.recipients[i as usize].address.as_str())
         .collect();
-    let results = conn.send(&env.mail_from, &rcpts, &[&content]).await;
+    let signature = super::dkim::signature(shared, ctx, &env, &content);
+    let results = match &signature {
+        Some(sig) => {
+            conn.send(&env.mail_from, &rcpts, &[sig.as_bytes(), &content])
+                .await
+        }
+        None => conn.send(&env.mail_from, &rcpts, &[&content]).await,
+    };
     let info = conn.info().clone();
     outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
 }
@@ -185,11 +199,15 @@ async fn destinations(
     let mut last_err = None;
     for (host, port) in hosts {
         match resolver.addresses(&host).await {
-            Ok(ips) => out.extend(ips.into_iter().map(|ip| Destination {
-                host: host.trim_matches(|c| c == '[' || c == ']').to_string(),
-                ip,
-                port,
-            })),
+            Ok(mut ips) => {
+                // Spread connections over a host's addresses, as over equal-preference MXs.
+                ips.shuffle(&mut rand::rng());
+                out.extend(ips.into_iter().map(|ip| Destination {
+                    host: host.trim_matches(|c| c == '[' || c == ']').to_string(),
+                    ip,
+                    port,
+                }));
+            }
             Err(e) => last_err = Some(e),
         }
     }
@@ -214,7 +232,12 @@ fn note_resolved(shared: &Shared, q: QueueId, dests: &Result<Vec<Destination>, D
         }
         Err(e) => Err(e.to_string()),
     };
+    let ips = resolved
+        .as_ref()
+        .ok()
+        .map(|h| h.iter().map(|(_, ips)| ips.len() as u32).sum());
     if let Some(rt) = shared.state().queues.get_mut(&q) {
+        rt.gate.set_known_ips(ips);
         rt.resolved = Some(resolved);
         rt.resolved_at = Some(Instant::now());
     }
@@ -252,7 +275,7 @@ async fn connect(
     ctx: &Context,
     dests: Vec<Destination>,
     cfg: Arc<ClientConfig>,
-) -> Result<(SmtpConnection, IpAddr), Outcome> {
+) -> Result<(SmtpConnection, IpAddr), Option<Outcome>> {
     let mut last: Option<Outcome> = None;
     let mut claimed_any = false;
     for dest in dests {
@@ -275,17 +298,17 @@ async fn connect(
             }
         }
     }
-    Err(last.unwrap_or_else(|| no_destination(claimed_any)))
+    match (last, claimed_any) {
+        (Some(outcome), _) => Err(Some(outcome)),
+        (None, true) => Err(Some(no_destination())),
+        (None, false) => Err(None),
+    }
 }
 
-fn no_destination(claimed_any: bool) -> Outcome {
-    let text = if claimed_any {
-        "no destination address could be reached"
-    } else {
-        "every destination address is at max-smtp-out-per-ip"
-    };
+fn no_destination() -> Outcome {
+    let reply = internal_reply(451, "4.4.4", "no destination address could be reached");
     Outcome::Transient {
-        reply: internal_reply(451, "4.4.1", text),
+        reply,
         by: Producer::Internal,
     }
 }

@@ -95,8 +95,7 @@ fn open_slots(
         if let Err(hold) = rt.gate.try_open(now) {
             // Not expected after check_open; give the work back untouched.
             note_hold(rt, hold, earliest);
-            let pending = lease.recipients.clone();
-            st.index.requeue(lease, &pending, now_s, "");
+            st.index.give_back(lease, now_s);
             break;
         }
         rt.hold = None;

@@ -9,6 +9,7 @@ mod attempt;
 mod backend;
 mod bounce;
 mod convert;
+mod dkim;
 mod engine;
 mod intake;
 mod outcomes;

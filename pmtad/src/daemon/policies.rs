@@ -17,6 +17,8 @@ type ByVmta = Vec<(String, Arc<QueuePolicy>)>;
 #[derive(Debug)]
 pub struct Policies {
     pub config: Config,
+    /// DKIM key rings of this configuration, built on first use per virtual MTA.
+    pub keyrings: super::dkim::KeyRings,
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
     /// `&str` avoids building a `(String, String)` key per lookup.
     queues: RwLock<HashMap<String, ByVmta>>,
@@ -26,6 +28,7 @@ impl Policies {
     pub fn new(config: Config) -> Self {
         Self {
             config,
+            keyrings: Default::default(),
             queues: RwLock::new(HashMap::new()),
         }
     }

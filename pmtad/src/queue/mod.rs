@@ -266,6 +266,13 @@ impl QueueIndex {
         queue.requeue(lease.slot, pending, sat32(next_attempt), attempted);
     }
 
+    /// Puts a lease back untouched, due at `at`: it was not attempted (a connection or rate
+    /// limit stopped it), so the queue's last error stays what it was.
+    pub fn give_back(&mut self, lease: Lease, at: u64) {
+        let pending = lease.recipients.clone();
+        self.queues[lease.queue.0 as usize].requeue(lease.slot, &pending, sat32(at));
+    }
+
     pub fn set_paused(&mut self, q: QueueId, paused: bool) {
         self.queues[q.0 as usize].paused = paused;
     }

@@ -84,6 +84,9 @@ pub struct QueueGate {
     last_attempt: Option<Instant>,
     connect_rate: Option<RateLimiter>,
     msg_rate: Option<RateLimiter>,
+    /// Destination addresses known for the queue; with `max-smtp-out-per-ip` they cap the
+    /// connections worth opening (more would only find every address busy).
+    known_ips: Option<u32>,
 }
 
 impl QueueGate {
@@ -95,6 +98,7 @@ impl QueueGate {
             last_attempt: None,
             connect_rate: None,
             msg_rate: None,
+            known_ips: None,
         };
         gate.set_limits(limits);
         gate
@@ -110,6 +114,11 @@ impl QueueGate {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// How many destination addresses the queue's last routing answer had.
+    pub fn set_known_ips(&mut self, n: Option<u32>) {
+        self.known_ips = n;
     }
 
     /// Open connections of this queue.
@@ -141,6 +150,11 @@ impl QueueGate {
             return Err(Hold::ConnectionLimit {
                 max: self.limits.max_smtp_out,
             });
+        }
+        if let (Some(per_ip), Some(ips)) = (self.limits.max_smtp_out_per_ip, self.known_ips)
+            && self.active >= per_ip.saturating_mul(ips.max(1))
+        {
+            return Err(Hold::PerIpLimit { max: per_ip });
         }
         if let Some(last) = self.last_attempt {
             let until = last + self.limits.delivery_interval;
@@ -261,6 +275,19 @@ mod tests {
         g.release(Some(ip(2)));
         assert!(g.try_claim_ip(ip(2)).is_ok());
         assert_eq!(g.active(), 1);
+    }
+
+    #[test]
+    fn known_addresses_cap_connections_under_a_per_ip_limit() {
+        let now = Instant::now();
+        let mut g = QueueGate::new(Limits {
+            max_smtp_out_per_ip: Some(1),
+            ..Limits::default()
+        });
+        g.set_known_ips(Some(2));
+        g.try_open(now).unwrap();
+        g.try_open(now).unwrap();
+        assert_eq!(g.try_open(now), Err(Hold::PerIpLimit { max: 1 }));
     }
 
     #[test]

@@ -15,7 +15,9 @@ use pmta_tests::sink::SmtpSink;
 type Acked = Arc<Mutex<Vec<u64>>>;
 
 async fn injector(addr: std::net::SocketAddr, client: u64, acked: Acked) {
-    let Ok(mut s) = Session::connect(addr).await else { return };
+    let Ok(mut s) = Session::connect(addr).await else {
+        return;
+    };
     for i in 0..10_000u64 {
         let n = client * 1_000_000 + i;
         let m = msg("s@src.test", &["a@crash.test"], n);
@@ -32,7 +34,11 @@ async fn kill_9_during_intake_loses_no_acknowledged_message() {
     let probe = std::net::TcpListener::bind("127.0.0.30:0").unwrap();
     let port = probe.local_addr().unwrap().port();
     drop(probe);
-    let dns = TestDns::builder().a("crash.test", "127.0.0.30").start().await.unwrap();
+    let dns = TestDns::builder()
+        .a("crash.test", "127.0.0.30")
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut pmtad = Pmtad::start(dir.path(), &base_config(&dns, port)).unwrap();
     let acked: Acked = Arc::default();
@@ -48,7 +54,11 @@ async fn kill_9_during_intake_loses_no_acknowledged_message() {
         let _ = t.await;
     }
     let acked = acked.lock().unwrap().clone();
-    let sink = SmtpSink::builder().listen(format!("127.0.0.30:{port}").parse().unwrap()).start().await.unwrap();
+    let sink = SmtpSink::builder()
+        .listen(format!("127.0.0.30:{port}").parse().unwrap())
+        .start()
+        .await
+        .unwrap();
     let _restarted = Pmtad::start_file(dir.path(), &pmtad.config).unwrap();
     let ids = |s: &pmta_tests::sink::SinkState| -> HashMap<u64, usize> {
         let mut seen = HashMap::new();
@@ -71,6 +81,14 @@ async fn kill_9_during_intake_loses_no_acknowledged_message() {
 
 fn message_number(data: &[u8]) -> u64 {
     let text = String::from_utf8_lossy(data);
-    let line = text.lines().find(|l| l.starts_with("Message-ID: <")).unwrap_or("");
-    line.trim_start_matches("Message-ID: <").split('.').next().unwrap_or("").parse().unwrap_or(u64::MAX)
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Message-ID: <"))
+        .unwrap_or("");
+    line.trim_start_matches("Message-ID: <")
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .unwrap_or(u64::MAX)
 }

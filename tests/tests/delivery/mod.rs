@@ -1,5 +1,7 @@
 //! Delivery end to end: a real pmtad process relays injected mail to SMTP sinks found
 //! through the test's own DNS server, under the per-domain policy of its config.
 
+mod crash;
 mod harness;
+mod policy;
 mod relay;

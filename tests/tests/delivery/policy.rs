@@ -12,7 +12,9 @@ async fn dns_a(name: &str, ip: &str) -> TestDns {
 }
 
 fn msgs(domain: &str, n: u64) -> Vec<pmta_tests::inject::Message> {
-    (0..n).map(|i| msg("s@src.test", &[&format!("r{i}@{domain}")], i)).collect()
+    (0..n)
+        .map(|i| msg("s@src.test", &[&format!("r{i}@{domain}")], i))
+        .collect()
 }
 
 #[tokio::test]
@@ -23,9 +25,18 @@ async fn max_smtp_out_is_never_exceeded() {
         + "<domain limit.test>\n  max-smtp-out 2\n  max-msg-per-connection 5\n</domain>\n";
     let world = World::start(&cfg);
     world.inject(&msgs("limit.test", 200)).await;
-    sink.wait_for_messages(200, WAIT).await.expect("all 200 delivered");
-    assert!(sink.max_concurrent(sink.addr()) <= 2, "{}", sink.max_concurrent(sink.addr()));
-    assert!(sink.state().connections.len() >= 40, "max-msg-per-connection 5 forces reconnects");
+    sink.wait_for_messages(200, WAIT)
+        .await
+        .expect("all 200 delivered");
+    assert!(
+        sink.max_concurrent(sink.addr()) <= 2,
+        "{}",
+        sink.max_concurrent(sink.addr())
+    );
+    assert!(
+        sink.state().connections.len() >= 40,
+        "max-msg-per-connection 5 forces reconnects"
+    );
 }
 
 #[tokio::test]
@@ -33,7 +44,11 @@ async fn max_smtp_out_per_ip_spreads_over_the_mx_addresses() {
     let a = sink_on("127.0.0.11", SmtpSink::builder()).await;
     let port = a.addr().port();
     let b_addr = format!("127.0.0.12:{port}").parse().unwrap();
-    let b = SmtpSink::builder().listen(b_addr).start().await.expect("same port on 127.0.0.12");
+    let b = SmtpSink::builder()
+        .listen(b_addr)
+        .start()
+        .await
+        .expect("same port on 127.0.0.12");
     let dns = TestDns::builder()
         .mx("perip.test", 10, "mx.perip.test")
         .a("mx.perip.test", "127.0.0.11")
@@ -48,7 +63,10 @@ async fn max_smtp_out_per_ip_spreads_over_the_mx_addresses() {
     wait_for(|| a.messages().len() + b.messages().len() == 40).await;
     assert!(a.max_concurrent(a.addr()) <= 1);
     assert!(b.max_concurrent(b.addr()) <= 1);
-    assert!(!a.messages().is_empty() && !b.messages().is_empty(), "both addresses used");
+    assert!(
+        !a.messages().is_empty() && !b.messages().is_empty(),
+        "both addresses used"
+    );
 }
 
 #[tokio::test]
@@ -59,12 +77,20 @@ async fn delivery_interval_spaces_connection_attempts() {
         + "<domain slow.test>\n  delivery-interval 1s\n  max-msg-per-connection 1\n</domain>\n";
     let world = World::start(&cfg);
     world.inject(&msgs("slow.test", 3)).await;
-    sink.wait_until(WAIT, |s| !s.connections.is_empty()).await.unwrap();
+    sink.wait_until(WAIT, |s| !s.connections.is_empty())
+        .await
+        .unwrap();
     let first = Instant::now();
-    sink.wait_until(WAIT, |s| s.connections.len() >= 2).await.unwrap();
+    sink.wait_until(WAIT, |s| s.connections.len() >= 2)
+        .await
+        .unwrap();
     let second = Instant::now();
     sink.wait_for_messages(3, WAIT).await.unwrap();
-    assert!(second - first >= Duration::from_millis(900), "{:?}", second - first);
+    assert!(
+        second - first >= Duration::from_millis(900),
+        "{:?}",
+        second - first
+    );
 }
 
 #[tokio::test]
@@ -80,12 +106,32 @@ async fn pipelining_depth_is_observed_by_the_server() {
         + "<domain deep.test>\n  smtp-pipeline-depth 5\n</domain>\n\
            <domain flat.test>\n  smtp-pipeline-depth 0\n</domain>\n";
     let world = World::start(&cfg);
-    world.inject(&[msg("s@src.test", &["a@flat.test", "b@flat.test", "c@flat.test"], 1)]).await;
+    world
+        .inject(&[msg(
+            "s@src.test",
+            &["a@flat.test", "b@flat.test", "c@flat.test"],
+            1,
+        )])
+        .await;
     deep.wait_for_messages(1, WAIT).await.unwrap();
-    assert_eq!(deep.state().max_pipelined, 1, "depth 0: one command at a time");
-    world.inject(&[msg("s@src.test", &["a@deep.test", "b@deep.test", "c@deep.test"], 2)]).await;
+    assert_eq!(
+        deep.state().max_pipelined,
+        1,
+        "depth 0: one command at a time"
+    );
+    world
+        .inject(&[msg(
+            "s@src.test",
+            &["a@deep.test", "b@deep.test", "c@deep.test"],
+            2,
+        )])
+        .await;
     deep.wait_for_messages(2, WAIT).await.unwrap();
-    assert!(deep.state().max_pipelined >= 3, "{}", deep.state().max_pipelined);
+    assert!(
+        deep.state().max_pipelined >= 3,
+        "{}",
+        deep.state().max_pipelined
+    );
 }
 
 #[tokio::test]
@@ -106,7 +152,12 @@ async fn route_resolve_to_and_smtp_port_pick_the_destination() {
             pinned.addr().port()
         );
     let world = World::start(&cfg);
-    world.inject(&[msg("s@src.test", &["a@routed.test"], 1), msg("s@src.test", &["b@pinned.test"], 2)]).await;
+    world
+        .inject(&[
+            msg("s@src.test", &["a@routed.test"], 1),
+            msg("s@src.test", &["b@pinned.test"], 2),
+        ])
+        .await;
     smart.wait_for_messages(1, WAIT).await.unwrap();
     pinned.wait_for_messages(1, WAIT).await.unwrap();
     assert_eq!(smart.messages()[0].rcpts, ["a@routed.test"]);
@@ -117,9 +168,12 @@ async fn route_resolve_to_and_smtp_port_pick_the_destination() {
 async fn tls_required_never_sends_in_clear_and_says_why() {
     let plain = sink_on("127.0.0.17", SmtpSink::builder()).await;
     let dns = dns_a("secure.test", "127.0.0.17").await;
-    let cfg = base_config(&dns, plain.addr().port()) + "<domain secure.test>\n  tls required\n</domain>\n";
+    let cfg = base_config(&dns, plain.addr().port())
+        + "<domain secure.test>\n  tls required\n</domain>\n";
     let world = World::start(&cfg);
-    world.inject(&[msg("s@src.test", &["a@secure.test"], 1)]).await;
+    world
+        .inject(&[msg("s@src.test", &["a@secure.test"], 1)])
+        .await;
     wait_for(|| world.acct().iter().any(|r| r["type"] == "t")).await;
     let t = world.acct().into_iter().find(|r| r["type"] == "t").unwrap();
     assert!(t["dsnDiag"].to_lowercase().contains("starttls"), "{t:?}");
@@ -131,7 +185,8 @@ async fn tls_optional_uses_starttls_when_offered() {
     let tls = pmta_tests::certs::self_signed_server(&["mx.tls.test"]).unwrap();
     let sink = sink_on("127.0.0.18", SmtpSink::builder().starttls(tls)).await;
     let dns = dns_a("tls.test", "127.0.0.18").await;
-    let cfg = base_config(&dns, sink.addr().port()) + "<domain tls.test>\n  tls optional\n</domain>\n";
+    let cfg =
+        base_config(&dns, sink.addr().port()) + "<domain tls.test>\n  tls optional\n</domain>\n";
     let world = World::start(&cfg);
     world.inject(&[msg("s@src.test", &["a@tls.test"], 1)]).await;
     sink.wait_for_messages(1, WAIT).await.unwrap();
@@ -157,9 +212,14 @@ async fn bind_to_source_ip_is_the_address_the_server_sees() {
 
 #[tokio::test]
 async fn undeliverable_mail_expires_into_a_bounce() {
-    let sink = sink_on("127.0.0.20", SmtpSink::builder().on(Phase::Rcpt, reply(451, "4.7.1 later"))).await;
+    let sink = sink_on(
+        "127.0.0.20",
+        SmtpSink::builder().on(Phase::Rcpt, reply(451, "4.7.1 later")),
+    )
+    .await;
     let dns = dns_a("expire.test", "127.0.0.20").await;
-    let cfg = base_config(&dns, sink.addr().port()) + "<domain expire.test>\n  bounce-after 2s\n</domain>\n";
+    let cfg = base_config(&dns, sink.addr().port())
+        + "<domain expire.test>\n  bounce-after 2s\n</domain>\n";
     let world = World::start(&cfg);
     world.inject(&[msg("", &["a@expire.test"], 1)]).await;
     wait_for(|| world.acct().iter().any(|r| r["type"] == "b")).await;
@@ -169,11 +229,19 @@ async fn undeliverable_mail_expires_into_a_bounce() {
 
 #[tokio::test]
 async fn a_connection_dropped_mid_data_is_retried_without_loss() {
-    let sink = sink_on("127.0.0.21", SmtpSink::builder().on_attempt(Phase::Data, 1, Action::DropMidData)).await;
+    let sink = sink_on(
+        "127.0.0.21",
+        SmtpSink::builder().on_attempt(Phase::Data, 1, Action::DropMidData),
+    )
+    .await;
     let dns = dns_a("drop.test", "127.0.0.21").await;
     let world = World::start(&base_config(&dns, sink.addr().port()));
-    world.inject(&[msg("s@src.test", &["a@drop.test"], 1)]).await;
-    sink.wait_for_messages(1, WAIT).await.expect("delivered on the retry");
+    world
+        .inject(&[msg("s@src.test", &["a@drop.test"], 1)])
+        .await;
+    sink.wait_for_messages(1, WAIT)
+        .await
+        .expect("delivered on the retry");
     assert_eq!(sink.messages().len(), 1);
 }
 
@@ -189,9 +257,23 @@ async fn local_domains_deliver_through_the_mailbox_command() {
             mbox.display()
         );
     let world = World::start(&cfg);
-    world.inject(&[msg("s@src.test", &["alice@mylocal.test", "bob@mylocal.test"], 1)]).await;
+    world
+        .inject(&[msg(
+            "s@src.test",
+            &["alice@mylocal.test", "bob@mylocal.test"],
+            1,
+        )])
+        .await;
     wait_for(|| mbox.join("alice").exists() && mbox.join("bob").exists()).await;
-    wait_for(|| std::fs::read_to_string(mbox.join("bob")).is_ok_and(|t| t.contains("Subject: test 1"))).await;
+    wait_for(|| {
+        std::fs::read_to_string(mbox.join("bob")).is_ok_and(|t| t.contains("Subject: test 1"))
+    })
+    .await;
     wait_for(|| world.acct().iter().filter(|r| r["type"] == "d").count() == 2).await;
-    assert!(world.acct().iter().all(|r| r["type"] != "d" || r["dlvType"] == "pipe"));
+    assert!(
+        world
+            .acct()
+            .iter()
+            .all(|r| r["type"] != "d" || r["dlvType"] == "pipe")
+    );
 }

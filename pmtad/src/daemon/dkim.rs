@@ -29,8 +29,16 @@ impl KeyRings {
         }
         let cfg = &policies.config;
         let mut keys = Vec::new();
-        keys.extend(cfg.vmta(vmta).map(|v| v.domain_keys.clone()).unwrap_or_default());
-        for pool in cfg.pools.values().filter(|p| p.members.iter().any(|m| m == vmta)) {
+        keys.extend(
+            cfg.vmta(vmta)
+                .map(|v| v.domain_keys.clone())
+                .unwrap_or_default(),
+        );
+        for pool in cfg
+            .pools
+            .values()
+            .filter(|p| p.members.iter().any(|m| m == vmta))
+        {
             keys.extend(pool.domain_keys.iter().cloned());
         }
         keys.extend(cfg.domain_keys.iter().cloned());
@@ -54,7 +62,9 @@ pub fn signature(shared: &Shared, ctx: &Context, env: &Envelope, content: &[u8])
         return None;
     }
     let policies = shared.policies();
-    let ring = policies.keyrings.ring(&policies, &ctx.vmta, &ctx.policy.dkim_headers)?;
+    let ring = policies
+        .keyrings
+        .ring(&policies, &ctx.vmta, &ctx.policy.dkim_headers)?;
     let sender_domain = env.mail_from.rsplit_once('@').map_or("", |(_, d)| d);
     match ring.sign(&[content], sender_domain) {
         Ok(sig) => sig,
