@@ -34,6 +34,29 @@ pub fn bin(name: &str) -> PathBuf {
     target.join("debug").join(name)
 }
 
+/// Path of a release binary, built once per process (for benchmarks).
+pub fn release_bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf();
+    BUILT.get_or_init(|| {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--workspace", "--bins"])
+            .current_dir(&root)
+            .status()
+            .expect("run cargo build --release");
+        assert!(
+            status.success(),
+            "cargo build --release of the binaries failed"
+        );
+    });
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    target.join("release").join(name)
+}
+
 /// A running pmtad child process, killed when dropped.
 pub struct Pmtad {
     child: Child,
@@ -55,7 +78,18 @@ impl Pmtad {
 
     /// Start pmtad on an existing config file (restart after a crash, for instance).
     pub fn start_file(dir: &Path, config: &Path) -> std::io::Result<Self> {
-        let mut child = Command::new(bin("pmtad"))
+        Self::spawn(&bin("pmtad"), dir, config)
+    }
+
+    /// Start a given pmtad binary (a release build for benchmarks) on `config` text.
+    pub fn start_with(binary: &Path, dir: &Path, config: &str) -> std::io::Result<Self> {
+        let path = dir.join("pmta.conf");
+        std::fs::write(&path, config)?;
+        Self::spawn(binary, dir, &path)
+    }
+
+    fn spawn(binary: &Path, dir: &Path, config: &Path) -> std::io::Result<Self> {
+        let mut child = Command::new(binary)
             .arg("--config")
             .arg(config)
             .current_dir(dir)
@@ -87,6 +121,11 @@ impl Pmtad {
                 return Ok(());
             }
         }
+    }
+
+    /// The process id (for CPU and memory readings in benchmarks).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The first SMTP listener.
