@@ -270,7 +270,7 @@ impl QueueIndex {
     /// limit stopped it), so the queue's last error stays what it was.
     pub fn give_back(&mut self, lease: Lease, at: u64) {
         let pending = lease.recipients.clone();
-        self.queues[lease.queue.0 as usize].requeue(lease.slot, &pending, sat32(at));
+        self.queues[lease.queue.0 as usize].requeue(lease.slot, &pending, sat32(at), false);
     }
 
     pub fn set_paused(&mut self, q: QueueId, paused: bool) {
