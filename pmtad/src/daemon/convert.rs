@@ -1,88 +1,15 @@
-//! From the config model to the option structs of each subsystem.
+//! From the config model to the scheduler's and the SMTP client's option structs
+//! (accounting and logs map theirs in `acct::acct_config` / `logs::log_options`).
 //!
 //! Subsystems take plain option structs so they can be tested without a config file; this is
 //! the one place that knows both sides.
 
 use std::time::Duration;
 
-use config::{Config, QueuePolicy};
+use config::QueuePolicy;
 
-use crate::acct::{AcctConfig, AcctFileOptions, RecordType};
 use crate::delivery::{ClientConfig, TlsMode};
-use crate::logs::LogOptions;
 use crate::sched::{Limits, Mode, Rate, RetryPolicy};
-
-/// The accounting files of a config (`<acct-file>` blocks and per-domain `accounting-log`s).
-pub fn acct_config(cfg: &Config) -> AcctConfig {
-    let files = cfg.acct_files.iter().map(acct_file).collect();
-    let domain_files = domain_acct_paths(cfg)
-        .into_iter()
-        .map(AcctFileOptions::per_domain)
-        .collect();
-    AcctConfig {
-        files,
-        domain_files,
-        bounce_patterns: Vec::new(),
-    }
-}
-
-fn acct_file(f: &config::AcctFile) -> AcctFileOptions {
-    let mut o = AcctFileOptions::new(&f.path);
-    o.records = f.records.iter().filter_map(|r| record_type(*r)).collect();
-    if o.records.is_empty() {
-        o.records = vec![RecordType::Delivery, RecordType::Bounce];
-    }
-    o.record_fields = f
-        .record_fields
-        .iter()
-        .filter_map(|rf| Some((record_type(rf.record)?, rf.fields.join(","))))
-        .collect();
-    if let Some(max) = f.max_size {
-        o.max_size = max;
-    }
-    o.move_interval = f.move_interval;
-    o.move_to = f.move_to.clone();
-    o.delete_after = f.delete_after;
-    o
-}
-
-fn record_type(r: config::RecordType) -> Option<RecordType> {
-    Some(match r {
-        config::RecordType::Delivery => RecordType::Delivery,
-        config::RecordType::Bounce => RecordType::Bounce,
-        config::RecordType::Transient => RecordType::Transient,
-        config::RecordType::TransientQueue => RecordType::TransientQueue,
-        config::RecordType::Receipt => RecordType::Receipt,
-        _ => return None,
-    })
-}
-
-/// Every `accounting-log` path a `<domain>` block names (with `log-entries yes`).
-fn domain_acct_paths(cfg: &Config) -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> = cfg
-        .domain_patterns()
-        .iter()
-        .filter_map(|d| {
-            let q = cfg.queue(
-                d.trim_start_matches("[*.]").trim_start_matches("*."),
-                config::DEFAULT_VMTA,
-            );
-            q.log_entries.then_some(q.accounting_log).flatten()
-        })
-        .collect();
-    paths.sort();
-    paths.dedup();
-    paths
-}
-
-/// Log options of a config.
-pub fn log_options(cfg: &Config) -> LogOptions {
-    LogOptions {
-        log_file: Some(cfg.log_file.clone()),
-        log_domain: cfg.log_domain.clone(),
-        ..LogOptions::default()
-    }
-}
 
 /// The connection limits of a queue in `mode`.
 pub fn limits(p: &QueuePolicy, mode: Mode) -> Limits {

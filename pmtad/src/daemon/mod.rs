@@ -122,10 +122,10 @@ impl Shared {
         let loaded = config::load(&self.config_path).map_err(|d| lines(&d.to_string()))?;
         let warnings = loaded.warnings.iter().map(|w| w.to_string()).collect();
         let cfg = loaded.config;
-        let acct = convert::acct_config(&cfg);
+        let acct = crate::acct::acct_config(&cfg);
         crate::acct::check(&acct)
             .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
-        let log_opts = convert::log_options(&cfg);
+        let log_opts = crate::logs::log_options(&cfg);
         let resolver = Resolver::new(&cfg.name_servers).map_err(|e| vec![e.to_string()])?;
         self.logs
             .reload(&log_opts)
@@ -188,12 +188,12 @@ fn system_host_name() -> String {
 /// start accounting and logs.
 pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shared>> {
     create_dirs(&cfg)?;
-    let acct_cfg = convert::acct_config(&cfg);
+    let acct_cfg = crate::acct::acct_config(&cfg);
     if let Err(errs) = crate::acct::check(&acct_cfg) {
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         anyhow::bail!("{}", text.join("\n"));
     }
-    let logs = LogSink::open(&convert::log_options(&cfg))?;
+    let logs = LogSink::open(&crate::logs::log_options(&cfg))?;
     let acct = Accounting::start(&acct_cfg)?;
     let (spool, recovered) = Spool::open(cfg.spool_dir(), crate::spool::SpoolOptions::default())?;
     let resolver = Resolver::new(&cfg.name_servers)?;

@@ -45,12 +45,7 @@ impl Context {
     /// The accounting context of an attempt over `info` (None: local or internal).
     fn attempt(&self, info: Option<&SessionInfo>) -> Attempt {
         let mut a = Attempt::smtp(&self.domain, &self.vmta);
-        a.domain_file = self
-            .policy
-            .log_entries
-            .then(|| self.policy.accounting_log.clone())
-            .flatten()
-            .map(|p| Arc::from(p.as_path()));
+        a.domain_file = crate::acct::domain_file(&self.policy);
         a.dlv_type = match self.policy.delivery {
             config::Delivery::Smtp => DlvType::Smtp,
             config::Delivery::Local { .. } => DlvType::Pipe,
