@@ -15,6 +15,7 @@ mod intake;
 mod listener;
 mod received;
 mod session;
+mod spool;
 pub mod tls;
 mod transaction;
 

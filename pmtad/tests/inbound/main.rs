@@ -4,4 +4,5 @@ mod dialogue;
 mod harness;
 mod policy;
 mod robustness;
+mod spooled;
 mod starttls;
