@@ -83,8 +83,6 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("spool unavailable: {0}")]
     Unavailable(String),
-    #[error(transparent)]
-    Spool(Box<crate::spool::SpoolError>),
 }
 
 /// A DNS failure that is neither "has a name" nor "has none" (timeout, SERVFAIL).

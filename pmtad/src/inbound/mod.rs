@@ -15,7 +15,6 @@ mod intake;
 mod listener;
 mod received;
 mod session;
-mod spool;
 pub mod tls;
 mod transaction;
 

@@ -1,5 +1,6 @@
 //! The SMTP server over the real spool: the 250 comes only once the message is durable, and
-//! what is stored is exactly the processed content (small and spilled messages).
+//! what is stored is exactly the processed content (small and spilled messages). The
+//! `Content` impl of the spool's `ContentWriter` is the daemon's (`daemon/intake.rs`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -51,7 +52,8 @@ impl Intake for SpoolIntake {
     }
 
     async fn store(&self, env: Envelope, content: ContentWriter) -> Result<MessageId, StoreError> {
-        Ok(self.spool.store(&env, content.finish()).await?)
+        let stored = self.spool.store(&env, content.finish()).await;
+        stored.map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 }
 
