@@ -9,6 +9,7 @@
 
 mod backend;
 mod bind;
+pub mod convert;
 mod server;
 #[cfg(test)]
 mod tests;
