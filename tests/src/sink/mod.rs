@@ -69,6 +69,10 @@ pub struct SinkState {
     pub max_pipelined: usize,
     pub transactions: u32,
     pub rcpt_seen: HashMap<String, u32>,
+    /// Messages accepted (2xx after the final dot) and their recipients, counted even when
+    /// the sink keeps no records ([`SinkBuilder::count_only`]).
+    pub accepted: usize,
+    pub accepted_rcpts: usize,
 }
 
 impl SinkState {
@@ -106,6 +110,7 @@ pub(crate) struct Config {
     pub no_pipelining: bool,
     pub no_8bitmime: bool,
     pub size: Option<u64>,
+    pub count_only: bool,
 }
 
 /// Builds a sink: `SmtpSink::builder().listen(addr).on(Phase::Rcpt, reply(550, …)).start()`.
@@ -188,6 +193,13 @@ impl SinkBuilder {
     /// Advertise `SIZE limit` and refuse larger declared sizes with 552.
     pub fn size(mut self, limit: u64) -> Self {
         self.config.size = Some(limit);
+        self
+    }
+
+    /// Keep counters only (no message records, data or command log): for benchmarks and
+    /// long runs where memory would otherwise grow with every message.
+    pub fn count_only(mut self) -> Self {
+        self.config.count_only = true;
         self
     }
 
@@ -290,7 +302,8 @@ impl SmtpSink {
         self.state().max_open.get(&addr).copied().unwrap_or(0)
     }
 
-    /// Waits until `pred` holds on the sink's state.
+    /// Waits until `pred` holds on the sink's state (checked under the lock at each change;
+    /// the state is cloned only once it holds).
     pub async fn wait_until(
         &self,
         timeout: Duration,
@@ -299,12 +312,15 @@ impl SmtpSink {
         let mut rx = self.shared.tx.subscribe();
         let wait = async {
             loop {
-                let state = self.state();
-                if pred(&state) {
-                    return state;
+                rx.borrow_and_update();
+                {
+                    let state = self.shared.state.lock().expect("sink state");
+                    if pred(&state) {
+                        return state.clone();
+                    }
                 }
                 if rx.changed().await.is_err() {
-                    return state;
+                    return self.state();
                 }
             }
         };
@@ -322,10 +338,16 @@ impl SmtpSink {
         n: usize,
         timeout: Duration,
     ) -> Result<Vec<Received>, SinkTimeout> {
-        let s = self
-            .wait_until(timeout, |s| s.messages().len() >= n)
-            .await?;
+        let s = self.wait_until(timeout, |s| s.accepted >= n).await?;
         Ok(s.messages())
+    }
+
+    /// Waits until at least `n` recipients were accepted in messages (works with
+    /// [`SinkBuilder::count_only`]).
+    pub async fn wait_for_rcpts(&self, n: usize, timeout: Duration) -> Result<(), SinkTimeout> {
+        self.wait_until(timeout, |s| s.accepted_rcpts >= n)
+            .await
+            .map(|_| ())
     }
 
     /// Waits until every connection the sink accepted is closed.

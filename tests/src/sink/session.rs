@@ -144,8 +144,10 @@ impl Conn<'_> {
             }
             let cmd = String::from_utf8_lossy(&line).trim_end().to_string();
             self.batch += 1;
-            let conn = self.conn;
-            self.sh.update(|s| s.commands.push((conn, cmd.clone())));
+            if !self.sh.config.count_only {
+                let conn = self.conn;
+                self.sh.update(|s| s.commands.push((conn, cmd.clone())));
+            }
             if let Some(next) = self.command(&cmd, io).await? {
                 return Ok(next);
             }
@@ -336,7 +338,7 @@ impl Conn<'_> {
             }
         }
         self.flush(io).await?;
-        let data = read_data(io).await?;
+        let data = read_data(io, self.sh.config.count_only).await?;
         self.data_end(number, data);
         Ok(self.dropped())
     }
@@ -363,6 +365,16 @@ impl Conn<'_> {
         if code == 0 {
             return;
         }
+        let count_only = self.sh.config.count_only;
+        let accepted = code / 100 == 2;
+        let rcpts = txn.rcpts.len();
+        if count_only {
+            self.sh.update(|s| {
+                s.accepted += usize::from(accepted);
+                s.accepted_rcpts += if accepted { rcpts } else { 0 };
+            });
+            return;
+        }
         let rec = Received {
             mail_from: txn.from,
             mail_params: txn.params,
@@ -376,7 +388,11 @@ impl Conn<'_> {
             transaction: number,
             reply_code: code,
         };
-        self.sh.update(|s| s.transfers.push(rec));
+        self.sh.update(|s| {
+            s.accepted += usize::from(accepted);
+            s.accepted_rcpts += if accepted { rcpts } else { 0 };
+            s.transfers.push(rec);
+        });
     }
 }
 
@@ -407,8 +423,11 @@ fn declared_size(params: &str) -> Option<u64> {
     })
 }
 
-/// Reads the message up to the lone dot, removing dot-stuffing.
-async fn read_data<S: AsyncRead + Unpin>(io: &mut BufReader<S>) -> std::io::Result<Vec<u8>> {
+/// Reads the message up to the lone dot, removing dot-stuffing (`discard`: keep nothing).
+async fn read_data<S: AsyncRead + Unpin>(
+    io: &mut BufReader<S>,
+    discard: bool,
+) -> std::io::Result<Vec<u8>> {
     let mut data = Vec::new();
     let mut line = Vec::new();
     loop {
@@ -419,7 +438,9 @@ async fn read_data<S: AsyncRead + Unpin>(io: &mut BufReader<S>) -> std::io::Resu
         if line == b".\r\n" || line == b".\n" {
             return Ok(data);
         }
-        let start = usize::from(line.first() == Some(&b'.'));
-        data.extend_from_slice(&line[start..]);
+        if !discard {
+            let start = usize::from(line.first() == Some(&b'.'));
+            data.extend_from_slice(&line[start..]);
+        }
     }
 }

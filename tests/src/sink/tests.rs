@@ -48,3 +48,18 @@ async fn scripted_replies_by_recipient_and_attempt() {
     assert_eq!(state.max_pipelined, 1);
     assert_eq!(state.rcpt_seen["bad@y.test"], 2);
 }
+
+#[tokio::test]
+async fn count_only_keeps_counters_but_no_records() {
+    let sink = SmtpSink::builder().count_only().start().await.unwrap();
+    let mut s = Session::connect(sink.addr()).await.unwrap();
+    for n in 0..3 {
+        let msg = Message::sized("a@x.test", &["b@y.test", "c@y.test"], 500, n);
+        assert_eq!(s.send(&msg).await.unwrap().code, 250);
+    }
+    s.quit().await.unwrap();
+    sink.wait_for_rcpts(6, T).await.unwrap();
+    let state = sink.state();
+    assert_eq!((state.accepted, state.accepted_rcpts), (3, 6));
+    assert!(state.transfers.is_empty() && state.commands.is_empty());
+}
