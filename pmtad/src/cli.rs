@@ -2,7 +2,7 @@
 //! `--check-config` and `--show-settings`. These load the config and print; they never
 //! bind a port or touch the spool.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use config::{Config, DEFAULT_VMTA, Diagnostics, EffectiveSetting, Loaded};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,10 +27,36 @@ pub struct Cli {
     /// Print every effective setting of queue DOMAIN[/VMTA] with the file:line it came from.
     #[arg(long, value_name = "DOMAIN[/VMTA]", conflicts_with = "check_config")]
     pub show_settings: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Offline actions (the daemon stopped).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect the spool directory of the configuration.
+    #[command(subcommand)]
+    Spool(SpoolCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpoolCommand {
+    /// Print every message the spool holds: id, received, sender, virtual MTA, size, and
+    /// each recipient with its state (pending, delivered, failed).
+    List {
+        /// Print a JSON array instead (fields: id, received_at, received, from, vmta, size,
+        /// recipients[].address, recipients[].state).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the action the flags ask for.
 pub fn run(cli: &Cli) -> ExitCode {
+    if let Some(Command::Spool(SpoolCommand::List { json })) = &cli.command {
+        return spool_list(&cli.config, *json);
+    }
     if cli.check_config {
         return check_config(&cli.config);
     }
@@ -89,6 +115,25 @@ fn check_config(path: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => ExitCode::from(1),
+    }
+}
+
+/// `pmtad --config F spool list [--json]`: reads the spool without modifying it.
+fn spool_list(path: &Path, json: bool) -> ExitCode {
+    let Some(cfg) = load(path) else {
+        return ExitCode::from(1);
+    };
+    let mut out = std::io::stdout().lock();
+    let listed = match json {
+        true => pmtad::spool::list_offline_json(cfg.spool_dir(), &mut out),
+        false => pmtad::spool::list_offline(cfg.spool_dir(), &mut out),
+    };
+    match listed {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pmtad: spool {}: {e}", cfg.spool_dir().display());
+            ExitCode::from(1)
+        }
     }
 }
 

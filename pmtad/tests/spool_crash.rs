@@ -121,3 +121,61 @@ fn full_disk_fails_the_store_and_the_spool_recovers_when_space_returns() {
         "exactly the acknowledged messages, the failed one absent"
     );
 }
+
+#[tokio::test]
+async fn pmtad_spool_list_prints_the_spool_offline() {
+    use pmtad::envelope::{DEFAULT_VMTA, Envelope, RcptState, Recipient};
+    let dir = tempfile::tempdir().unwrap();
+    let spool_dir = dir.path().join("spool");
+    let (spool, _) = Spool::open(&spool_dir, SpoolOptions::default()).unwrap();
+    let env = Envelope {
+        mail_from: "a@feeder.example".into(),
+        recipients: ["x@gmail.com", "y@yahoo.com"]
+            .iter()
+            .map(|a| Recipient {
+                address: (*a).into(),
+                orcpt: None,
+                state: RcptState::Pending,
+            })
+            .collect(),
+        vmta: DEFAULT_VMTA.into(),
+        received_at: 1_764_000_000,
+        source_ip: None,
+        size: 0,
+        env_id: None,
+        job_id: None,
+        helo: None,
+        acct_headers: Vec::new(),
+    };
+    let id = spool.store(&env, b"hello".to_vec().into()).await.unwrap();
+    spool
+        .set_states(id, &[(1, RcptState::Delivered)])
+        .await
+        .unwrap();
+    spool.close().await;
+    let conf = dir.path().join("pmta.conf");
+    std::fs::write(&conf, format!("spool {}\n", spool_dir.display())).unwrap();
+    let run = |json: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pmtad"));
+        cmd.arg("--config").arg(&conf).args(["spool", "list"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(false);
+    assert!(text.contains(&format!(
+        "{id} received=2025-11-24T16:00:00Z from=<a@feeder.example>"
+    )));
+    assert!(
+        text.contains("  pending   x@gmail.com\n  delivered y@yahoo.com\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 message(s)\n"));
+    let json: serde_json::Value = serde_json::from_str(&run(true)).unwrap();
+    assert_eq!(json[0]["id"], id.to_string());
+    assert_eq!(json[0]["size"], 5);
+    assert_eq!(json[0]["recipients"][0]["state"], "pending");
+}
