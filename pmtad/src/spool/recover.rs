@@ -48,89 +48,145 @@ pub struct Recovery {
     pub next_id: u64,
 }
 
-struct Replayer<'a> {
+/// Everything one segment contributes; segments are loaded and decoded in parallel.
+struct SegLoad {
+    n: u64,
+    /// Usable length (`None`: the segment is skipped).
+    len: Option<u64>,
+    floor: u64,
+    /// PUT records in log order.
+    puts: Vec<(u64, RecMsg)>,
+    /// STATE records in log order. Applying a segment's PUTs before its STATEs gives the
+    /// same result as log order: states only move from pending to final, and a PUT's merge
+    /// keeps the finals of the copy it replaces.
+    states: Vec<(u64, Vec<(u32, RcptState)>)>,
+    /// Hint frames rebuilt by a scan of the last segment.
+    hint: Option<Vec<u8>>,
+}
+
+/// Loads one segment: from its hint when it has a valid one, else by scanning it.
+struct Loader<'a> {
     root: &'a Path,
     mutate: bool,
-    out: Replayed,
+    n: u64,
+    last: bool,
+    out: SegLoad,
 }
 
 /// Replays the spool at `root`. With `mutate`, a torn tail is truncated, hints missing for
 /// sealed segments are written, and a broken empty last segment is removed.
 pub fn replay(root: &Path, mutate: bool) -> Result<Replayed, SpoolError> {
-    let mut r = Replayer {
-        root,
-        mutate,
-        out: Replayed {
-            msgs: HashMap::new(),
-            segs: Vec::new(),
-            last_hint: Vec::new(),
-            last_hint_for: None,
-            next_id: 1,
-        },
-    };
     let segs = segment::list_segments(root)?;
-    for (i, &n) in segs.iter().enumerate() {
-        r.segment(n, i + 1 == segs.len())?;
+    let mut out = Replayed {
+        msgs: HashMap::new(),
+        segs: Vec::new(),
+        last_hint: Vec::new(),
+        last_hint_for: None,
+        next_id: 1,
+    };
+    for load in load_all(root, &segs, mutate)? {
+        out.absorb(load);
     }
-    Ok(r.out)
+    Ok(out)
 }
 
-impl Replayer<'_> {
-    fn segment(&mut self, n: u64, last: bool) -> Result<(), SpoolError> {
+/// Loads every segment on all cores, returning the loads in segment order.
+fn load_all(root: &Path, segs: &[u64], mutate: bool) -> Result<Vec<SegLoad>, SpoolError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&n) = segs.get(i) else {
+                return done;
+            };
+            done.push((i, load(root, n, i + 1 == segs.len(), mutate)));
+        }
+    };
+    let mut results: Vec<(usize, Result<SegLoad, SpoolError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.min(segs.len()).max(1))
+            .map(|_| s.spawn(work))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("segment loader panicked"))
+            .collect()
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn load(root: &Path, n: u64, last: bool, mutate: bool) -> Result<SegLoad, SpoolError> {
+    let mut l = Loader {
+        root,
+        mutate,
+        n,
+        last,
+        out: SegLoad {
+            n,
+            len: None,
+            floor: 0,
+            puts: Vec::new(),
+            states: Vec::new(),
+            hint: None,
+        },
+    };
+    l.load()?;
+    Ok(l.out)
+}
+
+impl Loader<'_> {
+    fn load(&mut self) -> Result<(), SpoolError> {
+        let (n, last) = (self.n, self.last);
         let path = segment::seg_path(self.root, n);
         let file_len = fs::metadata(&path)
             .map_err(|e| SpoolError::io("reading segment", &path, e))?
             .len();
         if !last && let Some(h) = hint::load_hint(self.root, n, file_len) {
-            let floor = self.read_floor(n)?;
-            self.bump_floor(floor);
-            self.replay_hint(n, &h);
-            self.out.segs.push((n, file_len));
+            self.out.floor = self.read_floor()?;
+            self.replay_hint(&h);
+            self.out.len = Some(file_len);
             return Ok(());
         }
         let buf = fs::read(&path).map_err(|e| SpoolError::io("reading segment", &path, e))?;
-        let floor = match segment::parse_header(&buf, n) {
+        self.out.floor = match segment::parse_header(&buf, n) {
             Ok(f) => f,
-            Err(what) => return self.bad_header(n, last, buf.len() as u64, what),
+            Err(what) => return self.bad_header(buf.len() as u64, what),
         };
-        self.bump_floor(floor);
         let mut hint = Vec::new();
-        let valid = self.scan(n, &buf, &mut hint);
+        let valid = self.scan(&buf, &mut hint);
         if valid < buf.len() as u64 {
-            self.torn(n, last, valid, buf.len() as u64)?;
+            self.torn(valid, buf.len() as u64)?;
         }
         let len = if last { valid } else { buf.len() as u64 };
         if last {
-            self.out.last_hint = hint;
-            self.out.last_hint_for = Some(n);
+            self.out.hint = Some(hint);
         } else if self.mutate {
             hint::write_hint(self.root, n, len, hint);
         }
-        self.out.segs.push((n, len));
+        self.out.len = Some(len);
         Ok(())
     }
 
-    fn read_floor(&self, n: u64) -> Result<u64, SpoolError> {
+    fn read_floor(&self) -> Result<u64, SpoolError> {
         use std::io::Read;
-        let path = segment::seg_path(self.root, n);
+        let path = segment::seg_path(self.root, self.n);
         let mut h = [0u8; HEADER_LEN as usize];
         fs::File::open(&path)
             .and_then(|mut f| f.read_exact(&mut h))
             .map_err(|e| SpoolError::io("reading segment header", &path, e))?;
-        segment::parse_header(&h, n).map_err(|what| SpoolError::Corrupt {
+        segment::parse_header(&h, self.n).map_err(|what| SpoolError::Corrupt {
             path,
             offset: 0,
             what: what.into(),
         })
     }
 
-    fn bump_floor(&mut self, floor: u64) {
-        self.out.next_id = self.out.next_id.max(floor);
-    }
-
-    fn bad_header(&mut self, n: u64, last: bool, len: u64, what: &str) -> Result<(), SpoolError> {
-        let path = segment::seg_path(self.root, n);
-        if last && len <= HEADER_LEN {
+    fn bad_header(&mut self, len: u64, what: &str) -> Result<(), SpoolError> {
+        let path = segment::seg_path(self.root, self.n);
+        if self.last && len <= HEADER_LEN {
             tracing::warn!(path = %path.display(), what, "spool: removing a segment torn at creation");
             if self.mutate {
                 fs::remove_file(&path).map_err(|e| SpoolError::io("removing segment", &path, e))?;
@@ -141,9 +197,9 @@ impl Replayer<'_> {
         Ok(())
     }
 
-    fn torn(&self, n: u64, last: bool, valid: u64, len: u64) -> Result<(), SpoolError> {
-        let path = segment::seg_path(self.root, n);
-        if !last {
+    fn torn(&self, valid: u64, len: u64) -> Result<(), SpoolError> {
+        let path = segment::seg_path(self.root, self.n);
+        if !self.last {
             tracing::warn!(path = %path.display(), offset = valid, "spool: corrupt record in a sealed segment; skipping the rest of it");
             return Ok(());
         }
@@ -161,7 +217,7 @@ impl Replayer<'_> {
     }
 
     /// Scans every frame of a segment; returns the end of the last valid frame.
-    fn scan(&mut self, n: u64, buf: &[u8], hint: &mut Vec<u8>) -> u64 {
+    fn scan(&mut self, buf: &[u8], hint: &mut Vec<u8>) -> u64 {
         let mut pos = HEADER_LEN as usize;
         while let Frame::Ok { body, next } = codec::read_frame(buf, pos) {
             let rec = &buf[pos..next];
@@ -170,7 +226,7 @@ impl Replayer<'_> {
                     let mut r = Reader::new(&body[1..]);
                     if let Ok(h) = codec::read_put_header(&mut r) {
                         push_hint_put(hint, rec, pos as u64, r.pos());
-                        self.on_put(n, pos as u64, rec.len() as u32, h);
+                        self.on_put(pos as u64, rec.len() as u32, h);
                     }
                 }
                 KIND_STATE => {
@@ -184,7 +240,7 @@ impl Replayer<'_> {
         pos as u64
     }
 
-    fn replay_hint(&mut self, n: u64, buf: &[u8]) {
+    fn replay_hint(&mut self, buf: &[u8]) {
         let mut pos = 0;
         while let Frame::Ok { body, next } = codec::read_frame(buf, pos) {
             match body[0] {
@@ -192,7 +248,7 @@ impl Replayer<'_> {
                     let mut r = Reader::new(&body[1..]);
                     let loc = r.u64().and_then(|off| Ok((off, r.u32()?)));
                     if let (Ok((off, len)), Ok(h)) = (loc, codec::read_put_header(&mut r)) {
-                        self.on_put(n, off, len, h);
+                        self.on_put(off, len, h);
                     }
                 }
                 KIND_STATE => self.on_state(&body[1..]),
@@ -202,43 +258,70 @@ impl Replayer<'_> {
         }
     }
 
-    fn on_put(&mut self, seg: u64, off: u64, len: u32, h: codec::PutHeader<'_>) {
-        self.out.next_id = self.out.next_id.max(h.id + 1);
-        let mut env = match codec::decode_envelope(h.env) {
+    fn on_put(&mut self, off: u64, len: u32, h: codec::PutHeader<'_>) {
+        let env = match codec::decode_envelope(h.env) {
             Ok(env) => env,
             Err(what) => {
                 tracing::warn!(id = h.id, what, "spool: undecodable envelope; skipped");
                 return;
             }
         };
-        if let Some(old) = self.out.msgs.remove(&h.id) {
-            let mut st: Vec<RcptState> = env.recipients.iter().map(|r| r.state).collect();
-            let old_st: Vec<RcptState> = old.env.recipients.iter().map(|r| r.state).collect();
-            merge_states(&mut st, &old_st);
-            for (r, s) in env.recipients.iter_mut().zip(st) {
-                r.state = s;
-            }
-        }
-        let external = h.flags & FLAG_EXTERNAL != 0;
         let msg = RecMsg {
-            seg,
+            seg: self.n,
             off,
             len,
-            external,
+            external: h.flags & FLAG_EXTERNAL != 0,
             env,
         };
-        self.out.msgs.insert(h.id, msg);
+        self.out.puts.push((h.id, msg));
     }
 
     fn on_state(&mut self, body: &[u8]) {
-        let Ok((id, updates)) = codec::read_state(&mut Reader::new(body)) else {
+        if let Ok((id, updates)) = codec::read_state(&mut Reader::new(body)) {
+            self.out.states.push((id, updates));
+        }
+    }
+}
+
+impl Replayed {
+    /// Folds one segment's events into the live set, in log order.
+    fn absorb(&mut self, load: SegLoad) {
+        let Some(len) = load.len else {
             return;
         };
-        self.out.next_id = self.out.next_id.max(id + 1);
-        let Some(m) = self.out.msgs.get_mut(&id) else {
+        self.next_id = self.next_id.max(load.floor);
+        for (id, msg) in load.puts {
+            self.put(id, msg);
+        }
+        for (id, updates) in load.states {
+            self.state(id, &updates);
+        }
+        if let Some(hint) = load.hint {
+            self.last_hint = hint;
+            self.last_hint_for = Some(load.n);
+        }
+        self.segs.push((load.n, len));
+    }
+
+    fn put(&mut self, id: u64, mut msg: RecMsg) {
+        self.next_id = self.next_id.max(id + 1);
+        if let Some(old) = self.msgs.remove(&id) {
+            let mut st: Vec<RcptState> = msg.env.recipients.iter().map(|r| r.state).collect();
+            let old_st: Vec<RcptState> = old.env.recipients.iter().map(|r| r.state).collect();
+            merge_states(&mut st, &old_st);
+            for (r, s) in msg.env.recipients.iter_mut().zip(st) {
+                r.state = s;
+            }
+        }
+        self.msgs.insert(id, msg);
+    }
+
+    fn state(&mut self, id: u64, updates: &[(u32, RcptState)]) {
+        self.next_id = self.next_id.max(id + 1);
+        let Some(m) = self.msgs.get_mut(&id) else {
             return;
         };
-        for (idx, st) in updates {
+        for &(idx, st) in updates {
             if let Some(r) = m.env.recipients.get_mut(idx as usize)
                 && r.state == RcptState::Pending
             {
