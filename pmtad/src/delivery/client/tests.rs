@@ -512,3 +512,32 @@ async fn connect_failures_are_transient() {
     assert!(matches!(out, Outcome::Transient { .. }));
     assert_eq!(out.reply().enhanced.as_deref(), Some("4.4.1"));
 }
+
+#[tokio::test]
+async fn mx_lookup_leads_to_the_right_sink() {
+    let s = sink(SmtpSink::builder().listen("127.0.0.7:0".parse().unwrap())).await;
+    let dns = pmta_tests::TestDns::builder()
+        .mx("gmail.com", 10, "mx1.gmail.com")
+        .a("mx1.gmail.com", "127.0.0.7")
+        .start()
+        .await
+        .unwrap();
+    let resolver = crate::dns::Resolver::new(&[dns.addr()]).unwrap();
+    let target = resolver.mx_targets("gmail.com").await.unwrap().remove(0);
+    let ip = resolver.addresses(&target.host).await.unwrap()[0];
+    let d = Destination {
+        host: target.host,
+        ip,
+        port: s.addr().port(),
+    };
+    let mut c = SmtpConnection::connect(d, Arc::new(cfg())).await.unwrap();
+    let out = c.send("a@x.test", &["bob@gmail.com"], &[MSG]).await;
+    assert!(
+        matches!(&out[0], Outcome::Delivered { by: Producer::Remote { host, .. }, .. }
+        if host == "mx1.gmail.com")
+    );
+    c.quit().await;
+    let got = s.wait_for_messages(1, T).await.unwrap();
+    assert_eq!(got[0].local, s.addr());
+    assert_eq!(got[0].rcpts, ["bob@gmail.com"]);
+}
