@@ -22,6 +22,9 @@ use super::intake::Intake;
 use super::session::{LOG_TARGET, Session, SessionContext};
 use crate::logs::LogSink;
 
+/// Most concurrent sessions a listener tracks (far beyond any file-descriptor limit).
+const MAX_SESSIONS: usize = 1 << 24;
+
 /// Hard limits of every session, whatever the source.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
@@ -161,7 +164,8 @@ impl<I: Intake> SmtpServer<I> {
             listeners,
             addrs: bound,
             ctx: Arc::new(ctx),
-            max_sessions: config.max_sessions,
+            // `unlimited` may arrive as a huge number: the semaphore and the drain need a bound.
+            max_sessions: config.max_sessions.min(MAX_SESSIONS),
         })
     }
 

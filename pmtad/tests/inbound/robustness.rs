@@ -186,3 +186,15 @@ async fn client_vanishing_mid_data_stores_nothing() {
     );
     assert!(server.message().await.after_received().ends_with("ok\r\n"));
 }
+
+#[tokio::test]
+async fn unlimited_sessions_do_not_break_the_listener() {
+    let server = start(|_, cfg| cfg.max_sessions = usize::MAX).await;
+    let mut c = hello(&server).await;
+    c.expect("QUIT", "221").await;
+    server.shutdown.cancel();
+    tokio::time::timeout(crate::harness::WAIT, server.task)
+        .await
+        .unwrap()
+        .unwrap();
+}
