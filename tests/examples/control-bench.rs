@@ -128,9 +128,13 @@ fn main() {
         "queued {domains} domains in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 5] = [
         (
-            "show domains --json (all rows)",
+            "show domains --json (20 rows)",
+            &["--json", "show", "domains"],
+        ),
+        (
+            "show domains --json --maxitems=0 (all)",
             &["--json", "show", "domains", "--maxitems=0"],
         ),
         (

@@ -49,6 +49,16 @@ pub fn config(dns: &TestDns, port: u16, extra: &str) -> String {
 impl World {
     /// A world whose domains `domains` all have `MX 10 mx.<domain>` pointing at the sink.
     pub async fn start(ip: &str, domains: &[&str]) -> World {
+        Self::start_failing(ip, domains, &[]).await
+    }
+
+    /// [`World::start`] plus domains whose lookups answer SERVFAIL.
+    pub async fn start_failing(ip: &str, domains: &[&str], servfail: &[&str]) -> World {
+        Self::start_full(ip, domains, servfail, "").await
+    }
+
+    /// [`World::start_failing`] with `extra` appended to the config.
+    pub async fn start_full(ip: &str, domains: &[&str], servfail: &[&str], extra: &str) -> World {
         let sink = SmtpSink::builder()
             .listen(format!("{ip}:0").parse().unwrap())
             .start()
@@ -59,9 +69,12 @@ impl World {
             let mx = format!("mx.{d}");
             dns = dns.mx(d, 10, &mx).a(&mx, ip);
         }
+        for d in servfail {
+            dns = dns.servfail(d);
+        }
         let dns = dns.start().await.expect("start dns");
         let dir = tempfile::tempdir().unwrap();
-        let text = config(&dns, sink.addr().port(), "");
+        let text = config(&dns, sink.addr().port(), extra);
         let pmtad = Pmtad::start(dir.path(), &text).expect("start pmtad");
         World {
             dir,

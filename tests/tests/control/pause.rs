@@ -46,6 +46,12 @@ async fn pauses_survive_a_restart() {
     let mut w = World::start("127.0.0.63", &["keep.test", "free.test"]).await;
     w.json(&["pause", "queue", "keep.test/{default}"]);
     w.inject(&[&["a@keep.test"]]).await;
+    w.json(&["reload"]);
+    let q = w.json(&["show", "queues", "keep.test"]);
+    assert_eq!(
+        q["queues"][0]["paused"], true,
+        "a reload never resumes a queue"
+    );
     assert_eq!(w.pmtad.stop(), Some(0));
     assert!(
         !w.pmtad.socket().exists(),

@@ -152,6 +152,14 @@ fn list_schedule_mode_and_delete(w: &World) {
     );
     let q = w.json(&["show", "queues", "--mode=backoff"]);
     assert_eq!(q["queues"][0]["mode"], "backoff");
+    let d = w.json(&["domain", "detail", "held.test"]);
+    let kinds: Vec<&str> = d["queues"][0]["held_back"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["paused", "backoff"]);
     w.json(&["set", "queue", "--mode=normal", "held.test"]);
 
     let none = w.json(&["delete", "--queue=held.test", "--older-than=1h"]);
@@ -174,4 +182,67 @@ async fn a_second_pmtad_refuses_to_start_while_one_answers_on_the_socket() {
     w.ctl(&["show", "status"], 0);
     w.inject(&[&["a@two.test"]]).await;
     w.wait_delivered(1).await;
+}
+
+/// A domain whose MX lookup fails shows why it is not sending: the DNS failure, the retry
+/// wait, and the failed lookup as its destinations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domain_detail_explains_a_dns_failure() {
+    let w = World::start_failing("127.0.0.68", &[], &["broken.test"]).await;
+    w.inject(&[&["a@broken.test"]]).await;
+    let d = w
+        .json_until(&["domain", "detail", "broken.test"], |d| {
+            d["queues"][0]["recent_errors"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        })
+        .await;
+    let q = &d["queues"][0];
+    let kinds: Vec<&str> = q["held_back"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"dns_failure"), "{q:#}");
+    assert_eq!(q["recent_errors"][0]["kind"], "dns_error");
+    assert!(
+        q["destinations"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("broken.test"),
+        "{q:#}"
+    );
+    let list = w.json(&["list", "--queue=broken.test"]);
+    assert_eq!(list["items"][0]["attempts"], 1);
+    assert!(
+        list["items"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("DNS"),
+        "{list:#}"
+    );
+}
+
+/// `tls required` toward a server that offers no STARTTLS: the detail names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domain_detail_explains_tls_required_but_not_offered() {
+    let extra = "<domain tls.test>\n  tls required\n</domain>\n";
+    let w = World::start_full("127.0.0.69", &["tls.test"], &[], extra).await;
+    w.inject(&[&["a@tls.test"]]).await;
+    let d = w
+        .json_until(&["domain", "detail", "tls.test"], |d| {
+            d["queues"][0]["recent_errors"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+        })
+        .await;
+    let q = &d["queues"][0];
+    let held = q["held_back"].as_array().unwrap();
+    assert!(
+        held.iter().any(|h| h["kind"] == "tls_required_not_offered"),
+        "{q:#}"
+    );
+    assert_eq!(q["recent_errors"][0]["kind"], "tls_error");
+    assert!(w.delivered().is_empty());
 }
