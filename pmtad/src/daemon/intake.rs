@@ -85,10 +85,14 @@ impl inbound::Intake for DaemonIntake {
         let cfg = &policies.config;
         let q = policies.queue(domain, vmta);
         RecipientRules {
-            accepted_without_relaying: cfg.relays(domain) || cfg.is_local_domain(domain),
+            accepted_without_relaying: cfg.relays(domain),
             max_message_size: q.max_message_size,
             require_rdns: q.require_rdns,
         }
+    }
+
+    fn wanted_headers(&self) -> Arc<[String]> {
+        self.shared.policies().wanted_headers.clone()
     }
 
     fn vmta_exists(&self, name: &str) -> bool {

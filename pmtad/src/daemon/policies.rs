@@ -17,6 +17,8 @@ type ByVmta = Vec<(String, Arc<QueuePolicy>)>;
 #[derive(Debug)]
 pub struct Policies {
     pub config: Config,
+    /// Headers the accounting files' `header_NAME` columns capture at intake.
+    pub wanted_headers: Arc<[String]>,
     /// DKIM key rings of this configuration, built on first use per virtual MTA.
     pub keyrings: super::dkim::KeyRings,
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
@@ -26,7 +28,11 @@ pub struct Policies {
 
 impl Policies {
     pub fn new(config: Config) -> Self {
+        let wanted = crate::acct::acct_config(&config)
+            .wanted_headers()
+            .unwrap_or_default();
         Self {
+            wanted_headers: Arc::from(wanted),
             config,
             keyrings: Default::default(),
             queues: RwLock::new(HashMap::new()),

@@ -63,6 +63,7 @@ async fn bind_smtp(shared: &Arc<Shared>) -> anyhow::Result<SmtpServer<DaemonInta
     let addrs: Vec<_> = cfg.smtp_listeners.iter().map(|l| l.bind_addr()).collect();
     let listener = ListenerConfig {
         max_sessions: usize::try_from(cfg.total_max_smtp_in).unwrap_or(usize::MAX),
+        log: Some(shared.logs.clone()),
         ..ListenerConfig::default()
     };
     let intake = Arc::new(DaemonIntake::new(shared.clone()));
