@@ -26,6 +26,8 @@ pub struct Config {
     /// `name-server`s (empty: use /etc/resolv.conf).
     pub name_servers: Vec<SocketAddr>,
     pub log_file: PathBuf,
+    /// `log-rotate N`: rotated generations of the main log kept.
+    pub log_rotate: u64,
     /// `log-domain` with `%d` unexpanded; see [`Config::domain_log_path`].
     pub log_domain: Option<String>,
     pub postmaster: Option<String>,

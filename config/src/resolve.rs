@@ -53,6 +53,7 @@ fn empty_config(path: &Path) -> Config {
         control_socket: PathBuf::from("/run/pmtad/control.sock"),
         name_servers: Vec::new(),
         log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
+        log_rotate: 8,
         log_domain: None,
         postmaster: None,
         relay_domains: Vec::new(),
@@ -192,7 +193,7 @@ impl Resolver<'_> {
             "smtp-listener" => self.listener_directive(d),
             "name-server" => self.name_servers(d),
             "relay-domain" => self.relay_domains(d),
-            "total-max-smtp-in" | "total-max-smtp-out" => self.total(def, d),
+            "total-max-smtp-in" | "total-max-smtp-out" | "log-rotate" => self.total(def, d),
             "domain-key" => {
                 if let Some(key) = self.domain_key(d) {
                     self.cfg.domain_keys.push(key);
@@ -231,10 +232,10 @@ impl Resolver<'_> {
         let Some(Value::Count(n)) = self.value(def, d) else {
             return;
         };
-        if def.name == "total-max-smtp-in" {
-            self.cfg.total_max_smtp_in = n;
-        } else {
-            self.cfg.total_max_smtp_out = n;
+        match def.name {
+            "total-max-smtp-in" => self.cfg.total_max_smtp_in = n,
+            "log-rotate" => self.cfg.log_rotate = n,
+            _ => self.cfg.total_max_smtp_out = n,
         }
     }
 

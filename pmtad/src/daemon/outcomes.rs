@@ -126,13 +126,6 @@ pub async fn apply(
             }
         }
     }
-    count(shared, delivered, bounced.len(), pending.len());
-    if delivered > 0 {
-        let c = &shared.counters;
-        c.msgs_out.fetch_add(1, Ordering::Relaxed);
-        c.bytes_out
-            .fetch_add(content.len() as u64, Ordering::Relaxed);
-    }
     if let Err(e) = shared.spool.set_states(lease.message, &finals).await {
         tracing::error!("spool: recording delivery states of {}: {e}", lease.message);
     }
@@ -149,23 +142,31 @@ pub async fn apply(
         rt.push_delivery(now_s, format!("{delivered} recipient(s) delivered"));
     }
     apply_actions(rt, &actions, now);
+    let (bounced_n, deferred_n) = (bounced.len(), pending.len());
     if pending.is_empty() {
         st.index.finish(lease);
-        return;
+    } else {
+        rt.failures += 1;
+        let err = last_error.unwrap_or_default();
+        rt.push_error(now_s, err.clone());
+        let wait = match retry.after_transient(rt.failures, age) {
+            AfterTransient::RetryIn(d) => d,
+            AfterTransient::Expire => std::time::Duration::ZERO,
+        };
+        st.index
+            .requeue(lease, &pending, now_s + wait.as_secs().max(1), &err);
     }
-    rt.failures += 1;
-    let err = last_error.unwrap_or_default();
-    rt.push_error(now_s, err.clone());
-    let wait = match retry.after_transient(rt.failures, age) {
-        AfterTransient::RetryIn(d) => d,
-        AfterTransient::Expire => std::time::Duration::ZERO,
-    };
-    st.index
-        .requeue(lease, &pending, now_s + wait.as_secs().max(1), &err);
+    drop(st);
+    // Counters last: whoever sees a delivery counted also sees the queue without it.
+    count(shared, delivered, bounced_n, deferred_n, content.len());
 }
 
-fn count(shared: &Shared, delivered: usize, bounced: usize, deferred: usize) {
+fn count(shared: &Shared, delivered: usize, bounced: usize, deferred: usize, size: usize) {
     let c = &shared.counters;
+    if delivered > 0 {
+        c.msgs_out.fetch_add(1, Ordering::Relaxed);
+        c.bytes_out.fetch_add(size as u64, Ordering::Relaxed);
+    }
     c.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
     c.bounced.fetch_add(bounced as u64, Ordering::Relaxed);
     c.deferred.fetch_add(deferred as u64, Ordering::Relaxed);

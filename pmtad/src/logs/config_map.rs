@@ -8,6 +8,7 @@ use super::sink::Dialogue;
 pub fn log_options(cfg: &config::Config) -> LogOptions {
     LogOptions {
         log_file: Some(cfg.log_file.clone()),
+        log_rotate: u32::try_from(cfg.log_rotate).unwrap_or(u32::MAX),
         log_domain: cfg.log_domain.clone(),
         ..LogOptions::default()
     }
