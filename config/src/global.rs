@@ -26,6 +26,8 @@ pub struct Config {
     /// `name-server`s (empty: use /etc/resolv.conf).
     pub name_servers: Vec<SocketAddr>,
     pub log_file: PathBuf,
+    /// `smtp-server-tls-certificate FILE`: certificate chain and key (PEM) for inbound STARTTLS.
+    pub smtp_server_tls_certificate: Option<PathBuf>,
     /// `log-rotate N`: rotated generations of the main log kept.
     pub log_rotate: u64,
     /// `log-domain` with `%d` unexpanded; see [`Config::domain_log_path`].

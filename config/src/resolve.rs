@@ -54,6 +54,7 @@ fn empty_config(path: &Path) -> Config {
         name_servers: Vec::new(),
         log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
         log_rotate: 8,
+        smtp_server_tls_certificate: None,
         log_domain: None,
         postmaster: None,
         relay_domains: Vec::new(),
@@ -188,6 +189,9 @@ impl Resolver<'_> {
                 self.cfg.log_domain = (!clear).then(|| self.path(d).to_string_lossy().into())
             }
             "log-file" if !clear => self.cfg.log_file = self.path(d),
+            "smtp-server-tls-certificate" => {
+                self.cfg.smtp_server_tls_certificate = (!clear).then(|| self.path(d))
+            }
             "control-socket" if !clear => self.cfg.control_socket = self.path(d),
             "spool" if !clear => self.cfg.spool_dirs.push(self.path(d)),
             "smtp-listener" => self.listener_directive(d),

@@ -4,5 +4,6 @@
 mod crash;
 mod dkim;
 mod harness;
+mod inbound_tls;
 mod policy;
 mod relay;
