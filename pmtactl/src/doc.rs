@@ -73,3 +73,52 @@ JSON OUTPUT (--json, on every verb; field names are stable, new fields may be ad
                     config_rejected, config_invalid, permission_denied, shutting_down,
                     failed, protocol_mismatch, timeout, unreachable
 ";
+
+/// pmtactl(8) in roff, rendered from the clap definitions: the top-level page (synopsis,
+/// options, every verb, the JSON schema and exit codes from [`AFTER_LONG_HELP`]) followed by
+/// one section per verb with its own options.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = crate::cli::Cli::full_command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .section("8")
+        .render(&mut out)?;
+    for sub in cmd.get_subcommands() {
+        render_verb(&mut out, &[], sub)?;
+    }
+    Ok(out)
+}
+
+fn render_verb(out: &mut Vec<u8>, parents: &[&str], cmd: &clap::Command) -> std::io::Result<()> {
+    let mut path: Vec<&str> = parents.to_vec();
+    path.push(cmd.get_name());
+    if cmd.has_subcommands() {
+        for sub in cmd.get_subcommands() {
+            render_verb(out, &path, sub)?;
+        }
+        return Ok(());
+    }
+    let full = format!("pmtactl {}", path.join(" "));
+    let man = clap_mangen::Man::new(cmd.clone().bin_name(full)).section("8");
+    out.extend_from_slice(
+        format!(".SH \"PMTACTL {}\"\n", path.join(" ").to_uppercase()).as_bytes(),
+    );
+    man.render_synopsis_section(out)?;
+    man.render_options_section(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod man_tests {
+    /// The committed man/pmtactl.8 is what the code generates (regenerate with
+    /// `cargo run -p pmtactl --example gen-man > man/pmtactl.8`).
+    #[test]
+    fn the_committed_man_page_matches_the_code() {
+        let committed = include_str!("../../man/pmtactl.8");
+        let generated = String::from_utf8(super::man_page().unwrap()).unwrap();
+        assert!(
+            committed == generated,
+            "man/pmtactl.8 is stale: regenerate it"
+        );
+    }
+}
