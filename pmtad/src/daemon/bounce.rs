@@ -12,7 +12,7 @@ use super::Shared;
 use crate::acct::BounceCategories;
 use crate::delivery::classify::{bounce_category, status_code};
 use crate::envelope::{Envelope, RcptState, Recipient};
-use crate::logs::clock::{Civil, now_secs};
+use crate::logs::clock::now_secs;
 use crate::outcome::{Outcome, Producer};
 
 /// Queue a DSN to the sender of `env` for its `bounced` recipients (index, outcome).
@@ -158,23 +158,11 @@ fn status_part(
     s.push_str("\r\n");
 }
 
-/// `Tue, 25 Nov 2026 13:45:00 +0000`.
+/// `Wed, 25 Nov 2026 13:45:00 +0000`.
 fn rfc5322_date(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let c = Civil::from_secs(secs);
-    let weekday = DAYS[((secs / 86_400) % 7) as usize];
-    format!(
-        "{weekday}, {} {} {} {:02}:{:02}:{:02} +0000",
-        c.day,
-        MONTHS[(c.month - 1) as usize],
-        c.year,
-        c.hour,
-        c.minute,
-        c.second
-    )
+    let mut s = String::with_capacity(32);
+    crate::logs::clock::write_rfc5322(&mut s, secs);
+    s
 }
 
 #[cfg(test)]
@@ -184,7 +172,7 @@ mod tests {
 
     #[test]
     fn dates_are_rfc5322() {
-        assert_eq!(rfc5322_date(0), "Thu, 1 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
         assert_eq!(
             rfc5322_date(1_795_614_300),
             "Wed, 25 Nov 2026 13:45:00 +0000"

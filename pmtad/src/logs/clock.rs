@@ -76,6 +76,27 @@ pub fn write_iso(out: &mut String, secs: u64) {
     out.push_str("+0000");
 }
 
+/// Appends an RFC 5322 date, `Wed, 25 Nov 2026 13:15:57 +0000` (Received and Date headers,
+/// DSNs).
+pub fn write_rfc5322(out: &mut String, secs: u64) {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let c = Civil::from_secs(secs);
+    let _ = write!(
+        out,
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
+        DAYS[((secs / DAY) % 7) as usize],
+        c.day,
+        MONTHS[(c.month - 1) as usize],
+        c.year,
+        c.hour,
+        c.minute,
+        c.second
+    );
+}
+
 /// `YYYY-MM-DD` as a new string (file names).
 pub fn date(secs: u64) -> String {
     let mut s = String::with_capacity(10);
