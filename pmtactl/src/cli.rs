@@ -22,7 +22,7 @@ pub struct Cli {
     /// The control socket [default: control-socket of --config, else /run/pmtad/control.sock].
     #[arg(long, global = true, value_name = "PATH")]
     pub socket: Option<PathBuf>,
-    /// Read control-socket from this config file (`test config` checks it when given no FILE).
+    /// Read control-socket from this config file (pmtad's own `--config`).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Print the daemon's answer as JSON (the schema is in JSON OUTPUT below).
@@ -191,7 +191,7 @@ pub enum DomainCmd {
 pub enum TestCmd {
     /// Check FILE locally (no daemon needed), or ask the daemon to check its own config.
     Config {
-        /// The file to check; without it, the daemon checks its config file (or --config's).
+        /// The file to check locally; without it, the running daemon checks its own config file.
         file: Option<PathBuf>,
     },
 }
