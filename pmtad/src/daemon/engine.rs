@@ -75,7 +75,8 @@ fn open_slots(
     launches: &mut Vec<(QueueId, Lease)>,
     earliest: &mut Option<Instant>,
 ) {
-    let vmta = st.index.summary(q).vmta;
+    // Names only: summary() computes counters (and may rescan for the oldest message).
+    let vmta = st.index.names_of(q).1.clone();
     let vmta_max = vmta_limit(policies, &vmta);
     loop {
         let vmta_open = st.vmta_out.get(&vmta).copied().unwrap_or(0);

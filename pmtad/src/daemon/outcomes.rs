@@ -32,12 +32,13 @@ impl Context {
     pub fn of(shared: &Shared, q: QueueId) -> Self {
         let policies = shared.policies();
         let mut st = shared.state();
-        let s = st.index.summary(q);
+        let (domain, vmta) = st.index.names_of(q);
+        let (domain, vmta) = (domain.clone(), vmta.clone());
         let policy = st.rt(q, &policies).policy.clone();
         Context {
             q,
-            domain: s.domain,
-            vmta: s.vmta,
+            domain,
+            vmta,
             policy,
         }
     }

@@ -114,8 +114,8 @@ impl State {
     pub fn rt(&mut self, q: QueueId, policies: &Policies) -> &mut QueueRt {
         let index = &self.index;
         self.queues.entry(q).or_insert_with(|| {
-            let s = index.summary(q);
-            QueueRt::new(policies.queue(&s.domain, &s.vmta))
+            let (domain, vmta) = index.names_of(q);
+            QueueRt::new(policies.queue(domain, vmta))
         })
     }
 
@@ -123,8 +123,8 @@ impl State {
     /// rate debt, mode and pause carry over.
     pub fn apply_policies(&mut self, policies: &Policies, now: Instant) {
         for (q, rt) in self.queues.iter_mut() {
-            let s = self.index.summary(*q);
-            rt.policy = policies.queue(&s.domain, &s.vmta);
+            let (domain, vmta) = self.index.names_of(*q);
+            rt.policy = policies.queue(domain, vmta);
             let mode = rt.mode.mode(now);
             rt.gate.set_limits(convert::limits(&rt.policy, mode));
         }
