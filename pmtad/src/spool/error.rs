@@ -36,6 +36,9 @@ pub enum SpoolError {
     /// The spool writer has stopped (the spool was closed or its thread died).
     #[error("spool writer has stopped")]
     Closed,
+    /// Another process (normally another pmtad) has this spool open.
+    #[error("spool {path} is locked by {holder}: is another pmtad using this spool directory?")]
+    Locked { path: PathBuf, holder: String },
 }
 
 impl SpoolError {
@@ -79,6 +82,10 @@ impl SpoolError {
             },
             SpoolError::NotFound(id) => SpoolError::NotFound(*id),
             SpoolError::Closed => SpoolError::Closed,
+            SpoolError::Locked { path, holder } => SpoolError::Locked {
+                path: path.clone(),
+                holder: holder.clone(),
+            },
         }
     }
 }

@@ -42,7 +42,8 @@
 //!   the spool keeps working once space returns.
 //!
 //! Not done (see the report): segment recycling / pre-zeroing (≈2× at one writer), a
-//! generational hot/cold layout for long-lived retries, a lock against two daemons.
+//! generational hot/cold layout for long-lived retries.
+//! Two daemons never share a spool: [`lock`] holds an exclusive `flock` on `SPOOL/lock`.
 
 mod codec;
 mod compact;
@@ -51,6 +52,7 @@ mod error;
 mod hint;
 mod index;
 mod list;
+mod lock;
 mod read;
 mod recover;
 mod segment;
@@ -156,6 +158,7 @@ impl Spool {
         opts: SpoolOptions,
     ) -> Result<(Spool, Vec<RecoveredMessage>), SpoolError> {
         let root = dir.as_ref().to_path_buf();
+        let lock = lock::acquire(&root)?;
         let rec = recover::recover(&root)?;
         let index = Arc::new(Mutex::new(rec.index));
         let next_id = Arc::new(AtomicU64::new(rec.next_id));
@@ -170,6 +173,7 @@ impl Spool {
             counters: counters.clone(),
             buf: Vec::new(),
             hint_threads: Vec::new(),
+            lock: Some(lock),
         };
         std::thread::Builder::new()
             .name("spool-writer".into())

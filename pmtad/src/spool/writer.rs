@@ -85,6 +85,9 @@ pub struct Writer {
     pub buf: Vec<u8>,
     /// Background hint writers of recently sealed segments, joined at shutdown.
     pub hint_threads: Vec<std::thread::JoinHandle<()>>,
+    /// The spool directory lock; released before a shutdown is acknowledged so the spool can be
+    /// reopened as soon as `close` returns.
+    pub lock: Option<super::lock::SpoolLock>,
 }
 
 /// A batch drained from the queue.
@@ -113,6 +116,7 @@ impl Writer {
                 for t in self.hint_threads.drain(..) {
                     let _ = t.join();
                 }
+                self.lock = None;
                 let _ = done.send(());
                 return;
             }

@@ -184,6 +184,32 @@ async fn a_second_pmtad_refuses_to_start_while_one_answers_on_the_socket() {
     w.wait_delivered(1).await;
 }
 
+/// A second daemon with its own control socket but the same spool directory is refused by the
+/// spool lock (two writers would corrupt each other's log), and the first keeps delivering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_pmtad_on_the_same_spool_is_refused() {
+    let w = World::start("127.0.0.70", &["spool.test"]).await;
+    let first = std::fs::read_to_string(w.path("pmta.conf")).unwrap();
+    let second = first.replace("control-socket control.sock", "control-socket other.sock");
+    assert_ne!(first, second, "the test config names its control socket");
+    std::fs::write(w.path("second.conf"), second).unwrap();
+    let out = std::process::Command::new(pmta_tests::daemon::bin("pmtad"))
+        .arg("--config")
+        .arg(w.path("second.conf"))
+        .current_dir(w.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains("locked by process"), "stderr: {err}");
+    assert!(
+        !w.path("other.sock").exists(),
+        "the refused daemon opened a socket"
+    );
+    w.inject(&[&["a@spool.test"]]).await;
+    w.wait_delivered(1).await;
+}
+
 /// A domain whose MX lookup fails shows why it is not sending: the DNS failure, the retry
 /// wait, and the failed lookup as its destinations.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
