@@ -1,5 +1,6 @@
 //! Shared fixtures for the end-to-end tests: a DNS server, SMTP sinks, pmtad processes.
 
+pub mod bench;
 pub mod certs;
 pub mod daemon;
 pub mod dns;
