@@ -40,6 +40,7 @@ mod model;
 mod parse;
 mod queue;
 mod resolve;
+pub mod roff;
 mod setting;
 mod source;
 mod table;

@@ -1,5 +1,5 @@
 //! `man/pmta.conf.5`, generated from the directive table so the page cannot drift.
-//! Regenerate with `cargo run -p pmta-config --example gen-man > man/pmta.conf.5`.
+//! Regenerate with `scripts/gen-docs` (which runs `examples/gen-man.rs`).
 
 use crate::table::{BLOCKS, DIRECTIVES, DirectiveDef, NOT_YET_BLOCKS, Status, scope_list};
 

@@ -7,7 +7,7 @@ fn committed_man_page_matches_the_directive_table() {
     let generated = config::man::render();
     assert!(
         committed == generated,
-        "man/pmta.conf.5 is stale: run `cargo run -p pmta-config --example gen-man > man/pmta.conf.5`"
+        "man/pmta.conf.5 is stale: run scripts/gen-docs and commit the result"
     );
     for def in config::DIRECTIVES {
         let name = def.name.replace('-', "\\-");

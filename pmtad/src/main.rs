@@ -1,8 +1,4 @@
-//! The pmtad binary: a thin shell over the library and the CLI module.
-mod cli;
-
-use clap::Parser;
-
+//! The pmtad binary: a thin shell over the library ([`pmtad::cli`]).
 fn main() -> std::process::ExitCode {
-    cli::run(&cli::Cli::parse())
+    pmtad::cli::main()
 }

@@ -1,56 +1,12 @@
-//! Command-line interface of pmtad (clap derive) and the config-only actions:
-//! `--check-config` and `--show-settings`. These load the config and print; they never
-//! bind a port or touch the spool.
+//! What each form of the command line does: run the daemon, or one of the config-only
+//! actions (`--check-config`, `--show-settings`, `spool list`), which load the config and
+//! print; they never bind a port or modify the spool.
 
-use clap::{Parser, Subcommand};
+use super::{Cli, Command, SpoolCommand};
 use config::{Config, DEFAULT_VMTA, Diagnostics, EffectiveSetting, Loaded};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-
-/// Where pmtad looks for its config when `--config` is not given.
-pub const DEFAULT_CONFIG: &str = "/etc/pmtad/pmta.conf";
-
-/// pmtad: a PowerMTA-class mail transfer agent.
-#[derive(Debug, Parser)]
-#[command(name = "pmtad", version, about, long_about = None)]
-pub struct Cli {
-    /// Configuration file (PowerMTA syntax; see pmta.conf(5)).
-    #[arg(short = 'c', long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
-    pub config: PathBuf,
-
-    /// Check the configuration, print every error and warning, and exit:
-    /// 0 if it is valid, 1 if not.
-    #[arg(short = 't', long)]
-    pub check_config: bool,
-
-    /// Print every effective setting of queue DOMAIN[/VMTA] with the file:line it came from.
-    #[arg(long, value_name = "DOMAIN[/VMTA]", conflicts_with = "check_config")]
-    pub show_settings: Option<String>,
-
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// Offline actions (the daemon stopped).
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Inspect the spool directory of the configuration.
-    #[command(subcommand)]
-    Spool(SpoolCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SpoolCommand {
-    /// Print every message the spool holds: id, received, sender, virtual MTA, size, and
-    /// each recipient with its state (pending, delivered, failed).
-    List {
-        /// Print a JSON array instead (fields: id, received_at, received, from, vmta, size,
-        /// recipients[].address, recipients[].state).
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 /// Runs the action the flags ask for.
 pub fn run(cli: &Cli) -> ExitCode {
@@ -66,13 +22,13 @@ pub fn run(cli: &Cli) -> ExitCode {
     serve(&cli.config)
 }
 
-/// The daemon run mode: load the config (exit 64 before binding anything if it is invalid),
-/// then serve until SIGTERM.
+/// The daemon run mode: load the config (exit [`EXIT_CONFIG`] before binding anything if
+/// it is invalid), then serve until SIGTERM.
 fn serve(path: &Path) -> ExitCode {
     let Some(config) = load(path) else {
-        return ExitCode::from(64);
+        return ExitCode::from(EXIT_CONFIG);
     };
-    match pmtad::daemon::run(path, config) {
+    match crate::daemon::run(path, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pmtad: {e:#}");
@@ -98,6 +54,9 @@ fn load(path: &Path) -> Option<Config> {
         }
     }
 }
+
+/// Exit status of the run mode when the configuration does not load (pmtad(8) EXIT STATUS).
+pub const EXIT_CONFIG: u8 = 64;
 
 fn summary(path: &Path, diags: &Diagnostics) -> String {
     let errors = diags.errors().count();
@@ -125,8 +84,8 @@ fn spool_list(path: &Path, json: bool) -> ExitCode {
     };
     let mut out = std::io::stdout().lock();
     let listed = match json {
-        true => pmtad::spool::list_offline_json(cfg.spool_dir(), &mut out),
-        false => pmtad::spool::list_offline(cfg.spool_dir(), &mut out),
+        true => crate::spool::list_offline_json(cfg.spool_dir(), &mut out),
+        false => crate::spool::list_offline(cfg.spool_dir(), &mut out),
     };
     match listed {
         Ok(_) => ExitCode::SUCCESS,
