@@ -1,4 +1,5 @@
 //! End-to-end tests (one binary, modules per area).
+mod bench_smoke;
 mod config_cli;
 mod control;
 mod delivery;

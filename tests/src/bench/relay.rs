@@ -116,3 +116,50 @@ fn cpu_secs(pid: u32) -> f64 {
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) + ticks(12)) / 100.0
 }
+
+/// Messages and injecting sessions of a relay run.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub messages: u64,
+    pub sessions: u64,
+}
+
+impl Params {
+    pub fn at(scale: super::Scale) -> Self {
+        Params {
+            messages: scale.pick(20_000, 5_000, 100),
+            sessions: scale.pick(50, 50, 5),
+        }
+    }
+}
+
+/// Relay rate and pmtad CPU per message, without and with an accounting file.
+pub fn measure(p: &Params) -> anyhow::Result<super::Section> {
+    use super::{Figure, Goal};
+    let bin = super::workspace_bin("pmtad");
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut s = super::Section::new(
+        "relay",
+        format!(
+            "injector ({} pipelining sessions) -> pmtad (durable spool) -> 3 sinks on \
+             127.0.0.2-4, {} single-recipient 2 KiB messages per run, all on this machine",
+            p.sessions, p.messages
+        ),
+    );
+    for acct in [false, true] {
+        let (rate, _wall, cpu_ms) = rt.block_on(run(&bin, p.messages, p.sessions, acct))?;
+        let with = if acct {
+            "with acct d,b"
+        } else {
+            "no accounting"
+        };
+        s.push(
+            Figure::new(format!("relay rate, {with}"), rate, "msgs/s").goal(Goal::AtLeast(4_000.0)),
+        );
+        s.push(
+            Figure::new(format!("pmtad CPU per message, {with}"), cpu_ms, "ms")
+                .goal(Goal::AtMost(0.15)),
+        );
+    }
+    Ok(s)
+}
