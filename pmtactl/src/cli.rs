@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum, ValueHint};
 use proto::{QueueMode, Sort};
 
 use crate::doc;
@@ -20,10 +20,10 @@ use crate::doc;
 )]
 pub struct Cli {
     /// The control socket [default: control-socket of --config, else /run/pmtad/control.sock].
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
     pub socket: Option<PathBuf>,
     /// Read control-socket from this config file (pmtad's own `--config`).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
     /// Print the daemon's answer as JSON (the schema is in JSON OUTPUT below).
     #[arg(long, global = true)]
@@ -192,6 +192,7 @@ pub enum TestCmd {
     /// Check FILE locally (no daemon needed), or ask the daemon to check its own config.
     Config {
         /// The file to check locally; without it, the running daemon checks its own config file.
+        #[arg(value_hint = ValueHint::FilePath)]
         file: Option<PathBuf>,
     },
 }

@@ -58,16 +58,17 @@ EXIT STATUS
   1   --check-config found errors; --show-settings or spool list could
       not load the configuration, or the virtual MTA or the spool does
       not exist; in run mode, start-up failed after the configuration
-      loaded (another pmtad answers on the control socket, a listener
-      address cannot be bound, the spool cannot be opened, a directory
-      cannot be created)
+      loaded (another pmtad answers on the control socket or holds the
+      spool's lock, a listener address cannot be bound, the spool cannot
+      be opened, a directory cannot be created)
   2   usage error (unknown option, missing value)
   64  run mode: the configuration file has errors; nothing was bound
 
 FILES
   /etc/pmtad/pmta.conf      the configuration (--config)
   /var/spool/pmtad/         the spool (`spool`); its paused-queues file
-                            keeps the pauses of `pmtactl pause queue`
+                            keeps the pauses of `pmtactl pause queue`, and
+                            its lock file keeps a second pmtad out
   /run/pmtad/control.sock   the control socket pmtactl talks to
                             (`control-socket`; mode 0660; its directory is
                             created when missing)
@@ -232,6 +233,28 @@ mod tests {
             assert!(page.contains(&format!(".SH {section}\n")), "{section}");
         }
         assert!(page.contains("\\-\\-check\\-config") && page.contains("spool list"));
+    }
+
+    /// The committed bash script really completes in bash: options and the spool verb.
+    #[test]
+    fn bash_completes_options_and_verbs() {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../contrib/completions/bash/pmtad"
+        );
+        let complete = |words: &str| {
+            let prog = format!(
+                "source {script}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}}-1)); \
+                 _pmtad pmtad \"${{COMP_WORDS[-1]}}\" x; echo \"${{COMPREPLY[@]}}\""
+            );
+            let out = std::process::Command::new("bash")
+                .args(["-c", &prog])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        };
+        assert!(complete("pmtad --check").contains("--check-config"));
+        assert_eq!(complete("pmtad spool l").trim(), "list");
     }
 
     /// Verbatim lines keep their shape in the man page: at most 75 columns fit an
