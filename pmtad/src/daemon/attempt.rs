@@ -17,7 +17,6 @@ use crate::delivery::{ClientConfig, Destination, SmtpConnection};
 use crate::dns::DnsFailure;
 use crate::outcome::{Outcome, Producer};
 use crate::queue::{Lease, QueueId};
-use crate::sched::Hold;
 
 /// Timeout of one run of a local delivery command.
 const LOCAL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -53,45 +52,31 @@ fn release(shared: &Shared, q: QueueId, vmta: &Arc<str>, ip: Option<IpAddr>) {
 }
 
 /// The next due message of the queue for a connection that has sent `sent` messages, if the
-/// connection may continue (`max-msg-per-connection`, pause, shutdown).
+/// connection may continue (`max-msg-per-connection`, pause, shutdown) and `max-msg-rate`
+/// allows it. A lease the rate refuses goes back due now: the scheduler's gate then holds
+/// the queue until the rate allows more, and a mode change (backoff to normal) lifts that
+/// hold at once instead of leaving the lease parked.
 fn next_lease(shared: &Shared, ctx: &Context, sent: u32) -> Option<Lease> {
     if shared.shutdown.is_cancelled() {
         return None;
     }
+    let now = Instant::now();
+    let now_s = crate::logs::clock::now_secs();
+    let policies = shared.policies();
     let mut st = shared.state();
-    let may = st
-        .queues
-        .get(&ctx.q)
-        .is_some_and(|rt| rt.gate.connection_may_continue(sent));
-    if !may {
+    let rt = st.rt(ctx.q, &policies);
+    rt.current_mode(now);
+    if !rt.gate.connection_may_continue(sent) {
         return None;
     }
-    st.index
-        .take_due(ctx.q, crate::logs::clock::now_secs(), 1)
-        .pop()
-}
-
-/// Charge `max-msg-rate` for the lease's recipients; on refusal the lease goes back.
-fn charge_rate(shared: &Shared, ctx: &Context, lease: Lease) -> Option<Lease> {
-    let now = Instant::now();
-    let mut st = shared.state();
-    let policies = shared.policies();
+    let lease = st.index.take_due(ctx.q, now_s, 1).pop()?;
     let rt = st.rt(ctx.q, &policies);
-    for _ in 0..lease.recipients.len() {
-        if let Err(hold) = rt.gate.try_message(now) {
-            rt.hold = Some(hold);
-            st.index.give_back(lease, hold_until_secs(&hold));
-            return None;
-        }
+    if let Err(hold) = rt.gate.try_transaction(now, lease.recipients.len()) {
+        rt.hold = Some(hold);
+        st.index.give_back(lease, now_s);
+        return None;
     }
     Some(lease)
-}
-
-fn hold_until_secs(hold: &Hold) -> u64 {
-    let wait = hold.until().map_or(Duration::ZERO, |t| {
-        t.saturating_duration_since(Instant::now())
-    });
-    crate::logs::clock::now_secs() + wait.as_secs().max(1)
 }
 
 async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAddr> {
@@ -122,7 +107,7 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
     };
     let mut lease = Some(first);
     let mut sent = 0;
-    while let Some(l) = lease.take().and_then(|l| charge_rate(shared, ctx, l)) {
+    while let Some(l) = lease.take() {
         send_one(shared, ctx, &mut conn, l).await;
         sent += 1;
         if !conn.is_open() {
@@ -349,7 +334,7 @@ async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Leas
     };
     let mut lease = Some(first);
     let mut sent = 0;
-    while let Some(l) = lease.take().and_then(|l| charge_rate(shared, ctx, l)) {
+    while let Some(l) = lease.take() {
         let (env, content) = match shared.spool.read_message(l.message).await {
             Ok(m) => m,
             Err(e) => {

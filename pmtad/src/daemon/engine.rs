@@ -99,6 +99,14 @@ fn open_slots(
             st.index.give_back(lease, now_s);
             break;
         }
+        // The first message is charged to `max-msg-rate` with its connection slot (the
+        // connection charges the ones it takes next); check_open saw the rate allow it.
+        if let Err(hold) = rt.gate.try_transaction(now, lease.recipients.len()) {
+            rt.gate.release(None);
+            note_hold(rt, hold, earliest);
+            st.index.give_back(lease, now_s);
+            break;
+        }
         rt.hold = None;
         st.total_out += 1;
         *st.vmta_out.entry(vmta.clone()).or_insert(0) += 1;

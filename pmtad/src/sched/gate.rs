@@ -168,6 +168,14 @@ impl QueueGate {
                 return Err(Hold::ConnectRate { until });
             }
         }
+        // A connection could not send anything while the message rate is used up: wait for
+        // it here rather than connect and quit.
+        if let Some(rate) = &self.msg_rate {
+            let until = rate.next_allowed(now);
+            if until > now {
+                return Err(Hold::MsgRate { until });
+            }
+        }
         Ok(())
     }
 
@@ -216,6 +224,18 @@ impl QueueGate {
                 .map_err(|until| Hold::MsgRate { until }),
             None => Ok(()),
         }
+    }
+
+    /// Charge `max-msg-rate` for `n` recipients of one transaction: the first must be
+    /// allowed now, the others are charged as debt (see [`RateLimiter::charge`]).
+    pub fn try_transaction(&mut self, now: Instant, n: usize) -> Result<(), Hold> {
+        self.try_message(now)?;
+        if let Some(rate) = &mut self.msg_rate {
+            for _ in 1..n {
+                rate.charge(now);
+            }
+        }
+        Ok(())
     }
 
     /// May a connection that has sent `sent` messages send one more?
@@ -326,6 +346,23 @@ mod tests {
         assert_eq!(hold.until(), Some(t0 + Duration::from_secs(60)));
         g.try_message(t0).unwrap();
         assert!(matches!(g.try_message(t0), Err(Hold::MsgRate { .. })));
+    }
+
+    #[test]
+    fn a_used_up_message_rate_opens_no_connection() {
+        let t0 = Instant::now();
+        let mut g = QueueGate::new(Limits {
+            max_msg_rate: Some(Rate {
+                count: 1,
+                period: Duration::from_secs(60),
+            }),
+            ..Limits::default()
+        });
+        g.try_message(t0).unwrap();
+        let hold = g.check_open(t0).unwrap_err();
+        assert_eq!(hold.directive(), "max-msg-rate");
+        assert_eq!(hold.until(), Some(t0 + Duration::from_secs(60)));
+        assert!(g.check_open(t0 + Duration::from_secs(60)).is_ok());
     }
 
     #[test]

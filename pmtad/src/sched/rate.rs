@@ -63,9 +63,16 @@ impl RateLimiter {
         if at > now {
             return Err(at);
         }
+        self.charge(now);
+        Ok(())
+    }
+
+    /// Consume one event whether or not it is allowed now: the debt delays later events.
+    /// For the other recipients of a transaction whose first one was allowed, so a message
+    /// with more recipients than the burst still goes out and the long-run rate holds.
+    pub fn charge(&mut self, now: Instant) {
         let base = self.tat.filter(|t| *t > now).unwrap_or(now);
         self.tat = Some(base + self.rate.interval());
-        Ok(())
     }
 }
 
@@ -111,6 +118,18 @@ mod tests {
         // One hour at 83/10m is 498, plus the initial burst of 83 at most.
         assert!(sent <= 498 + 83, "sent {sent}");
         assert!(sent >= 498, "sent {sent}");
+    }
+
+    #[test]
+    fn forced_charges_become_debt() {
+        let t0 = Instant::now();
+        let mut l = RateLimiter::new(per_sec(2));
+        assert!(l.try_acquire(t0).is_ok());
+        for _ in 0..3 {
+            l.charge(t0);
+        }
+        // Four events at 2/s: the next one is allowed 1.5 s later (burst of 2).
+        assert_eq!(l.next_allowed(t0) - t0, Duration::from_millis(1500));
     }
 
     #[test]

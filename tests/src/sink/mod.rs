@@ -8,9 +8,9 @@ mod rules;
 mod session;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -41,6 +41,8 @@ pub struct Received {
     pub transaction: u32,
     /// The reply the sink gave after the final dot.
     pub reply_code: u16,
+    /// When the final dot arrived.
+    pub at: Instant,
 }
 
 /// One accepted TCP connection.
@@ -51,6 +53,8 @@ pub struct ConnInfo {
     pub peer: SocketAddr,
     pub tls: bool,
     pub open: bool,
+    /// When the sink accepted the connection.
+    pub at: Instant,
 }
 
 /// Everything the sink observed so far.
@@ -62,6 +66,12 @@ pub struct SinkState {
     /// Currently open / most ever open connections, per listen address.
     pub open: HashMap<SocketAddr, usize>,
     pub max_open: HashMap<SocketAddr, usize>,
+    /// Currently open / most ever open connections, per client (source) address, over all
+    /// listen addresses.
+    pub open_by_peer: HashMap<IpAddr, usize>,
+    pub max_open_by_peer: HashMap<IpAddr, usize>,
+    /// Most connections ever open at once over all listen addresses.
+    pub max_open_total: usize,
     /// Every command line, with its connection number.
     pub commands: Vec<(u32, String)>,
     /// The most commands read in one batch before the sink flushed its replies: 1 means the
@@ -134,7 +144,20 @@ impl SinkBuilder {
             phase,
             rcpt,
             attempt,
+            peer: None,
             action: a,
+        });
+        self
+    }
+
+    /// Answer `phase` with `action` for connections from client address `peer` only.
+    pub fn on_peer(mut self, peer: IpAddr, phase: Phase, action: Action) -> Self {
+        self.config.rules.push(Rule {
+            phase,
+            rcpt: None,
+            attempt: None,
+            peer: Some(peer),
+            action,
         });
         self
     }

@@ -29,6 +29,9 @@ pub enum Action {
     Drop,
     /// Only at [`Phase::Data`]: send 354, read part of the message, then close.
     DropMidData,
+    /// Say nothing and keep the connection open until the client closes it (a server that
+    /// never answers, for the client's timeouts).
+    Hang,
 }
 
 /// Shorthand for [`Action::Reply`].
@@ -41,6 +44,8 @@ pub(crate) struct Rule {
     pub phase: Phase,
     pub rcpt: Option<String>,
     pub attempt: Option<u32>,
+    /// Only for connections from this client address.
+    pub peer: Option<std::net::IpAddr>,
     pub action: Action,
 }
 
@@ -55,13 +60,20 @@ impl Rules {
         self.rules.insert(0, rule);
     }
 
-    /// The action for `phase`, the given recipient (RCPT only) and attempt number.
-    pub fn action(&self, phase: Phase, rcpt: Option<&str>, attempt: u32) -> Action {
+    /// The action for `phase`, the given recipient (RCPT only), attempt number and client.
+    pub fn action(
+        &self,
+        phase: Phase,
+        rcpt: Option<&str>,
+        attempt: u32,
+        peer: std::net::IpAddr,
+    ) -> Action {
         self.rules
             .iter()
             .find(|r| {
                 r.phase == phase
                     && r.attempt.is_none_or(|a| a == attempt)
+                    && r.peer.is_none_or(|p| p == peer)
                     && r.rcpt
                         .as_deref()
                         .is_none_or(|want| rcpt.is_some_and(|got| got.eq_ignore_ascii_case(want)))

@@ -22,20 +22,31 @@ pub(super) fn open(sh: &Shared, local: SocketAddr, peer: SocketAddr) -> u32 {
             peer,
             tls: false,
             open: true,
+            at: std::time::Instant::now(),
         });
         let open = s.open.entry(local).or_default();
         *open += 1;
         let now = *open;
         let max = s.max_open.entry(local).or_default();
         *max = (*max).max(now);
+        let by_peer = s.open_by_peer.entry(peer.ip()).or_default();
+        *by_peer += 1;
+        let now = *by_peer;
+        let max = s.max_open_by_peer.entry(peer.ip()).or_default();
+        *max = (*max).max(now);
+        let total = s.connections.iter().filter(|c| c.open).count();
+        s.max_open_total = s.max_open_total.max(total);
         conn
     })
 }
 
 pub(super) fn close(sh: &Shared, conn: u32, local: SocketAddr) {
     sh.update(|s| {
-        s.connections[conn as usize - 1].open = false;
+        let c = &mut s.connections[conn as usize - 1];
+        c.open = false;
+        let peer = c.peer.ip();
         *s.open.entry(local).or_default() -= 1;
+        *s.open_by_peer.entry(peer).or_default() -= 1;
     });
 }
 
@@ -86,6 +97,7 @@ pub(super) async fn run(
     let mut io = BufReader::new(tcp);
     match c.act(Phase::Greeting, None, conn) {
         Action::Reply(code, text) => c.reply(code, &text),
+        Action::Hang => return hang(&mut io).await,
         _ => return Ok(()),
     }
     c.flush(&mut io).await?;
@@ -107,7 +119,10 @@ pub(super) async fn run(
 
 impl Conn<'_> {
     fn act(&self, phase: Phase, rcpt: Option<&str>, attempt: u32) -> Action {
-        self.sh.config.rules.action(phase, rcpt, attempt)
+        self.sh
+            .config
+            .rules
+            .action(phase, rcpt, attempt, self.peer.ip())
     }
 
     /// Queues a reply; `text` may hold several lines separated by `\n`.
@@ -203,7 +218,7 @@ impl Conn<'_> {
                 self.reply(code, &text);
                 code / 100 == 2
             }
-            Action::Drop | Action::DropMidData => {
+            Action::Drop | Action::DropMidData | Action::Hang => {
                 self.out.extend_from_slice(DROP);
                 false
             }
@@ -387,6 +402,7 @@ impl Conn<'_> {
             conn: self.conn,
             transaction: number,
             reply_code: code,
+            at: std::time::Instant::now(),
         };
         self.sh.update(|s| {
             s.accepted += usize::from(accepted);
@@ -397,6 +413,15 @@ impl Conn<'_> {
 }
 
 const DROP: &[u8] = b"\0drop\0";
+
+/// [`Action::Hang`]: read and ignore everything until the client closes.
+async fn hang<S: AsyncRead + Unpin>(io: &mut BufReader<S>) -> std::io::Result<()> {
+    let mut sink = Vec::new();
+    while io.read_until(b'\n', &mut sink).await? > 0 {
+        sink.clear();
+    }
+    Ok(())
+}
 
 /// `FROM:<a@b> SIZE=1` -> (`a@b`, `SIZE=1`).
 fn split_path(arg: &str, prefix: &str) -> (String, String) {

@@ -5,5 +5,6 @@ mod crash;
 mod dkim;
 mod harness;
 mod inbound_tls;
+mod limits;
 mod policy;
 mod relay;
