@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use super::harness::*;
-use super::relay::wait_for;
 use pmta_tests::dns::TestDns;
 use pmta_tests::inject::Message;
 use pmta_tests::sink::{Phase, SmtpSink, reply};
