@@ -83,17 +83,24 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
     let dests = destinations(shared, &ctx.domain, &ctx.policy).await;
     note_resolved(shared, ctx.q, &dests);
     let dests = match dests {
-        Ok(d) => d,
+        Ok(d) => skipped_last(shared, ctx.q, d),
         Err(f) => {
             outcomes::queue_failure(shared, ctx, first, f.outcome(), None).await;
             return None;
         }
     };
-    let cfg = client_config(shared, ctx);
+    let Some(cfg) = client_config(shared, ctx) else {
+        let outcome = sources_disabled(&ctx.vmta);
+        outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+        return None;
+    };
     let (mut conn, ip) = match connect(shared, ctx, dests, cfg).await {
         Ok(c) => c,
         Err(Some(outcome)) => {
-            outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            let v = outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            if let Some(o) = v.bounce_queue {
+                outcomes::bounce_queue(shared, ctx, o).await;
+            }
             return None;
         }
         Err(None) => {
@@ -107,22 +114,59 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
     };
     let mut lease = Some(first);
     let mut sent = 0;
+    let mut bounce = None;
     while let Some(l) = lease.take() {
-        send_one(shared, ctx, &mut conn, l).await;
+        let v = send_one(shared, ctx, &mut conn, l).await;
         sent += 1;
-        if !conn.is_open() {
+        bounce = bounce.or(v.bounce_queue);
+        if v.stop || bounce.is_some() || !conn.is_open() {
             break;
         }
         lease = next_lease(shared, ctx, sent);
     }
     conn.quit().await;
+    if let Some(o) = bounce {
+        outcomes::bounce_queue(shared, ctx, o).await;
+    }
     Some(ip)
 }
 
-async fn send_one(shared: &Arc<Shared>, ctx: &Context, conn: &mut SmtpConnection, lease: Lease) {
+/// Hosts a `skip-mx` reply moved past go after the others (preference order otherwise kept).
+fn skipped_last(shared: &Shared, q: QueueId, mut dests: Vec<Destination>) -> Vec<Destination> {
+    let st = shared.state();
+    if let Some(rt) = st.queues.get(&q).filter(|rt| !rt.skipped_hosts.is_empty()) {
+        let now = Instant::now();
+        dests.sort_by_key(|d| rt.is_skipped(&d.host, now));
+    }
+    dests
+}
+
+fn sources_disabled(vmta: &str) -> Outcome {
+    let reply = internal_reply(
+        451,
+        "4.4.0",
+        format!(
+            "every source address of virtual MTA {vmta} is disabled for this queue (disable-source-ip)"
+        ),
+    );
+    Outcome::Transient {
+        reply,
+        by: Producer::Internal,
+    }
+}
+
+async fn send_one(
+    shared: &Arc<Shared>,
+    ctx: &Context,
+    conn: &mut SmtpConnection,
+    lease: Lease,
+) -> outcomes::Verdict {
     let (env, content) = match shared.spool.read_message(lease.message).await {
         Ok(m) => m,
-        Err(e) => return outcomes::spool_unreadable(shared, ctx, lease, &e.to_string()),
+        Err(e) => {
+            outcomes::spool_unreadable(shared, ctx, lease, &e.to_string());
+            return outcomes::Verdict::default();
+        }
     };
     let rcpts: Vec<&str> = lease
         .recipients
@@ -138,7 +182,7 @@ async fn send_one(shared: &Arc<Shared>, ctx: &Context, conn: &mut SmtpConnection
         None => conn.send(&env.mail_from, &rcpts, &[&content]).await,
     };
     let info = conn.info().clone();
-    outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
+    outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await
 }
 
 /// Where to connect, best first: `resolve-to`, `route`/`smtp-hosts`, else the MX hosts.
@@ -228,12 +272,24 @@ fn note_resolved(shared: &Shared, q: QueueId, dests: &Result<Vec<Destination>, D
     }
 }
 
-/// The SMTP client settings of this connection: the virtual MTA's next source address and
-/// its EHLO name.
-fn client_config(shared: &Shared, ctx: &Context) -> Arc<ClientConfig> {
+/// The SMTP client settings of this connection: the virtual MTA's next source address
+/// (round robin over those no `disable-source-ip` reply took out of use for this queue) and
+/// its EHLO name. `None` when every source address is disabled.
+fn client_config(shared: &Shared, ctx: &Context) -> Option<Arc<ClientConfig>> {
     let policies = shared.policies();
     let cfg = &policies.config;
-    let sources = cfg.source_hosts_of(&ctx.vmta);
+    let all = cfg.source_hosts_of(&ctx.vmta);
+    let now = Instant::now();
+    let sources: Vec<&config::SourceHost> = match shared.state().queues.get(&ctx.q) {
+        Some(rt) if !rt.disabled_sources.is_empty() => all
+            .iter()
+            .filter(|s| rt.source_enabled(s.ip, now))
+            .collect(),
+        _ => all.iter().collect(),
+    };
+    if sources.is_empty() && !all.is_empty() {
+        return None;
+    }
     let source = if sources.is_empty() {
         None
     } else {
@@ -241,17 +297,17 @@ fn client_config(shared: &Shared, ctx: &Context) -> Arc<ClientConfig> {
             .counters
             .conns_out
             .load(std::sync::atomic::Ordering::Relaxed) as usize;
-        Some(&sources[turn % sources.len()])
+        Some(sources[turn % sources.len()])
     };
     let helo = cfg
         .ehlo_name(&ctx.vmta, source)
         .map(str::to_string)
         .unwrap_or_else(|| shared.host_name());
-    Arc::new(super::convert::client(
+    Some(Arc::new(super::convert::client(
         &ctx.policy,
         helo,
         source.map(|s| s.ip),
-    ))
+    )))
 }
 
 /// Try each destination within the per-IP limit; the first session that opens wins.
@@ -329,7 +385,8 @@ async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Leas
                 reply,
                 by: Producer::Internal,
             };
-            return outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            return;
         }
     };
     let mut lease = Some(first);

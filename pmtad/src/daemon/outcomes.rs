@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use config::{PatternAction, QueuePolicy};
+use std::time::Duration;
 
 use super::{Shared, convert};
 use crate::acct::{AcctRecord, Attempt, DlvType};
@@ -17,7 +18,19 @@ use crate::envelope::{Envelope, RcptState};
 use crate::logs::clock::now_secs;
 use crate::outcome::Outcome;
 use crate::queue::{Lease, QueueId};
-use crate::sched::{AfterTransient, Mode};
+use crate::sched::{AfterTransient, Mode, RetryPolicy};
+
+/// What the connection must do after an attempt, from the `<smtp-pattern-list>` rules the
+/// replies matched.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Stop using this connection (`skip-mx`, `disable-source-ip`, `defer-queue`).
+    pub stop: bool,
+    /// `bounce-queue`: bounce everything waiting in the queue with this outcome.
+    pub bounce_queue: Option<Outcome>,
+    /// `skip-mx` left another host to try: the recipients are due again at once.
+    retry_now: bool,
+}
 
 /// The queue a connection works for.
 #[derive(Debug, Clone)]
@@ -87,7 +100,7 @@ pub async fn apply(
     content: &[u8],
     results: Vec<Outcome>,
     info: Option<&SessionInfo>,
-) {
+) -> Verdict {
     let now_s = now_secs();
     let attempt = ctx.attempt(info);
     let age = std::time::Duration::from_secs(now_s.saturating_sub(env.received_at));
@@ -98,9 +111,13 @@ pub async fn apply(
     let mut delivered = 0;
     let mut last_error = None;
     let mut actions = Vec::new();
+    let mut bounce_queue = None;
     for (&i, outcome) in lease.recipients.iter().zip(results) {
         let rules = pattern_actions(shared, ctx, &outcome);
         let outcome = adjust(outcome, &rules, retry.expired(age));
+        if rules.contains(&PatternAction::BounceQueue) && bounce_queue.is_none() {
+            bounce_queue = Some(outcome.clone());
+        }
         actions.extend(rules);
         let rcpt = &env.recipients[i as usize];
         shared
@@ -142,7 +159,9 @@ pub async fn apply(
         rt.mode.on_delivered();
         rt.push_delivery(now_s, format!("{delivered} recipient(s) delivered"));
     }
-    apply_actions(rt, &actions, now);
+    let retry_in = retry_interval(&retry, rt.failures + 1, age);
+    let mut verdict = apply_actions(rt, &actions, now, info, retry_in);
+    verdict.bounce_queue = bounce_queue;
     let (bounced_n, deferred_n) = (bounced.len(), pending.len());
     if pending.is_empty() {
         st.index.finish(lease);
@@ -150,16 +169,25 @@ pub async fn apply(
         rt.failures += 1;
         let err = last_error.unwrap_or_default();
         rt.push_error(now_s, err.clone());
-        let wait = match retry.after_transient(rt.failures, age) {
-            AfterTransient::RetryIn(d) => d,
-            AfterTransient::Expire => std::time::Duration::ZERO,
+        let due = if verdict.retry_now {
+            now_s
+        } else {
+            now_s + retry_in.as_secs().max(1)
         };
-        st.index
-            .requeue(lease, &pending, now_s + wait.as_secs().max(1), &err);
+        st.index.requeue(lease, &pending, due, &err);
     }
     drop(st);
     // Counters last: whoever sees a delivery counted also sees the queue without it.
     count(shared, delivered, bounced_n, deferred_n, content.len());
+    verdict
+}
+
+/// The wait before the next try after `failures` failed ones (zero once expired).
+fn retry_interval(retry: &RetryPolicy, failures: u32, age: Duration) -> Duration {
+    match retry.after_transient(failures, age) {
+        AfterTransient::RetryIn(d) => d,
+        AfterTransient::Expire => Duration::ZERO,
+    }
 }
 
 fn count(shared: &Shared, delivered: usize, bounced: usize, deferred: usize, size: usize) {
@@ -179,12 +207,19 @@ fn current_mode(shared: &Shared, ctx: &Context) -> Mode {
     st.rt(ctx.q, &policies).current_mode(Instant::now())
 }
 
-/// Expiry and `bounce-rcpt` turn a transient outcome into a bounce.
+/// Expiry, `bounce-rcpt` and `bounce-queue` turn a transient outcome into a bounce;
+/// `skip-mx` keeps the recipient queued whatever the reply (even a 5xx).
 fn adjust(outcome: Outcome, actions: &[PatternAction], is_expired: bool) -> Outcome {
+    let has = |a: PatternAction| actions.contains(&a);
     match outcome {
         Outcome::Transient { reply, .. } if is_expired => expired(Some(&reply)),
-        Outcome::Transient { reply, by } if actions.contains(&PatternAction::BounceRcpt) => {
+        Outcome::Transient { reply, by }
+            if has(PatternAction::BounceRcpt) || has(PatternAction::BounceQueue) =>
+        {
             Outcome::Permanent { reply, by }
+        }
+        Outcome::Permanent { reply, by } if has(PatternAction::SkipMx) && !is_expired => {
+            Outcome::Transient { reply, by }
         }
         o => o,
     }
@@ -209,17 +244,64 @@ fn pattern_actions(shared: &Shared, ctx: &Context, outcome: &Outcome) -> Vec<Pat
 }
 
 /// Queue-level effects of pattern rules: `mode=backoff` (with its own
-/// `backoff-to-normal-after=`) and `mode=normal`.
-fn apply_actions(rt: &mut super::QueueRt, actions: &[PatternAction], now: Instant) {
-    let after = actions.iter().find_map(|a| match a {
+/// `backoff-to-normal-after=`), `mode=normal`, `skip-mx` (this host goes behind the others
+/// for a retry interval), `disable-source-ip` (this queue stops using the local address
+/// that got the reply, for `reenable-after=` or for good) and `defer-queue` (no new
+/// connection for a retry interval). `bounce-queue` is the caller's, after the lock.
+fn apply_actions(
+    rt: &mut super::QueueRt,
+    actions: &[PatternAction],
+    now: Instant,
+    info: Option<&SessionInfo>,
+    retry_in: Duration,
+) -> Verdict {
+    let timer = |want: fn(&PatternAction) -> Option<Duration>| actions.iter().find_map(want);
+    let after = timer(|a| match a {
         PatternAction::BackoffToNormalAfter(d) => Some(*d),
         _ => None,
     });
+    let reenable = timer(|a| match a {
+        PatternAction::ReenableAfter(d) => Some(*d),
+        _ => None,
+    });
+    let mut v = Verdict::default();
     for a in actions {
-        match a {
-            PatternAction::ModeBackoff => rt.set_mode(now, Mode::Backoff, after),
-            PatternAction::ModeNormal => rt.set_mode(now, Mode::Normal, None),
+        match (a, info) {
+            (PatternAction::ModeBackoff, _) => rt.set_mode(now, Mode::Backoff, after),
+            (PatternAction::ModeNormal, _) => rt.set_mode(now, Mode::Normal, None),
+            (PatternAction::SkipMx, Some(i)) => {
+                v.retry_now = rt.skip_host(&i.dest.host, now + retry_in, now);
+                v.stop = true;
+            }
+            (PatternAction::DisableSourceIp, Some(i)) => {
+                let ip = i.local.ip();
+                rt.disabled_sources.retain(|(a, _)| *a != ip);
+                rt.disabled_sources.push((ip, reenable.map(|d| now + d)));
+                v.stop = true;
+            }
+            (PatternAction::DeferQueue, _) => {
+                rt.gate.defer_until(now + retry_in);
+                v.stop = true;
+            }
             _ => {}
+        }
+    }
+    v
+}
+
+/// `bounce-queue`: every recipient waiting in the queue bounces now, each with its DSN
+/// and accounting record, as if it had received `outcome` itself.
+pub async fn bounce_queue(shared: &Arc<Shared>, ctx: &Context, outcome: Outcome) {
+    loop {
+        let leases = shared
+            .state()
+            .index
+            .take_due(ctx.q, u64::from(u32::MAX), 64);
+        if leases.is_empty() {
+            return;
+        }
+        for lease in leases {
+            queue_failure(shared, ctx, lease, outcome.clone(), None).await;
         }
     }
 }
@@ -232,16 +314,19 @@ pub async fn queue_failure(
     lease: Lease,
     outcome: Outcome,
     info: Option<&SessionInfo>,
-) {
+) -> Verdict {
     if let Some(rec) = AcctRecord::queue_transient(&outcome, &ctx.attempt(info), now_secs()) {
         let _ = shared.acct.record(rec).await;
     }
     let (env, content) = match shared.spool.read_message(lease.message).await {
         Ok(m) => m,
-        Err(e) => return spool_unreadable(shared, ctx, lease, &e.to_string()),
+        Err(e) => {
+            spool_unreadable(shared, ctx, lease, &e.to_string());
+            return Verdict::default();
+        }
     };
     let results = lease.recipients.iter().map(|_| outcome.clone()).collect();
-    apply(shared, ctx, lease, &env, &content, results, info).await;
+    apply(shared, ctx, lease, &env, &content, results, info).await
 }
 
 /// The spool could not give the message back: gone (deleted) means done; anything else is

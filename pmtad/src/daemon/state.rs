@@ -38,6 +38,11 @@ pub struct QueueRt {
     pub resolved_at: Option<Instant>,
     pub recent_errors: VecDeque<(u64, String)>,
     pub recent_deliveries: VecDeque<(u64, String)>,
+    /// MX hosts a `skip-mx` reply moved past, until the instant: tried after the others.
+    pub skipped_hosts: Vec<(String, Instant)>,
+    /// Local source addresses a `disable-source-ip` reply took out of use for this queue,
+    /// until the instant (`reenable-after=`) or for good.
+    pub disabled_sources: Vec<(IpAddr, Option<Instant>)>,
 }
 
 impl QueueRt {
@@ -53,7 +58,35 @@ impl QueueRt {
             resolved_at: None,
             recent_errors: VecDeque::new(),
             recent_deliveries: VecDeque::new(),
+            skipped_hosts: Vec::new(),
+            disabled_sources: Vec::new(),
         }
+    }
+
+    /// True while a `skip-mx` reply keeps `host` behind the queue's other hosts.
+    pub fn is_skipped(&self, host: &str, now: Instant) -> bool {
+        self.skipped_hosts
+            .iter()
+            .any(|(h, until)| h == host && *until > now)
+    }
+
+    /// `skip-mx`: move past `host` until `until`. True when another known host is left to
+    /// try (the recipients may go again at once), false when every host was skipped.
+    pub fn skip_host(&mut self, host: &str, until: Instant, now: Instant) -> bool {
+        self.skipped_hosts.retain(|(h, t)| h != host && *t > now);
+        self.skipped_hosts.push((host.to_string(), until));
+        match &self.resolved {
+            Some(Ok(hosts)) => hosts.iter().any(|(h, _)| !self.is_skipped(h, now)),
+            _ => false,
+        }
+    }
+
+    /// True unless a `disable-source-ip` reply took `ip` out of use for this queue.
+    pub fn source_enabled(&self, ip: IpAddr, now: Instant) -> bool {
+        !self
+            .disabled_sources
+            .iter()
+            .any(|(a, until)| *a == ip && until.is_none_or(|t| t > now))
     }
 
     /// The mode now, applying the gate limits of a mode that just changed by itself.

@@ -48,6 +48,8 @@ pub enum Hold {
     ConnectRate { until: Instant },
     /// `max-msg-rate` is used up.
     MsgRate { until: Instant },
+    /// A `defer-queue` reply pattern put the queue in retry mode.
+    Deferred { until: Instant },
 }
 
 impl Hold {
@@ -57,7 +59,8 @@ impl Hold {
             Hold::ConnectionLimit { .. } | Hold::PerIpLimit { .. } => None,
             Hold::DeliveryInterval { until }
             | Hold::ConnectRate { until }
-            | Hold::MsgRate { until } => Some(*until),
+            | Hold::MsgRate { until }
+            | Hold::Deferred { until } => Some(*until),
         }
     }
 
@@ -69,6 +72,7 @@ impl Hold {
             Hold::DeliveryInterval { .. } => "delivery-interval",
             Hold::ConnectRate { .. } => "max-connect-rate",
             Hold::MsgRate { .. } => "max-msg-rate",
+            Hold::Deferred { .. } => "defer-queue",
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct QueueGate {
     /// Destination addresses known for the queue; with `max-smtp-out-per-ip` they cap the
     /// connections worth opening (more would only find every address busy).
     known_ips: Option<u32>,
+    /// Set by a `defer-queue` reply pattern: no new connection before then.
+    deferred_until: Option<Instant>,
 }
 
 impl QueueGate {
@@ -99,6 +105,7 @@ impl QueueGate {
             connect_rate: None,
             msg_rate: None,
             known_ips: None,
+            deferred_until: None,
         };
         gate.set_limits(limits);
         gate
@@ -144,8 +151,16 @@ impl QueueGate {
         Ok(())
     }
 
+    /// `defer-queue`: open no connection before `until` (the queue's retry interval).
+    pub fn defer_until(&mut self, until: Instant) {
+        self.deferred_until = Some(until);
+    }
+
     /// What [`try_open`](Self::try_open) would answer, without charging anything.
     pub fn check_open(&self, now: Instant) -> Result<(), Hold> {
+        if let Some(until) = self.deferred_until.filter(|t| *t > now) {
+            return Err(Hold::Deferred { until });
+        }
         if self.active >= self.limits.max_smtp_out {
             return Err(Hold::ConnectionLimit {
                 max: self.limits.max_smtp_out,
@@ -384,6 +399,16 @@ mod tests {
             g.try_open(now),
             Err(Hold::ConnectionLimit { max: 2 })
         ));
+    }
+
+    #[test]
+    fn a_deferred_queue_opens_nothing_until_its_retry_time() {
+        let t0 = Instant::now();
+        let mut g = QueueGate::new(Limits::default());
+        let until = t0 + Duration::from_secs(5);
+        g.defer_until(until);
+        assert_eq!(g.try_open(t0), Err(Hold::Deferred { until }));
+        assert!(g.try_open(until).is_ok());
     }
 
     #[test]

@@ -6,5 +6,6 @@ mod dkim;
 mod harness;
 mod inbound_tls;
 mod limits;
+mod patterns;
 mod policy;
 mod relay;

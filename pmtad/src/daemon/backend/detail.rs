@@ -267,6 +267,10 @@ fn gate_hold(rt: &QueueRt, now: Now) -> Option<HoldReason> {
             HoldKind::RateLimit,
             format!("{} is used up for now", hold.directive()),
         ),
+        Hold::Deferred { .. } => (
+            HoldKind::RetryWait,
+            "a reply matched a defer-queue pattern: the queue waits for its retry time".into(),
+        ),
         Hold::ConnectionLimit { .. } => return None,
     };
     Some(HoldReason {
