@@ -59,7 +59,21 @@ pub struct Session {
 impl Session {
     /// Connect, read the greeting and EHLO. Fails unless the greeting is 220.
     pub async fn connect(addr: SocketAddr) -> std::io::Result<Self> {
-        let (rd, wr) = TcpStream::connect(addr).await?.into_split();
+        Self::start(TcpStream::connect(addr).await?).await
+    }
+
+    /// [`Session::connect`] from a given local address (`127.0.0.x`), for source rules.
+    pub async fn connect_from(addr: SocketAddr, local: std::net::IpAddr) -> std::io::Result<Self> {
+        let socket = match local {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.bind(SocketAddr::new(local, 0))?;
+        Self::start(socket.connect(addr).await?).await
+    }
+
+    async fn start(tcp: TcpStream) -> std::io::Result<Self> {
+        let (rd, wr) = tcp.into_split();
         let mut s = Self {
             rd: BufReader::new(rd),
             wr,

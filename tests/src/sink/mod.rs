@@ -121,6 +121,7 @@ pub(crate) struct Config {
     pub no_8bitmime: bool,
     pub size: Option<u64>,
     pub count_only: bool,
+    pub hold_greeting: bool,
 }
 
 /// Builds a sink: `SmtpSink::builder().listen(addr).on(Phase::Rcpt, reply(550, …)).start()`.
@@ -219,6 +220,13 @@ impl SinkBuilder {
         self
     }
 
+    /// Accept connections but send no greeting until [`SmtpSink::release`]: connections stay
+    /// open, so a test can see how many a client holds at once without timing anything.
+    pub fn hold_greeting(mut self) -> Self {
+        self.config.hold_greeting = true;
+        self
+    }
+
     /// Keep counters only (no message records, data or command log): for benchmarks and
     /// long runs where memory would otherwise grow with every message.
     pub fn count_only(mut self) -> Self {
@@ -232,9 +240,11 @@ impl SinkBuilder {
             self.addrs.push(SocketAddr::from(([127, 0, 0, 1], 0)));
         }
         let (tx, _) = watch::channel(0u64);
+        let (released, _) = watch::channel(!self.config.hold_greeting);
         let shared = Arc::new(Shared {
             state: Mutex::default(),
             tx,
+            released,
             config: self.config,
         });
         let mut addrs = Vec::new();
@@ -255,10 +265,18 @@ impl SinkBuilder {
 pub(crate) struct Shared {
     pub state: Mutex<SinkState>,
     tx: watch::Sender<u64>,
+    /// False while greetings are held ([`SinkBuilder::hold_greeting`]).
+    released: watch::Sender<bool>,
     pub config: Config,
 }
 
 impl Shared {
+    /// Returns once greetings are no longer held.
+    pub async fn wait_released(&self) {
+        let mut rx = self.released.subscribe();
+        let _ = rx.wait_for(|r| *r).await;
+    }
+
     /// Changes the state and wakes every waiter.
     pub fn update<T>(&self, f: impl FnOnce(&mut SinkState) -> T) -> T {
         let out = f(&mut self.state.lock().expect("sink state"));
@@ -308,6 +326,12 @@ impl SmtpSink {
 
     pub fn addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// Lets held greetings go ([`SinkBuilder::hold_greeting`]); later connections are greeted
+    /// at once.
+    pub fn release(&self) {
+        self.shared.released.send_replace(true);
     }
 
     /// A snapshot of everything observed.

@@ -95,6 +95,7 @@ pub(super) async fn run(
         batch: 0,
     };
     let mut io = BufReader::new(tcp);
+    sh.wait_released().await;
     match c.act(Phase::Greeting, None, conn) {
         Action::Reply(code, text) => c.reply(code, &text),
         Action::Hang => return hang(&mut io).await,
