@@ -124,7 +124,6 @@ pub struct Builder {
 
 /// A running pmtad on the spec config, its sink and DNS server, in its own directory.
 pub struct World {
-    pub n: u8,
     pub dir: tempfile::TempDir,
     pub pmtad: Pmtad,
     pub sink: SmtpSink,
@@ -222,7 +221,6 @@ impl Builder {
         text.push_str(&self.extra);
         let pmtad = Pmtad::start(dir.path(), &text).expect("start pmtad");
         World {
-            n,
             dir,
             pmtad,
             sink,
@@ -350,11 +348,6 @@ impl World {
             assert!(tokio::time::Instant::now() < deadline, "never true: {v:#}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    /// Rows of an accounting CSV under the test directory (empty while it does not exist).
-    pub fn csv(&self, rel: &str) -> Vec<HashMap<String, String>> {
-        read_csv(&self.path(rel))
     }
 
     /// Waits until `pred` holds on the rows of the accounting CSV `rel`; returns them.
