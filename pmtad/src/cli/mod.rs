@@ -74,6 +74,17 @@ pub enum SpoolCommand {
     },
 }
 
+impl Cli {
+    /// Parses an argument list (the program name first), as the binary parses its own.
+    pub fn try_from_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(args)
+    }
+}
+
 /// The pmtad binary: parse the process arguments (exit 2 on a usage error) and run.
 pub fn main() -> ExitCode {
     run(&Cli::parse())

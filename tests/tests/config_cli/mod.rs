@@ -1,6 +1,8 @@
 //! pmtad's config-only command line, run as a real process: `--check-config` and
 //! `--show-settings` print what they should and exit 0 / 1 / 2 as documented.
 
+mod service_unit;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
