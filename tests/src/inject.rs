@@ -73,6 +73,8 @@ impl Session {
     }
 
     async fn start(tcp: TcpStream) -> std::io::Result<Self> {
+        // Pipelined commands are written whole; never wait for an ACK to send them.
+        tcp.set_nodelay(true)?;
         let (rd, wr) = tcp.into_split();
         let mut s = Self {
             rd: BufReader::new(rd),
@@ -146,8 +148,12 @@ impl Session {
                 .clone();
             return Ok(if accepted == 0 { first_bad } else { data });
         }
-        self.wr.write_all(&dot_stuff(&msg.data)).await?;
-        self.wr.write_all(b".\r\n").await?;
+        // Content and final dot in one write: as a second small write, Nagle would hold the
+        // dot until the server's delayed ACK (40 ms), which capped the relay bench at
+        // 50 sessions / 45 ms ≈ 1,100 messages/s.
+        let mut data = dot_stuff(&msg.data);
+        data.extend_from_slice(b".\r\n");
+        self.wr.write_all(&data).await?;
         self.read_reply().await
     }
 
