@@ -321,6 +321,10 @@ pub struct QueuePolicy {
     /// `ignore-pipelining yes` forces 0.
     pub smtp_pipeline_depth: u64,
     pub delivery_interval: Duration,
+    /// How long a connection whose queue has no due mail waits for more before QUIT
+    /// (capped at 10 minutes). Reusing it saves a TCP connect, greeting and EHLO per
+    /// message when mail trickles in as fast as it is delivered.
+    pub connection_idle_timeout: Duration,
     pub smtp_port: u16,
     /// Smart hosts by preference level (None = the domain's MX hosts).
     pub route: Option<HostLevels>,

@@ -142,6 +142,9 @@ impl<'a> Effective<'a> {
     }
 }
 
+/// PowerMTA caps `connection-idle-timeout` at ten minutes; longer values are cut to it.
+const MAX_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Table defaults parsed once.
 fn default_of(slot: usize) -> &'static Value {
     static DEFAULTS: OnceLock<Vec<Value>> = OnceLock::new();
@@ -161,6 +164,7 @@ const SOURCE_IP_MAX_SMTP_OUT: usize = idx("source-ip-max-smtp-out");
 const PIPELINE_DEPTH: usize = idx("smtp-pipeline-depth");
 const IGNORE_PIPELINING: usize = idx("ignore-pipelining");
 const DELIVERY_INTERVAL: usize = idx("delivery-interval");
+const IDLE_TIMEOUT: usize = idx("connection-idle-timeout");
 const SMTP_PORT: usize = idx("smtp-port");
 const ROUTE: usize = idx("route");
 const RESOLVE_TO: usize = idx("resolve-to");
@@ -316,6 +320,7 @@ impl Effective<'_> {
             },
             smtp_pipeline_depth: depth,
             delivery_interval: as_duration(self.get(DELIVERY_INTERVAL)),
+            connection_idle_timeout: as_duration(self.get(IDLE_TIMEOUT)).min(MAX_IDLE_TIMEOUT),
             smtp_port: match self.get(SMTP_PORT) {
                 Value::Port(p) => *p,
                 _ => 25,

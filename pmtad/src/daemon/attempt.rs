@@ -10,6 +10,7 @@ use config::{Delivery, Host, QueuePolicy};
 use rand::seq::SliceRandom;
 
 use super::Shared;
+use super::idle::{self, Next};
 use super::outcomes::{self, Context};
 use crate::delivery::classify::internal_reply;
 use crate::delivery::local::LocalCommand;
@@ -56,7 +57,7 @@ fn release(shared: &Shared, q: QueueId, vmta: &Arc<str>, ip: Option<IpAddr>) {
 /// allows it. A lease the rate refuses goes back due now: the scheduler's gate then holds
 /// the queue until the rate allows more, and a mode change (backoff to normal) lifts that
 /// hold at once instead of leaving the lease parked.
-fn next_lease(shared: &Shared, ctx: &Context, sent: u32) -> Option<Lease> {
+pub(super) fn next_lease(shared: &Shared, ctx: &Context, sent: u32) -> Option<Lease> {
     if shared.shutdown.is_cancelled() {
         return None;
     }
@@ -122,7 +123,11 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
         if v.stop || bounce.is_some() || !conn.is_open() {
             break;
         }
-        lease = next_lease(shared, ctx, sent);
+        lease = match idle::next_or_idle(shared, ctx, sent) {
+            Next::Work(l) => Some(l),
+            Next::Wait(rx) => idle::wait(shared, ctx, &mut conn, rx).await,
+            Next::Stop => None,
+        };
     }
     conn.quit().await;
     if let Some(o) = bounce {

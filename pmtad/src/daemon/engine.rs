@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::Shared;
 use super::attempt;
+use super::idle;
 use crate::queue::{Lease, QueueId};
 use crate::sched::Hold;
 
@@ -44,8 +45,10 @@ fn schedule_pass(shared: &Arc<Shared>) -> Option<Instant> {
         let mut st = shared.state();
         let mut due = st.index.due_queues(now_s);
         due.sort_by_key(|q| std::cmp::Reverse(st.rt(*q, &policies).policy.queue_priority));
+        let mut starved: Option<Starved> = None;
         for q in due {
-            open_slots(
+            idle::hand_over(&mut st, q, now, now_s);
+            let blocked = open_slots(
                 &mut st,
                 q,
                 &policies,
@@ -55,6 +58,10 @@ fn schedule_pass(shared: &Arc<Shared>) -> Option<Instant> {
                 &mut launches,
                 &mut earliest,
             );
+            starved = starved.or(blocked);
+        }
+        if let Some(s) = starved {
+            idle::reclaim(&mut st, s.vmta().as_ref());
         }
     }
     for (q, lease) in launches {
@@ -63,7 +70,23 @@ fn schedule_pass(shared: &Arc<Shared>) -> Option<Instant> {
     earliest
 }
 
-/// Open as many connections for `q` as its limits and its due work allow.
+/// A limit shared by queues stopped a queue with due mail from opening a connection.
+enum Starved {
+    Total,
+    Vmta(Arc<str>),
+}
+
+impl Starved {
+    fn vmta(&self) -> Option<Arc<str>> {
+        match self {
+            Starved::Total => None,
+            Starved::Vmta(v) => Some(v.clone()),
+        }
+    }
+}
+
+/// Open as many connections for `q` as its limits and its due work allow; says when a
+/// limit shared with other queues was what stopped it (their idle connections may go).
 #[allow(clippy::too_many_arguments)]
 fn open_slots(
     st: &mut super::State,
@@ -74,14 +97,17 @@ fn open_slots(
     total_max: u32,
     launches: &mut Vec<(QueueId, Lease)>,
     earliest: &mut Option<Instant>,
-) {
+) -> Option<Starved> {
     // Names only: summary() computes counters (and may rescan for the oldest message).
     let vmta = st.index.names_of(q).1.clone();
     let vmta_max = vmta_limit(policies, &vmta);
     loop {
         let vmta_open = st.vmta_out.get(&vmta).copied().unwrap_or(0);
-        if st.total_out >= total_max || vmta_open >= vmta_max {
-            break;
+        if st.total_out >= total_max {
+            return st.index.has_due(q, now_s).then_some(Starved::Total);
+        }
+        if vmta_open >= vmta_max {
+            return st.index.has_due(q, now_s).then_some(Starved::Vmta(vmta));
         }
         let rt = st.rt(q, policies);
         rt.current_mode(now);
@@ -112,6 +138,7 @@ fn open_slots(
         *st.vmta_out.entry(vmta.clone()).or_insert(0) += 1;
         launches.push((q, lease));
     }
+    None
 }
 
 fn note_hold(rt: &mut super::QueueRt, hold: Hold, earliest: &mut Option<Instant>) {

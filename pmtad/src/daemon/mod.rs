@@ -11,6 +11,7 @@ mod bounce;
 mod convert;
 mod dkim;
 mod engine;
+mod idle;
 mod intake;
 mod outcomes;
 mod pauses;

@@ -43,6 +43,9 @@ pub struct QueueRt {
     /// Local source addresses a `disable-source-ip` reply took out of use for this queue,
     /// until the instant (`reenable-after=`) or for good.
     pub disabled_sources: Vec<(IpAddr, Option<Instant>)>,
+    /// Open connections waiting for mail (see [`super::idle`]): the scheduler hands them
+    /// due messages before it opens new connections.
+    pub idle: Vec<tokio::sync::oneshot::Sender<crate::queue::Lease>>,
 }
 
 impl QueueRt {
@@ -60,6 +63,7 @@ impl QueueRt {
             recent_deliveries: VecDeque::new(),
             skipped_hosts: Vec::new(),
             disabled_sources: Vec::new(),
+            idle: Vec::new(),
         }
     }
 

@@ -311,14 +311,16 @@ impl QueueIndex {
 
     /// Queues that are not paused and have a message due at `now`.
     pub fn due_queues(&self, now: u64) -> Vec<QueueId> {
-        let now = sat32(now);
         (0..self.queues.len() as u32)
-            .filter(|&q| {
-                let queue = &self.queues[q as usize];
-                !queue.paused && queue.next_due().is_some_and(|t| t <= now)
-            })
             .map(QueueId)
+            .filter(|&q| self.has_due(q, now))
             .collect()
+    }
+
+    /// True when `q` is not paused and has a message due at `now`.
+    pub fn has_due(&self, q: QueueId, now: u64) -> bool {
+        let queue = &self.queues[q.0 as usize];
+        !queue.paused && queue.next_due().is_some_and(|t| t <= sat32(now))
     }
 
     /// Total recipients queued (in flight included).

@@ -4,6 +4,7 @@
 mod crash;
 mod dkim;
 mod harness;
+mod idle;
 mod inbound_tls;
 mod limits;
 mod patterns;

@@ -92,6 +92,14 @@ impl SmtpConnection {
         !self.broken
     }
 
+    /// Resolves when the server speaks or hangs up between transactions (an idle timeout on
+    /// its side); the connection is then marked unusable, so the caller drops it instead of
+    /// losing its next message to a dead socket.
+    pub async fn closed_by_peer(&mut self) {
+        self.io.peer_activity().await;
+        self.broken = true;
+    }
+
     /// STARTTLS, handshake, EHLO again. Not offered / refused: fine for `optional`, an error
     /// for `required`.
     async fn starttls(mut self) -> Result<Self, SessionError> {

@@ -162,6 +162,13 @@ impl Io {
             .ok_or_else(|| SessionError::Protocol(format!("malformed reply to {stage}")))
     }
 
+    /// Resolves when the server sends something (or closes) while we are not waiting for a
+    /// reply: on an idle connection that means a 421 or a close, so it cannot be reused.
+    /// Cancel-safe: whatever arrives stays in the buffer.
+    pub async fn peer_activity(&mut self) {
+        let _ = self.inner.fill_buf().await;
+    }
+
     /// Sends close_notify / FIN; errors do not matter any more.
     pub async fn shutdown(&mut self, limit: Duration) {
         let _ = tokio::time::timeout(limit, self.inner.get_mut().shutdown()).await;
