@@ -16,45 +16,65 @@ use std::time::Duration;
 /// tests never run a stale binary. Same arguments as `scripts/test`'s build, so it is a
 /// no-op there (other feature sets would rebuild the dependencies).
 pub fn bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf();
-    BUILT.get_or_init(|| {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--workspace", "--bins"])
-            .current_dir(&root)
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build of the binaries failed");
-    });
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    target.join("debug").join(name)
+    build_once(false);
+    target_dir().join("debug").join(name)
 }
 
 /// Path of a release binary, built once per process (for benchmarks).
 pub fn release_bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+    build_once(true);
+    target_dir().join("release").join(name)
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
-        .to_path_buf();
-    BUILT.get_or_init(|| {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "--workspace", "--bins"])
-            .current_dir(&root)
-            .status()
-            .expect("run cargo build --release");
-        assert!(
-            status.success(),
-            "cargo build --release of the binaries failed"
-        );
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+/// `cargo build [--release] --workspace --bins`, once per process and profile.
+///
+/// The build runs without the package variables cargo gives a test process
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`…): ring's build script reruns when they change,
+/// so inheriting them would rebuild ring and everything above it on the first e2e test
+/// after `scripts/test`'s own build, and again on the next plain build.
+fn build_once(release: bool) {
+    static DEBUG: OnceLock<()> = OnceLock::new();
+    static RELEASE: OnceLock<()> = OnceLock::new();
+    let once = if release { &RELEASE } else { &DEBUG };
+    once.get_or_init(|| {
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.arg("build");
+        if release {
+            cmd.arg("--release");
+        }
+        cmd.args(["--workspace", "--bins"])
+            .current_dir(workspace_root());
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || k.starts_with("CARGO_BIN_EXE_")
+                || matches!(
+                    k.as_ref(),
+                    "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "OUT_DIR"
+                )
+            {
+                cmd.env_remove(&key);
+            }
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "cargo build of the binaries failed");
     });
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    target.join("release").join(name)
 }
 
 /// A running pmtad child process, killed when dropped.
