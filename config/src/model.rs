@@ -175,10 +175,22 @@ pub struct RecordFields {
     pub fields: Vec<String>,
 }
 
-/// `<acct-file PATH>`.
+/// `<acct-file PATH>` or `<acct-file |COMMAND>`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AcctFile {
+    /// The file path; for a pipe, the block argument as written (`|COMMAND`), which names
+    /// the block in `rotate acct` and in messages.
     pub path: PathBuf,
+    /// `<acct-file |COMMAND>`: records go to this shell command's standard input.
+    pub pipe: Option<String>,
+    /// `retry-interval` (pipes): how long to wait before restarting a program that failed.
+    pub retry_interval: Duration,
+    /// `write-timeout` (pipes): a program that reads nothing for this long is restarted.
+    pub write_timeout: Duration,
+    /// `user-string`: the value of the `userString` column.
+    pub user_string: Option<String>,
+    /// `sync`: fsync the file after every batch of records.
+    pub sync: bool,
     pub records: Vec<RecordType>,
     pub record_fields: Vec<RecordFields>,
     /// Roll over at this size (None = unlimited).

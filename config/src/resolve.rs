@@ -622,17 +622,23 @@ impl Resolver<'_> {
     }
 
     fn acct_block(&mut self, b: &Block) {
-        if b.arg.text.is_empty() || b.arg.text.starts_with('|') {
-            let msg = if b.arg.text.is_empty() {
-                "<acct-file> needs a file path"
-            } else {
-                "<acct-file |COMMAND> (a pipe) is not implemented yet; use a file"
-            };
+        let pipe = b.arg.text.strip_prefix('|').map(|c| c.trim().to_string());
+        if b.arg.text.is_empty() || pipe.as_deref() == Some("") {
+            let msg = "<acct-file> needs a file path or |COMMAND";
             self.diags.error(b.arg.span.clone(), msg);
             return;
         }
+        let path = match &pipe {
+            Some(_) => PathBuf::from(&b.arg.text),
+            None => resolve_path(&base_dir(&b.span), &b.arg.text),
+        };
         let mut acct = AcctFile {
-            path: resolve_path(&base_dir(&b.span), &b.arg.text),
+            path,
+            pipe,
+            retry_interval: Duration::from_secs(300),
+            write_timeout: Duration::from_secs(60),
+            user_string: None,
+            sync: false,
             records: vec![RecordType::Delivery, RecordType::Bounce],
             record_fields: Vec::new(),
             max_size: Some(250 << 20),
@@ -669,6 +675,18 @@ impl Resolver<'_> {
                     .unwrap_or(acct.move_interval)
             }
             "move-to" => acct.move_to = Some(self.path(d)),
+            "retry-interval" => {
+                acct.retry_interval = self
+                    .check(d, v::parse_duration(text))
+                    .unwrap_or(acct.retry_interval)
+            }
+            "write-timeout" => {
+                acct.write_timeout = self
+                    .check(d, v::parse_duration(text))
+                    .unwrap_or(acct.write_timeout)
+            }
+            "user-string" => acct.user_string = Some(text.to_string()),
+            "sync" => acct.sync = self.check(d, v::parse_bool(text)).unwrap_or(acct.sync),
             "delete-after" => {
                 acct.delete_after = self
                     .check(d, v::parse_duration_or_never(text))

@@ -33,6 +33,15 @@ fn check_file(f: &AcctFileOptions, errors: &mut Vec<AcctError>) {
     if let Err(e) = Layout::new(f) {
         errors.push(e);
     }
+    if let Some(pipe) = &f.pipe {
+        if let Err(reason) = check_program(&pipe.command) {
+            errors.push(AcctError::Pipe {
+                command: pipe.command.clone(),
+                reason,
+            });
+        }
+        return;
+    }
     let dir = parent_dir(&f.path);
     if let Err(reason) = probe_writable_dir(dir) {
         errors.push(AcctError::Unwritable {
@@ -74,4 +83,39 @@ pub fn probe_writable_dir(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create files in {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// The program of a pipe command (its first word) must exist and be executable, so a typo
+/// is a config error rather than records silently going nowhere. Shell syntax beyond the
+/// first word is the shell's business.
+fn check_program(command: &str) -> Result<(), String> {
+    let Some(program) = command.split_whitespace().next() else {
+        return Err("empty command".into());
+    };
+    let found = if program.contains('/') {
+        is_executable(Path::new(program))
+    } else {
+        shell_word(program)
+            || std::env::var_os("PATH").is_some_and(|paths| {
+                std::env::split_paths(&paths).any(|d| is_executable(&d.join(program)))
+            })
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(format!("program {program} not found or not executable"))
+    }
+}
+
+/// Shell builtins and keywords a command may start with (`exec`, `cd`, `(`, …).
+fn shell_word(word: &str) -> bool {
+    matches!(
+        word,
+        "exec" | "cd" | "(" | "{" | "set" | "export" | "umask" | "ulimit"
+    ) || word.contains('=')
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

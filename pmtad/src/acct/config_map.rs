@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::fields::RecordType;
-use super::options::{AcctConfig, AcctFileOptions};
+use super::options::{AcctConfig, AcctFileOptions, PipeOptions};
 
 /// The accounting settings of a loaded configuration: every `<acct-file>` block and every
 /// domain's `accounting-log` (where `log-entries yes`), found by asking the policy of each
@@ -52,6 +52,13 @@ fn file_options(f: &config::AcctFile) -> Option<AcctFileOptions> {
     o.move_to = f.move_to.clone();
     o.move_interval = f.move_interval;
     o.delete_after = f.delete_after;
+    o.user_string = f.user_string.clone();
+    o.sync = f.sync;
+    o.pipe = f.pipe.as_ref().map(|command| PipeOptions {
+        command: command.clone(),
+        retry_interval: f.retry_interval,
+        write_timeout: f.write_timeout,
+    });
     Some(o)
 }
 

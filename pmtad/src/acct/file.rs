@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use super::AcctError;
 use super::bouncecat::BounceCategories;
-use super::format::{FmtCtx, write_field};
-use super::options::{AcctFileOptions, Layout};
+use super::encode::Encoder;
+use super::options::AcctFileOptions;
 use super::record::AcctRecord;
 use crate::logs::clock::{self, DAY};
 
@@ -22,7 +22,7 @@ use crate::logs::clock::{self, DAY};
 #[derive(Debug)]
 pub struct AcctFile {
     opts: AcctFileOptions,
-    layout: Layout,
+    enc: Encoder,
     names: Naming,
     file: File,
     current: PathBuf,
@@ -32,21 +32,20 @@ pub struct AcctFile {
     opened_at: u64,
     /// Bytes formatted but not yet written (non-empty only after a write error).
     pending: Vec<u8>,
-    scratch: Vec<String>,
 }
 
 impl AcctFile {
     /// Opens today's file, continuing the newest one when its header matches.
     pub fn open(opts: &AcctFileOptions, now: u64) -> Result<AcctFile, AcctError> {
-        let layout = Layout::new(opts)?;
+        let enc = Encoder::new(opts)?;
         let names = Naming::new(&opts.path);
         let day = now / DAY;
         let seq = first_seq(&names, now, opts.move_to.as_deref());
-        let header = header_bytes(&layout)?;
+        let header = enc.header()?;
         let (file, current, seq, size) = open_continuing(&names, now, seq, &header)?;
         let f = AcctFile {
             opts: opts.clone(),
-            layout,
+            enc,
             names,
             file,
             current,
@@ -55,7 +54,6 @@ impl AcctFile {
             size,
             opened_at: now,
             pending: Vec::new(),
-            scratch: Vec::new(),
         };
         f.delete_old(now);
         Ok(f)
@@ -82,29 +80,9 @@ impl AcctFile {
         recs: &[&AcctRecord],
         bounce: &BounceCategories,
     ) -> Result<(), AcctError> {
-        let ctx = FmtCtx {
-            bounce,
-            user_string: self.opts.user_string.as_deref(),
-        };
-        // The pending bytes are lent to the CSV encoder for the batch and taken back.
-        let mut csv = csv_writer(std::mem::take(&mut self.pending));
-        for rec in recs {
-            let Some(fills) = self.layout.fills(rec.kind) else {
-                continue;
-            };
-            let cols = self.layout.columns.len();
-            self.scratch.resize_with(cols, String::new);
-            for ((col, out), fill) in self.layout.columns.iter().zip(&mut self.scratch).zip(fills) {
-                out.clear();
-                if *fill {
-                    write_field(col, rec, &ctx, out);
-                }
-            }
-            csv.write_record(&self.scratch).map_err(csv_err)?;
-        }
-        self.pending = csv
-            .into_inner()
-            .map_err(|e| AcctError::Csv(e.to_string()))?;
+        self.pending = self
+            .enc
+            .append(recs, bounce, std::mem::take(&mut self.pending))?;
         Ok(())
     }
 
@@ -161,7 +139,7 @@ impl AcctFile {
         } else {
             0
         };
-        let header = header_bytes(&self.layout)?;
+        let header = self.enc.header()?;
         let (file, current, seq, size) = open_continuing(&self.names, now, seq, &header)?;
         (self.file, self.current, self.seq, self.size) = (file, current, seq, size);
         self.day = now / DAY;
@@ -210,25 +188,6 @@ fn older_than(path: &Path, now: u64, age: u64) -> bool {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(now, |d| d.as_secs());
     now.saturating_sub(secs) > age
-}
-
-fn csv_writer(buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .buffer_capacity(16 * 1024)
-        .from_writer(buf)
-}
-
-fn csv_err(e: csv::Error) -> AcctError {
-    AcctError::Csv(e.to_string())
-}
-
-/// The header row, CSV-encoded with its line end.
-fn header_bytes(layout: &Layout) -> Result<Vec<u8>, AcctError> {
-    let mut w = csv_writer(Vec::new());
-    w.write_record(layout.columns.iter().map(|c| c.name()))
-        .map_err(csv_err)?;
-    w.into_inner().map_err(|e| AcctError::Csv(e.to_string()))
 }
 
 /// Opens `seq` for `now`'s date; if it holds another header (the configuration changed),

@@ -16,11 +16,13 @@
 mod bouncecat;
 mod check;
 mod config_map;
+mod encode;
 mod fields;
 mod file;
 mod format;
 mod headers;
 mod options;
+mod pipe;
 mod record;
 mod set;
 mod status;
@@ -32,7 +34,8 @@ pub use config_map::{acct_config, domain_file};
 pub use fields::{DELIVERY_FIELDS, Field, RecordType};
 pub use file::{AcctFile, repair_tail};
 pub use headers::capture_headers;
-pub use options::{AcctConfig, AcctFileOptions, Layout};
+pub use options::{AcctConfig, AcctFileOptions, Layout, PipeOptions};
+pub use pipe::AcctPipe;
 pub use record::{AcctRecord, Attempt, DlvType};
 pub use set::AcctSet;
 pub use status::describe as describe_status;
@@ -63,6 +66,8 @@ pub enum AcctError {
     Thread(String),
     #[error("the accounting writer has stopped")]
     Closed,
+    #[error("accounting pipe \"{command}\": {reason}")]
+    Pipe { command: String, reason: String },
 }
 
 #[cfg(test)]

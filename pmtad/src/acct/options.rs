@@ -29,6 +29,19 @@ pub struct AcctFileOptions {
     pub user_string: Option<String>,
     /// `sync`: fsync after every batch (otherwise at rotation and shutdown).
     pub sync: bool,
+    /// `<acct-file |COMMAND>`: the records go to this program instead of a file.
+    pub pipe: Option<PipeOptions>,
+}
+
+/// The program of an `<acct-file |COMMAND>` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipeOptions {
+    /// Run with `/bin/sh -c`, so redirections and arguments work as in a shell.
+    pub command: String,
+    /// `retry-interval` (default 5m): wait before restarting a program that failed.
+    pub retry_interval: Duration,
+    /// `write-timeout` (default 1m): a program that reads nothing for this long is killed.
+    pub write_timeout: Duration,
 }
 
 impl AcctFileOptions {
@@ -44,6 +57,7 @@ impl AcctFileOptions {
             delete_after: Some(Duration::from_secs(8 * 86_400)),
             user_string: None,
             sync: false,
+            pipe: None,
         }
     }
 

@@ -8,12 +8,45 @@ use super::AcctError;
 use super::bouncecat::BounceCategories;
 use super::file::AcctFile;
 use super::options::{AcctConfig, AcctFileOptions};
+use super::pipe::AcctPipe;
 use super::record::AcctRecord;
 
-/// The `<acct-file>` files plus the per-domain files opened so far.
+/// One `<acct-file>` block: a file, or a program reading the records. (A handful per
+/// configuration, so the size difference between the variants does not matter.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+enum Output {
+    File(AcctFile),
+    Pipe(AcctPipe),
+}
+
+impl Output {
+    fn open(opts: &AcctFileOptions, now: u64) -> Result<Output, AcctError> {
+        Ok(match &opts.pipe {
+            Some(p) => Output::Pipe(AcctPipe::open(opts, p)?),
+            None => Output::File(AcctFile::open(opts, now)?),
+        })
+    }
+
+    fn write(&mut self, recs: &[&AcctRecord], bounce: &BounceCategories) -> Result<(), AcctError> {
+        match self {
+            Output::File(f) => f.append(recs, bounce).and_then(|()| f.flush()),
+            Output::Pipe(p) => p.append(recs, bounce),
+        }
+    }
+
+    fn file(&mut self) -> Option<&mut AcctFile> {
+        match self {
+            Output::File(f) => Some(f),
+            Output::Pipe(_) => None,
+        }
+    }
+}
+
+/// The `<acct-file>` outputs plus the per-domain files opened so far.
 #[derive(Debug)]
 pub struct AcctSet {
-    files: Vec<AcctFile>,
+    outputs: Vec<Output>,
     domain_opts: HashMap<PathBuf, AcctFileOptions>,
     domain: HashMap<Arc<Path>, AcctFile>,
     bounce: BounceCategories,
@@ -22,10 +55,10 @@ pub struct AcctSet {
 impl AcctSet {
     /// Opens every `<acct-file>` now; per-domain files open on their first record.
     pub fn open(cfg: &AcctConfig, now: u64) -> Result<AcctSet, AcctError> {
-        let files = cfg
+        let outputs = cfg
             .files
             .iter()
-            .map(|o| AcctFile::open(o, now))
+            .map(|o| Output::open(o, now))
             .collect::<Result<Vec<_>, _>>()?;
         let domain_opts = cfg
             .domain_files
@@ -33,7 +66,7 @@ impl AcctSet {
             .map(|o| (o.path.clone(), o.clone()))
             .collect();
         Ok(AcctSet {
-            files,
+            outputs,
             domain_opts,
             domain: HashMap::new(),
             bounce: BounceCategories::new(&cfg.bounce_patterns)?,
@@ -45,11 +78,8 @@ impl AcctSet {
     pub fn write(&mut self, recs: &[AcctRecord], now: u64) -> Result<(), AcctError> {
         let mut first_err = None;
         let all: Vec<&AcctRecord> = recs.iter().collect();
-        for f in &mut self.files {
-            keep_first(
-                &mut first_err,
-                f.append(&all, &self.bounce).and_then(|()| f.flush()),
-            );
+        for out in &mut self.outputs {
+            keep_first(&mut first_err, out.write(&all, &self.bounce));
         }
         for (path, group) in group_by_domain_file(recs) {
             let res = domain_file(&mut self.domain, &self.domain_opts, &path, now)
@@ -68,12 +98,23 @@ impl AcctSet {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// True while some file still holds bytes a write failed to store.
+    /// True while some file still holds bytes a write failed to store. (A pipe never
+    /// counts: a slow program must not hold back the daemon.)
     pub fn has_pending(&self) -> bool {
-        self.files
-            .iter()
-            .chain(self.domain.values())
-            .any(AcctFile::has_pending)
+        let mut files = self.outputs.iter().filter_map(|o| match o {
+            Output::File(f) => Some(f),
+            Output::Pipe(_) => None,
+        });
+        files.any(AcctFile::has_pending) || self.domain.values().any(AcctFile::has_pending)
+    }
+
+    /// Periodic upkeep: the pipes' watchdogs.
+    pub fn tick(&self, now: u64) {
+        for out in &self.outputs {
+            if let Output::Pipe(p) = out {
+                p.tick(now);
+            }
+        }
     }
 
     /// Rotates the files that are due (midnight, size, move-interval).
@@ -96,26 +137,35 @@ impl AcctSet {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// Flushes and fsyncs everything (shutdown, `flush` requests).
+    /// Flushes and fsyncs everything (shutdown, `flush` requests); pipes get a moment to
+    /// take what is queued for them.
     pub fn sync(&mut self) -> Result<(), AcctError> {
         let mut first_err = None;
+        for out in &mut self.outputs {
+            if let Output::Pipe(p) = out {
+                keep_first(&mut first_err, p.sync());
+            }
+        }
         for f in self.all_files() {
             keep_first(&mut first_err, f.sync());
         }
         first_err.map_or(Ok(()), Err)
     }
 
-    /// The earliest time a file rotates by time alone.
+    /// The earliest time a file rotates by time alone or a pipe's watchdog looks.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.files
-            .iter()
-            .chain(self.domain.values())
-            .map(AcctFile::next_deadline)
+        let outputs = self.outputs.iter().map(|o| match o {
+            Output::File(f) => f.next_deadline(),
+            Output::Pipe(p) => p.next_deadline(),
+        });
+        outputs
+            .chain(self.domain.values().map(AcctFile::next_deadline))
             .min()
     }
 
     fn all_files(&mut self) -> impl Iterator<Item = &mut AcctFile> {
-        self.files.iter_mut().chain(self.domain.values_mut())
+        let files = self.outputs.iter_mut().filter_map(Output::file);
+        files.chain(self.domain.values_mut())
     }
 }
 

@@ -678,3 +678,113 @@ async fn kill_9_mid_stream_leaves_a_readable_file() {
         "the post-restart records come last"
     );
 }
+
+// ---- <acct-file |COMMAND> ----
+
+fn pipe_options(command: String, retry: u64) -> AcctFileOptions {
+    let mut o = AcctFileOptions::new(format!("|{command}"));
+    o.pipe = Some(PipeOptions {
+        command,
+        retry_interval: std::time::Duration::from_secs(retry),
+        write_timeout: std::time::Duration::from_secs(1),
+    });
+    o
+}
+
+/// Waits (bounded) until `path` holds at least `lines` complete lines; returns the text.
+fn wait_for_lines(path: &Path, lines: usize) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.matches('\n').count() >= lines || std::time::Instant::now() > deadline {
+            return text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn pipe_program_reads_the_header_then_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let cfg = AcctConfig {
+        files: vec![pipe_options(format!("cat > {}", out.display()), 1)],
+        ..AcctConfig::default()
+    };
+    check(&cfg).unwrap();
+    let acct = Accounting::start(&cfg).unwrap();
+    for r in sample_records() {
+        acct.record(r).await.unwrap();
+    }
+    acct.sync().await.unwrap();
+    wait_for_lines(&out, 3);
+    let (header, rows) = read_csv(&out);
+    assert_eq!(header[0], "type");
+    let types: Vec<&str> = rows.iter().map(|r| col(&header, r, "type")).collect();
+    assert_eq!(types, ["d", "b"], "default records d,b, in order");
+    acct.shutdown().await.unwrap();
+}
+
+/// A program that exits is restarted; each instance gets the header first and only whole
+/// lines (never the tail of a line its predecessor took half of).
+#[test]
+fn pipe_program_that_exits_is_restarted_with_a_fresh_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let cmd = format!("head -n 2 >> {}", out.display());
+    let cfg = AcctConfig {
+        files: vec![pipe_options(cmd, 0)],
+        ..AcctConfig::default()
+    };
+    let mut set = AcctSet::open(&cfg, T0).unwrap();
+    let recs = sample_records();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut text = String::new();
+    while text.matches("type,").count() < 2 && std::time::Instant::now() < deadline {
+        set.write(&recs, T0).unwrap();
+        set.sync().unwrap();
+        text = std::fs::read_to_string(&out).unwrap_or_default();
+    }
+    assert!(text.matches("type,").count() >= 2, "restarted: {text}");
+    for line in text.lines() {
+        assert!(
+            line.starts_with("type,") || line.starts_with("d,") || line.starts_with("b,"),
+            "a whole header or record line: {line:?}"
+        );
+    }
+}
+
+/// A program that reads nothing is killed by the watchdog once a write has waited longer
+/// than write-timeout, and a new one is started.
+#[test]
+fn pipe_program_that_reads_nothing_is_killed_and_restarted() {
+    let cfg = pipe_options("sleep 600".into(), 0);
+    let pipe_cfg = cfg.pipe.clone().unwrap();
+    let mut pipe = AcctPipe::open(&cfg, &pipe_cfg).unwrap();
+    let recs = sample_records();
+    let refs: Vec<&AcctRecord> = recs.iter().collect();
+    let bounce = BounceCategories::new(&[]).unwrap();
+    // Far more than a pipe buffer (64 KiB), so the feeder blocks in write.
+    for _ in 0..1000 {
+        pipe.append(&refs, &bounce).unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while pipe.starts() < 2 && std::time::Instant::now() < deadline {
+        pipe.tick(crate::logs::clock::now_secs() + 10);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(pipe.starts() >= 2, "the stuck program was replaced");
+    assert_eq!(pipe.dropped(), 0, "nothing dropped below the queue cap");
+}
+
+#[test]
+fn check_refuses_a_pipe_program_that_does_not_exist() {
+    let cfg = AcctConfig {
+        files: vec![pipe_options("/nonexistent/acct-processor --db x".into(), 1)],
+        ..AcctConfig::default()
+    };
+    let errs = check(&cfg).unwrap_err();
+    let msg = errs[0].to_string();
+    assert!(msg.contains("/nonexistent/acct-processor"), "{msg}");
+    assert!(msg.contains("not found"), "{msg}");
+}

@@ -160,6 +160,7 @@ fn create_dirs(cfg: &config::Config) -> anyhow::Result<()> {
     dirs.extend(
         cfg.acct_files
             .iter()
+            .filter(|f| f.pipe.is_none())
             .filter_map(|f| f.path.parent())
             .map(Path::to_path_buf),
     );

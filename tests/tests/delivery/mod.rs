@@ -1,6 +1,7 @@
 //! Delivery end to end: a real pmtad process relays injected mail to SMTP sinks found
 //! through the test's own DNS server, under the per-domain policy of its config.
 
+mod acct_pipe;
 mod crash;
 mod dkim;
 mod harness;
