@@ -53,6 +53,7 @@
 //! | §3 `delete --queue=… [--older-than=T]` | `verbs::verb_delete` |
 //! | §3 `list --queue=… [--maxitems=N]` | `verbs::verb_list` |
 //! | §3 `tail logs [--follow] [--domain NAME] [--lines N]` | `verbs::verb_tail_logs` |
+//! | §3 exit codes 0 / 1 / 2 / 3 | `verbs::pmtactl_exit_codes` |
 
 #[path = "acceptance/blocks.rs"]
 mod blocks;

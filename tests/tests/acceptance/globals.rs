@@ -54,19 +54,43 @@ async fn global_log_file() {
     assert!(text.contains("started"), "{text}");
 }
 
-/// `host-name pmtad.test`: the listener's banner and the EHLO name toward the MX.
+/// `host-name pmtad.test`: the listener's banner and the EHLO name toward the MX; a
+/// `<virtual-mta>`'s own `host-name` is the EHLO name of its connections.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_host_name() {
-    let w = World::start(162).await;
+    let w = World::builder(162)
+        .edit(
+            "  bind-to-source-ip",
+            "  host-name out.pmtad.test\n  bind-to-source-ip",
+        )
+        .start()
+        .await;
     let tcp = tokio::net::TcpStream::connect(w.pmtad.smtp_addr())
         .await
         .unwrap();
     let mut banner = String::new();
     BufReader::new(tcp).read_line(&mut banner).await.unwrap();
     assert!(banner.starts_with("220 pmtad.test"), "{banner}");
-    w.inject_ok(&each(&["a@gmail.com"])).await;
-    let got = w.wait_delivered(1).await;
-    assert_eq!(got[0].helo, "pmtad.test");
+    w.inject_ok(&[
+        msg("s@src.test", &["a@gmail.com"], 1),
+        msg_with(
+            "X-Virtual-MTA: domain-specific",
+            "s@src.test",
+            &["b@example.com"],
+            2,
+        ),
+    ])
+    .await;
+    let got = w.wait_delivered(2).await;
+    let helo = |rcpt: &str| {
+        got.iter()
+            .find(|m| m.rcpts[0] == rcpt)
+            .unwrap()
+            .helo
+            .clone()
+    };
+    assert_eq!(helo("a@gmail.com"), "pmtad.test");
+    assert_eq!(helo("b@example.com"), "out.pmtad.test");
     let status = w.json(&["show", "status"]);
     assert_eq!(status["host_name"], "pmtad.test");
 }

@@ -38,7 +38,7 @@ async fn directive_local() {
     assert_eq!(w.dns.queries("mylocal.com"), 0, "nor is its MX looked up");
 }
 
-/// `mailbox-command PATH $user $from`: run once per recipient with the message on stdin and
+/// `mailbox-command PATH $user $from $to $domain`: run once per recipient with the message on stdin and
 /// the arguments expanded; exit 0 delivers, 75 (EX_TEMPFAIL) retries, 67 (EX_NOUSER) bounces.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn directive_mailbox_command() {
@@ -56,7 +56,10 @@ async fn directive_mailbox_command() {
     let bob = w
         .wait_text("mail/bob", |t| t.contains("Subject: test 1"))
         .await;
-    assert!(bob.starts_with("from=sender@src.test\n"), "{bob}");
+    assert!(
+        bob.starts_with("from=sender@src.test to=bob@mylocal.com domain=mylocal.com\n"),
+        "{bob}"
+    );
     let carol = w
         .wait_text("mail/carol", |t| t.contains("Subject: test 1"))
         .await;

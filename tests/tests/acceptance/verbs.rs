@@ -483,3 +483,19 @@ async fn verb_tail_logs() {
     let line = line.expect("a line while following");
     assert!(line.contains("delivered d@yahoo.com"), "{line}");
 }
+
+/// Exit codes: 0 success, 1 the command failed, 2 usage error, 3 daemon not reachable (with
+/// a message naming the socket).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pmtactl_exit_codes() {
+    let mut w = World::start(195).await;
+    w.ctl(&["show", "status"], 0);
+    w.ctl(&["pause", "queue", "a/b/c"], 2);
+    w.ctl(&["show", "bogus"], 2);
+    w.ctl(&["delete"], 2);
+    let out = w.ctl(&["--json", "schedule", "nosuch.test"], 1);
+    assert_eq!(json(&out)["error"]["kind"], "no_such_queue");
+    assert_eq!(w.pmtad.stop(), Some(0));
+    let out = w.ctl(&["show", "status"], 3);
+    assert!(stderr(&out).contains("control.sock"), "{}", stderr(&out));
+}

@@ -81,7 +81,7 @@ name-server {dns}
 </domain>
 <domain mylocal.com>
   local yes
-  mailbox-command {script} $user $from
+  mailbox-command {script} $user $from $to $domain
 </domain>
 <domain example.com>
   log-entries yes
@@ -93,8 +93,8 @@ log-domain log/domains/%d.log
     )
 }
 
-/// The `mailbox-command` of `mylocal.com`: writes `from=SENDER` and the message to
-/// `DIR/mail/USER`; user `tempfail` fails once with EX_TEMPFAIL (75), `nouser` with
+/// The `mailbox-command` of `mylocal.com`: writes `from=SENDER to=RCPT domain=DOMAIN` and the
+/// message to `DIR/mail/USER`; user `tempfail` fails once with EX_TEMPFAIL (75), `nouser` with
 /// EX_NOUSER (67).
 fn mailbox_script(dir: &std::path::Path) -> String {
     let d = dir.display();
@@ -104,7 +104,7 @@ fn mailbox_script(dir: &std::path::Path) -> String {
          tempfail) if [ ! -e {d}/tempfailed ]; then touch {d}/tempfailed; exit 75; fi ;;\n\
          nouser) exit 67 ;;\n\
          esac\n\
-         {{ echo \"from=$2\"; cat; }} > {d}/mail/\"$1\".tmp && mv {d}/mail/\"$1\".tmp {d}/mail/\"$1\"\n"
+         {{ echo \"from=$2 to=$3 domain=$4\"; cat; }} > {d}/mail/\"$1\".tmp && mv {d}/mail/\"$1\".tmp {d}/mail/\"$1\"\n"
     )
 }
 
