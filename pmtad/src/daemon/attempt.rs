@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use config::{Delivery, Host, QueuePolicy};
+use config::{BounceUponNoMx, Delivery, Host, QueuePolicy, SourceHost};
 use rand::seq::SliceRandom;
 
 use super::Shared;
@@ -81,7 +81,8 @@ pub(super) fn next_lease(shared: &Shared, ctx: &Context, sent: u32) -> Option<Le
 }
 
 async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAddr> {
-    let dests = destinations(shared, &ctx.domain, &ctx.policy).await;
+    let age = Duration::from_secs(crate::logs::clock::now_secs().saturating_sub(first.received));
+    let dests = destinations(shared, &ctx.domain, &ctx.policy, age).await;
     note_resolved(shared, ctx.q, &dests);
     let dests = match dests {
         Ok(d) => skipped_last(shared, ctx.q, d),
@@ -90,11 +91,35 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
             return None;
         }
     };
-    let Some(cfg) = client_config(shared, ctx) else {
-        let outcome = sources_disabled(&ctx.vmta);
-        outcomes::queue_failure(shared, ctx, first, outcome, None).await;
-        return None;
+    let (cfg, source) = match client_config(shared, ctx) {
+        Source::Ready(cfg, reserved) => (cfg, reserved),
+        Source::AllDisabled => {
+            let outcome = sources_disabled(&ctx.vmta);
+            outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            return None;
+        }
+        Source::AllBusy => {
+            // Every source address is at source-ip-max-smtp-out: not an attempt.
+            let now_s = crate::logs::clock::now_secs();
+            shared.state().index.give_back(first, now_s);
+            return None;
+        }
     };
+    let ip = session(shared, ctx, first, dests, cfg).await;
+    if let Some(src) = source {
+        release_source(shared, ctx.q, src);
+    }
+    ip
+}
+
+/// Connect to the first destination that answers and deliver due messages over it.
+async fn session(
+    shared: &Arc<Shared>,
+    ctx: &Context,
+    first: Lease,
+    dests: Vec<Destination>,
+    cfg: Arc<ClientConfig>,
+) -> Option<IpAddr> {
     let (mut conn, ip) = match connect(shared, ctx, dests, cfg).await {
         Ok(c) => c,
         Err(Some(outcome)) => {
@@ -190,11 +215,15 @@ async fn send_one(
     outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await
 }
 
-/// Where to connect, best first: `resolve-to`, `route`/`smtp-hosts`, else the MX hosts.
+/// Where to connect, best first: `resolve-to`, `route`/`smtp-hosts` (hosts of one
+/// preference level in random order, so load spreads over them), else the MX hosts; a
+/// domain without MX records bounces instead when `bounce-upon-no-mx` says so for mail of
+/// this `age`.
 async fn destinations(
     shared: &Shared,
     domain: &str,
     policy: &QueuePolicy,
+    age: Duration,
 ) -> Result<Vec<Destination>, DnsFailure> {
     let resolver = shared.resolver();
     let port = policy.smtp_port;
@@ -209,6 +238,8 @@ async fn destinations(
     match &policy.route {
         Some(levels) => {
             for level in levels {
+                let mut level: Vec<_> = level.iter().collect();
+                level.shuffle(&mut rand::rng());
                 for hp in level {
                     let p = hp.port.unwrap_or(port);
                     match &hp.host {
@@ -224,7 +255,11 @@ async fn destinations(
             }
         }
         None => {
-            for t in resolver.mx_targets(domain).await? {
+            let targets = resolver.mx_targets(domain).await?;
+            if targets.iter().any(|t| t.implicit) && no_mx_bounces(policy, age) {
+                return Err(DnsFailure::NoMx(domain.to_string()));
+            }
+            for t in targets {
                 hosts.push((t.host, port));
             }
         }
@@ -248,6 +283,16 @@ async fn destinations(
     match (out.is_empty(), last_err) {
         (true, Some(e)) => Err(e),
         _ => Ok(out),
+    }
+}
+
+/// `bounce-upon-no-mx`: `yes` bounces mail for a domain without MX at once, `TIME` once
+/// it has waited that long (the A/AAAA records are tried meanwhile).
+fn no_mx_bounces(policy: &QueuePolicy, age: Duration) -> bool {
+    match policy.bounce_upon_no_mx {
+        BounceUponNoMx::No => false,
+        BounceUponNoMx::Yes => true,
+        BounceUponNoMx::After(d) => age >= d,
     }
 }
 
@@ -277,42 +322,69 @@ fn note_resolved(shared: &Shared, q: QueueId, dests: &Result<Vec<Destination>, D
     }
 }
 
+/// The source address of a new connection.
+enum Source {
+    /// Client settings, and the address reserved under `source-ip-max-smtp-out` (give it
+    /// back with [`release_source`]).
+    Ready(Arc<ClientConfig>, Option<IpAddr>),
+    /// `disable-source-ip` took every source address of the virtual MTA out of use.
+    AllDisabled,
+    /// Every usable source address is at `source-ip-max-smtp-out`.
+    AllBusy,
+}
+
 /// The SMTP client settings of this connection: the virtual MTA's next source address
-/// (round robin over those no `disable-source-ip` reply took out of use for this queue) and
-/// its EHLO name. `None` when every source address is disabled.
-fn client_config(shared: &Shared, ctx: &Context) -> Option<Arc<ClientConfig>> {
+/// (round robin over those no `disable-source-ip` reply took out of use for this queue and
+/// below `source-ip-max-smtp-out`) and its EHLO name.
+fn client_config(shared: &Shared, ctx: &Context) -> Source {
     let policies = shared.policies();
     let cfg = &policies.config;
     let all = cfg.source_hosts_of(&ctx.vmta);
     let now = Instant::now();
-    let sources: Vec<&config::SourceHost> = match shared.state().queues.get(&ctx.q) {
-        Some(rt) if !rt.disabled_sources.is_empty() => all
-            .iter()
-            .filter(|s| rt.source_enabled(s.ip, now))
-            .collect(),
-        _ => all.iter().collect(),
+    let limit = ctx.policy.source_ip_max_smtp_out;
+    let mut st = shared.state();
+    let Some(rt) = st.queues.get_mut(&ctx.q) else {
+        return Source::AllBusy;
     };
-    if sources.is_empty() && !all.is_empty() {
-        return None;
+    let enabled: Vec<&SourceHost> = all
+        .iter()
+        .filter(|s| rt.source_enabled(s.ip, now))
+        .collect();
+    if enabled.is_empty() && !all.is_empty() {
+        return Source::AllDisabled;
     }
-    let source = if sources.is_empty() {
+    let free: Vec<&SourceHost> = enabled
+        .into_iter()
+        .filter(|s| rt.source_free(s.ip, limit))
+        .collect();
+    if free.is_empty() && !all.is_empty() {
+        return Source::AllBusy;
+    }
+    let source = if free.is_empty() {
         None
     } else {
         let turn = shared
             .counters
             .conns_out
             .load(std::sync::atomic::Ordering::Relaxed) as usize;
-        Some(sources[turn % sources.len()])
+        Some(free[turn % free.len()])
     };
+    let reserved = source.and_then(|s| rt.reserve_source(s.ip, limit));
+    drop(st);
     let helo = cfg
         .ehlo_name(&ctx.vmta, source)
         .map(str::to_string)
         .unwrap_or_else(|| shared.host_name());
-    Some(Arc::new(super::convert::client(
-        &ctx.policy,
-        helo,
-        source.map(|s| s.ip),
-    )))
+    let client = super::convert::client(&ctx.policy, helo, source.map(|s| s.ip));
+    Source::Ready(Arc::new(client), reserved)
+}
+
+/// Give back a source address reserved under `source-ip-max-smtp-out`.
+fn release_source(shared: &Shared, q: QueueId, ip: IpAddr) {
+    if let Some(rt) = shared.state().queues.get_mut(&q) {
+        rt.release_source(ip);
+    }
+    shared.wake.notify_one();
 }
 
 /// Try each destination within the per-IP limit; the first session that opens wins.

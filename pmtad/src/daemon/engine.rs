@@ -101,6 +101,7 @@ fn open_slots(
     // Names only: summary() computes counters (and may rescan for the oldest message).
     let vmta = st.index.names_of(q).1.clone();
     let vmta_max = vmta_limit(policies, &vmta);
+    let source_cap = source_cap(policies, &vmta, &st.rt(q, policies).policy);
     loop {
         let vmta_open = st.vmta_out.get(&vmta).copied().unwrap_or(0);
         if st.total_out >= total_max {
@@ -113,6 +114,9 @@ fn open_slots(
         rt.current_mode(now);
         if let Err(hold) = rt.gate.check_open(now) {
             note_hold(rt, hold, earliest);
+            break;
+        }
+        if source_cap.is_some_and(|cap| rt.gate.active() >= cap) {
             break;
         }
         let Some(lease) = st.index.take_due(q, now_s, 1).pop() else {
@@ -146,6 +150,18 @@ fn note_hold(rt: &mut super::QueueRt, hold: Hold, earliest: &mut Option<Instant>
     if let Some(t) = hold.until() {
         *earliest = Some(earliest.map_or(t, |e| e.min(t)));
     }
+}
+
+/// `source-ip-max-smtp-out CIDR N` when every source address of the virtual MTA is in CIDR:
+/// the queue can use at most N connections per address, so opening more is pointless.
+fn source_cap(policies: &super::Policies, vmta: &str, policy: &config::QueuePolicy) -> Option<u32> {
+    let (net, max) = policy.source_ip_max_smtp_out?;
+    let sources = policies.config.source_hosts_of(vmta);
+    if sources.is_empty() || !sources.iter().all(|s| net.contains(&s.ip)) {
+        return None;
+    }
+    let per = u32::try_from(max).unwrap_or(u32::MAX);
+    Some(per.saturating_mul(sources.len() as u32))
 }
 
 /// The virtual MTA's (or its pool's) `max-smtp-out` across its queues.

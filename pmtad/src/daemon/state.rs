@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use config::QueuePolicy;
+use ipnet::IpNet;
 
 use super::convert;
 use super::policies::Policies;
@@ -46,6 +47,8 @@ pub struct QueueRt {
     /// Open connections waiting for mail (see [`super::idle`]): the scheduler hands them
     /// due messages before it opens new connections.
     pub idle: Vec<tokio::sync::oneshot::Sender<crate::queue::Lease>>,
+    /// Open connections per local source address counted by `source-ip-max-smtp-out`.
+    pub source_out: Vec<(IpAddr, u32)>,
 }
 
 impl QueueRt {
@@ -64,6 +67,41 @@ impl QueueRt {
             skipped_hosts: Vec::new(),
             disabled_sources: Vec::new(),
             idle: Vec::new(),
+            source_out: Vec::new(),
+        }
+    }
+
+    /// True when `source-ip-max-smtp-out CIDR N` (`limit`) allows one more connection from
+    /// `ip` (always, for an address outside CIDR).
+    pub fn source_free(&self, ip: IpAddr, limit: Option<(IpNet, u64)>) -> bool {
+        match limit {
+            Some((net, max)) if net.contains(&ip) => {
+                let open = self.source_out.iter().find(|(a, _)| *a == ip);
+                open.map_or(0, |(_, n)| u64::from(*n)) < max
+            }
+            _ => true,
+        }
+    }
+
+    /// Count a connection from `ip` when `limit` covers it; returns the address to give back.
+    pub fn reserve_source(&mut self, ip: IpAddr, limit: Option<(IpNet, u64)>) -> Option<IpAddr> {
+        let (net, _) = limit?;
+        if !net.contains(&ip) {
+            return None;
+        }
+        match self.source_out.iter_mut().find(|(a, _)| *a == ip) {
+            Some((_, n)) => *n += 1,
+            None => self.source_out.push((ip, 1)),
+        }
+        Some(ip)
+    }
+
+    pub fn release_source(&mut self, ip: IpAddr) {
+        if let Some(pos) = self.source_out.iter().position(|(a, _)| *a == ip) {
+            self.source_out[pos].1 -= 1;
+            if self.source_out[pos].1 == 0 {
+                self.source_out.swap_remove(pos);
+            }
         }
     }
 

@@ -16,6 +16,9 @@ pub enum DnsFailure {
     /// The name exists but has neither MX nor A/AAAA records.
     #[error("domain {0} has no MX and no address records")]
     NoAddress(String),
+    /// The domain has no MX records and `bounce-upon-no-mx` forbids the A/AAAA fallback.
+    #[error("domain {0} has no MX records (bounce-upon-no-mx)")]
+    NoMx(String),
     /// The name is not a valid domain name.
     #[error("invalid domain name {0:?}")]
     InvalidName(String),
@@ -38,6 +41,7 @@ impl DnsFailure {
             DnsFailure::NxDomain(_) | DnsFailure::NoAddress(_) | DnsFailure::InvalidName(_) => {
                 (550, "5.1.2")
             }
+            DnsFailure::NoMx(_) => (550, "5.4.4"),
             DnsFailure::Temporary { .. } => (451, "4.4.3"),
         };
         Reply {

@@ -46,6 +46,8 @@ pub struct Lease {
     pub message: MessageId,
     /// Indices into the envelope's `recipients`.
     pub recipients: Vec<u32>,
+    /// Arrival of the message (Unix seconds), for age-based policy without a spool read.
+    pub received: u64,
 }
 
 /// What the control plane shows for a queue.
@@ -242,6 +244,7 @@ impl QueueIndex {
                 queue: q,
                 slot,
                 message: MessageId(job.msg),
+                received: u64::from(job.received),
                 recipients: queue.rcpts_of(slot),
             });
         }

@@ -11,3 +11,4 @@ mod limits;
 mod patterns;
 mod policy;
 mod relay;
+mod vocab;

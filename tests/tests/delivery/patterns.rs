@@ -99,12 +99,12 @@ async fn bounce_queue_bounces_everything_waiting_in_the_queue() {
 #[tokio::test]
 async fn defer_queue_puts_the_whole_queue_in_retry_mode() {
     let sink = sink_on(
-        "127.0.0.30",
+        "127.0.0.34",
         SmtpSink::builder().on_attempt(Phase::Mail, 1, reply(451, "4.7.0 deferring you")),
     )
     .await;
     let dns = TestDns::builder()
-        .a("dq.test", "127.0.0.30")
+        .a("dq.test", "127.0.0.34")
         .start()
         .await
         .unwrap();
