@@ -66,7 +66,9 @@ pub fn signature(shared: &Shared, ctx: &Context, env: &Envelope, content: &[u8])
         .keyrings
         .ring(&policies, &ctx.vmta, &ctx.policy.dkim_headers)?;
     let sender_domain = env.mail_from.rsplit_once('@').map_or("", |(_, d)| d);
-    match ring.sign(&[content], sender_domain) {
+    let ed25519 = Some(ctx.policy.dkim_algorithm == config::DkimAlgorithm::Ed25519Sha256);
+    let identity = &ctx.policy.dkim_identity;
+    match ring.sign_as(&[content], sender_domain, identity, ed25519) {
         Ok(sig) => sig,
         Err(e) => {
             tracing::error!("dkim: signing message for {}/{}: {e}", ctx.domain, ctx.vmta);

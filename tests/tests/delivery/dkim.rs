@@ -67,3 +67,104 @@ async fn outgoing_mail_is_dkim_signed_and_verifies() {
     assert_eq!(results.len(), 1, "one signature");
     assert_eq!(results[0].result(), &DkimResult::Pass);
 }
+
+const ED_KEY: &str = include_str!("../../../pmtad/src/delivery/dkim/testdata/ed25519.pem");
+const ED_PUB: &str = include_str!("../../../pmtad/src/delivery/dkim/testdata/ed25519.pub.b64");
+
+/// The tags of the message's DKIM-Signature header (`a`, `d`, `s`, `h`, …).
+fn dkim_tags(data: &[u8]) -> std::collections::HashMap<String, String> {
+    let text = String::from_utf8_lossy(data);
+    let start = text
+        .find("DKIM-Signature:")
+        .expect("a DKIM-Signature header");
+    let mut field = String::new();
+    for (i, line) in text[start..].split("\r\n").enumerate() {
+        if i > 0 && !line.starts_with([' ', '\t']) {
+            break;
+        }
+        field.push_str(line.trim());
+    }
+    let value = &field["DKIM-Signature:".len()..];
+    value
+        .split(';')
+        .filter_map(|t| t.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn dkim_identity_algorithm_and_headers_shape_the_signature() {
+    let sink = sink_on("127.0.0.59", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("algo.test", "127.0.0.59")
+        .a("ident.test", "127.0.0.59")
+        .a("hdrs.test", "127.0.0.59")
+        .txt(
+            "s1._domainkey.src.test",
+            &format!("v=DKIM1; k=rsa; p={}", PUB.trim()),
+        )
+        .txt(
+            "ed1._domainkey.src.test",
+            &format!("v=DKIM1; k=ed25519; p={}", ED_PUB.trim()),
+        )
+        .txt(
+            "s2._domainkey.other.test",
+            &format!("v=DKIM1; k=rsa; p={}", PUB.trim()),
+        )
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (rsa, ed) = (dir.path().join("rsa.pem"), dir.path().join("ed.pem"));
+    std::fs::write(&rsa, KEY).unwrap();
+    std::fs::write(&ed, ED_KEY).unwrap();
+    let cfg = base_config(&dns, sink.addr().port())
+        + &format!(
+            "domain-key s1,src.test,{rsa}\ndomain-key ed1,src.test,{ed}\ndomain-key s2,other.test,{rsa}\n\
+             <domain *>\n  dkim-sign yes\n</domain>\n\
+             <domain algo.test>\n  dkim-algorithm ed25519-sha256\n</domain>\n\
+             <domain ident.test>\n  dkim-identity @other.test\n</domain>\n\
+             <domain hdrs.test>\n  dkim-headers X-Campaign\n</domain>\n",
+            rsa = rsa.display(),
+            ed = ed.display()
+        );
+    let world = World::start(&cfg);
+    let mut tagged = msg("s@src.test", &["c@hdrs.test"], 3);
+    tagged.data = [b"X-Campaign: spring\r\n".as_slice(), &tagged.data].concat();
+    world
+        .inject(&[
+            msg("s@src.test", &["a@algo.test"], 1),
+            msg("s@src.test", &["b@ident.test"], 2),
+            tagged,
+        ])
+        .await;
+    let got = sink.wait_for_messages(3, WAIT).await.unwrap();
+    let of = |rcpt: &str| got.iter().find(|m| m.rcpts[0] == rcpt).unwrap();
+    let verifier = verifier(&dns);
+    for m in &got {
+        let parsed = AuthenticatedMessage::parse(&m.data).expect("a parsable message");
+        let results = verifier.verify_dkim(&parsed).await;
+        assert_eq!(results.len(), 1, "{:?}", m.rcpts);
+        assert_eq!(results[0].result(), &DkimResult::Pass, "{:?}", m.rcpts);
+    }
+    let algo = dkim_tags(&of("a@algo.test").data);
+    assert_eq!(
+        (algo["a"].as_str(), algo["s"].as_str()),
+        ("ed25519-sha256", "ed1")
+    );
+    let ident = dkim_tags(&of("b@ident.test").data);
+    assert_eq!(
+        (ident["d"].as_str(), ident["s"].as_str()),
+        ("other.test", "s2")
+    );
+    assert_eq!(ident["a"], "rsa-sha256");
+    let hdrs = dkim_tags(&of("c@hdrs.test").data);
+    assert!(
+        hdrs["h"].to_ascii_lowercase().contains("x-campaign"),
+        "{hdrs:?}"
+    );
+    assert_eq!(
+        (hdrs["d"].as_str(), hdrs["a"].as_str()),
+        ("src.test", "rsa-sha256")
+    );
+}

@@ -70,6 +70,8 @@ pub enum DkimError {
 pub struct Signer {
     domain: String,
     selector: String,
+    /// True for an Ed25519 key (`ed25519-sha256`), false for RSA (`rsa-sha256`).
+    ed25519: bool,
     inner: DkimSigner<DkimKey, Done>,
 }
 
@@ -117,6 +119,7 @@ impl Signer {
         extra_headers: &[String],
     ) -> Result<Self, DkimError> {
         let key = parse_key(der)?;
+        let ed25519 = matches!(key, DkimKey::Ed25519(_));
         let mut headers: Vec<String> = DEFAULT_HEADERS.iter().map(|h| h.to_string()).collect();
         headers.extend(extra_headers.iter().filter(|h| !is_unsignable(h)).cloned());
         let inner = DkimSigner::from_key(key)
@@ -128,6 +131,7 @@ impl Signer {
         Ok(Signer {
             domain: domain.to_ascii_lowercase(),
             selector: selector.into(),
+            ed25519,
             inner,
         })
     }
@@ -138,6 +142,11 @@ impl Signer {
 
     pub fn selector(&self) -> &str {
         &self.selector
+    }
+
+    /// True for an Ed25519 key, false for RSA.
+    pub fn is_ed25519(&self) -> bool {
+        self.ed25519
     }
 
     /// Signs the message and returns the `DKIM-Signature:` header field, CRLF-terminated, to
@@ -247,8 +256,18 @@ impl KeyRing {
 
     /// The first key whose domain equals or is a parent of `identity_domain` (or is `*`).
     pub fn find(&self, identity_domain: &str) -> Option<Arc<Signer>> {
+        self.find_preferring(identity_domain, None)
+    }
+
+    /// [`find`](Self::find), preferring a key of the `dkim-algorithm` asked for (`Some(true)`
+    /// = Ed25519) when the identity has keys of both kinds.
+    pub fn find_preferring(
+        &self,
+        identity_domain: &str,
+        ed25519: Option<bool>,
+    ) -> Option<Arc<Signer>> {
         let id = identity_domain.trim_end_matches('.').to_ascii_lowercase();
-        self.entries.iter().find_map(|e| match e {
+        let mut covering = self.entries.iter().filter_map(|e| match e {
             Entry::Fixed(s) => covers(&s.domain, &id).then(|| s.clone()),
             Entry::Any {
                 selector,
@@ -256,7 +275,40 @@ impl KeyRing {
                 extra,
                 cache,
             } => wildcard_signer(selector, der, extra, cache, &id),
-        })
+        });
+        let first = covering.next()?;
+        match ed25519 {
+            Some(want) if first.ed25519 != want => {
+                Some(covering.find(|s| s.ed25519 == want).unwrap_or(first))
+            }
+            _ => Some(first),
+        }
+    }
+
+    /// Signs as `dkim-identity` says: `@domain` or `user@domain` signs with that domain's
+    /// key, `sender-or-from` (or anything else) as [`sign`](Self::sign); `ed25519` is the
+    /// `dkim-algorithm` preference among the identity's keys.
+    pub fn sign_as(
+        &self,
+        message: &[&[u8]],
+        sender_domain: &str,
+        identity: &str,
+        ed25519: Option<bool>,
+    ) -> Result<Option<String>, DkimError> {
+        let fixed = identity
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .filter(|d| !d.is_empty());
+        let signer = match fixed {
+            Some(d) => self.find_preferring(d, ed25519),
+            None => {
+                let from = message.first().and_then(|m| from_domain(m));
+                from.as_deref()
+                    .and_then(|d| self.find_preferring(d, ed25519))
+                    .or_else(|| self.find_preferring(sender_domain, ed25519))
+            }
+        };
+        signer.map(|s| s.sign(message)).transpose()
     }
 
     /// Signs with the key for the message's `From:` domain (`dkim-identity sender-or-from`
