@@ -371,6 +371,10 @@ pub struct QueuePolicy {
     pub backoff_retry_after: Vec<Duration>,
     /// None = never.
     pub backoff_to_normal_after: Option<Duration>,
+    /// `backoff-to-normal-after-delivery`: the first delivery ends backoff.
+    pub backoff_to_normal_after_delivery: bool,
+    /// `reenable-source-ip-after`: how long `disable-source-ip` lasts (None = for good).
+    pub reenable_source_ip_after: Option<Duration>,
     pub log_connections: bool,
     pub log_commands: bool,
     pub log_data: bool,

@@ -198,6 +198,8 @@ const BACKOFF_MSG_RATE: usize = idx("backoff-max-msg-rate");
 const BACKOFF_CONNECT_RATE: usize = idx("backoff-max-connect-rate");
 const BACKOFF_RETRY_AFTER: usize = idx("backoff-retry-after");
 const BACKOFF_TO_NORMAL: usize = idx("backoff-to-normal-after");
+const BACKOFF_TO_NORMAL_DELIVERY: usize = idx("backoff-to-normal-after-delivery");
+const REENABLE_SOURCE_IP: usize = idx("reenable-source-ip-after");
 pub(crate) const LOG_CONNECTIONS: usize = idx("log-connections");
 pub(crate) const LOG_COMMANDS: usize = idx("log-commands");
 pub(crate) const LOG_DATA: usize = idx("log-data");
@@ -372,6 +374,11 @@ impl Effective<'_> {
                 .map_or(max_connect_rate, as_rate),
             backoff_retry_after: as_durations(self.get(BACKOFF_RETRY_AFTER)),
             backoff_to_normal_after: match self.get(BACKOFF_TO_NORMAL) {
+                Value::MaybeDuration(d) => *d,
+                _ => None,
+            },
+            backoff_to_normal_after_delivery: as_bool(self.get(BACKOFF_TO_NORMAL_DELIVERY)),
+            reenable_source_ip_after: match self.get(REENABLE_SOURCE_IP) {
                 Value::MaybeDuration(d) => *d,
                 _ => None,
             },

@@ -110,6 +110,10 @@ fn open_slots(
         if vmta_open >= vmta_max {
             return st.index.has_due(q, now_s).then_some(Starved::Vmta(vmta));
         }
+        if pool_full(st, policies, &vmta) {
+            // The idle connections holding the pool's slots may be another member's.
+            return st.index.has_due(q, now_s).then_some(Starved::Total);
+        }
         let rt = st.rt(q, policies);
         rt.current_mode(now);
         if let Err(hold) = rt.gate.check_open(now) {
@@ -164,7 +168,26 @@ fn source_cap(policies: &super::Policies, vmta: &str, policy: &config::QueuePoli
     Some(per.saturating_mul(sources.len() as u32))
 }
 
-/// The virtual MTA's (or its pool's) `max-smtp-out` across its queues.
+/// True when a `<virtual-mta-pool>` holding `vmta` has its `max-smtp-out` connections open
+/// across the queues of all its members.
+fn pool_full(st: &super::State, policies: &super::Policies, vmta: &str) -> bool {
+    policies.config.pools.values().any(|p| {
+        let Some(max) = p.max_smtp_out else {
+            return false;
+        };
+        if !p.members.iter().any(|m| m == vmta) {
+            return false;
+        }
+        let open: u64 = p
+            .members
+            .iter()
+            .map(|m| u64::from(st.vmta_out.get(m.as_str()).copied().unwrap_or(0)))
+            .sum();
+        open >= max
+    })
+}
+
+/// The virtual MTA's own `max-smtp-out` across its queues.
 fn vmta_limit(policies: &super::Policies, vmta: &str) -> u32 {
     let cfg = &policies.config;
     let own = cfg.vmta(vmta).and_then(|v| v.max_smtp_out);

@@ -276,6 +276,7 @@ fn apply_actions(
             (PatternAction::DisableSourceIp, Some(i)) => {
                 let ip = i.local.ip();
                 rt.disabled_sources.retain(|(a, _)| *a != ip);
+                let reenable = reenable.or(rt.policy.reenable_source_ip_after);
                 rt.disabled_sources.push((ip, reenable.map(|d| now + d)));
                 v.stop = true;
             }

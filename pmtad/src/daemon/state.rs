@@ -148,7 +148,7 @@ impl QueueRt {
             Mode::Backoff => {
                 let exit = BackoffExit {
                     after: self.policy.backoff_to_normal_after,
-                    on_delivery: false,
+                    on_delivery: self.policy.backoff_to_normal_after_delivery,
                 };
                 self.mode.enter_backoff(now, exit, rule_after);
             }

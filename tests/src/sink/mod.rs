@@ -122,6 +122,7 @@ pub(crate) struct Config {
     pub size: Option<u64>,
     pub count_only: bool,
     pub hold_greeting: bool,
+    pub stall_data: bool,
 }
 
 /// Builds a sink: `SmtpSink::builder().listen(addr).on(Phase::Rcpt, reply(550, …)).start()`.
@@ -227,6 +228,13 @@ impl SinkBuilder {
         self
     }
 
+    /// After DATA's 354, read nothing more and keep the connection open, with a small
+    /// receive buffer: a client sending a large message blocks (for `data-send-timeout`).
+    pub fn stall_data(mut self) -> Self {
+        self.config.stall_data = true;
+        self
+    }
+
     /// Keep counters only (no message records, data or command log): for benchmarks and
     /// long runs where memory would otherwise grow with every message.
     pub fn count_only(mut self) -> Self {
@@ -250,7 +258,7 @@ impl SinkBuilder {
         let mut addrs = Vec::new();
         let mut tasks = Vec::new();
         for addr in self.addrs {
-            let listener = TcpListener::bind(addr).await?;
+            let listener = bind(addr, shared.config.stall_data)?;
             addrs.push(listener.local_addr()?);
             tasks.push(tokio::spawn(accept_loop(listener, shared.clone())));
         }
@@ -260,6 +268,19 @@ impl SinkBuilder {
             tasks,
         })
     }
+}
+
+/// A listener on `addr`; `small_buffer` gives accepted connections a tiny receive window.
+fn bind(addr: SocketAddr, small_buffer: bool) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    if small_buffer {
+        socket.set_recv_buffer_size(4096)?;
+    }
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 pub(crate) struct Shared {

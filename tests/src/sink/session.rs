@@ -354,6 +354,11 @@ impl Conn<'_> {
             }
         }
         self.flush(io).await?;
+        if self.sh.config.stall_data {
+            // Read nothing more: the client's writes fill the buffers and block. The task
+            // ends with the test's runtime.
+            std::future::pending::<()>().await;
+        }
         let data = read_data(io, self.sh.config.count_only).await?;
         self.data_end(number, data);
         Ok(self.dropped())

@@ -158,3 +158,82 @@ async fn disable_source_ip_stops_using_the_address_that_got_the_reply() {
         "the blocked address is used once, then never again"
     );
 }
+
+#[tokio::test]
+async fn backoff_to_normal_after_delivery_ends_backoff_at_the_first_delivery() {
+    let sink = sink_on(
+        "127.0.0.72",
+        SmtpSink::builder().on_attempt(Phase::Mail, 1, reply(451, "4.7.0 slow down please")),
+    )
+    .await;
+    let dns = TestDns::builder()
+        .a("bod.test", "127.0.0.72")
+        .start()
+        .await
+        .unwrap();
+    // backoff-to-normal-after stays `never`: only the delivery can end the backoff.
+    let cfg = base_config(&dns, sink.addr().port())
+        + &pattern("throttled", "/slow down/ mode=backoff")
+        + "<domain bod.test>\n  smtp-pattern-list throttled\n  backoff-retry-after 1s\n\
+           \x20 backoff-to-normal-after-delivery yes\n</domain>\n";
+    let world = World::start(&cfg);
+    world.inject(&to("bod.test", "s@src.test", 1)).await;
+    sink.wait_for_messages(1, WAIT).await.unwrap();
+    ctl_until(&world, &["domain", "detail", "bod.test"], |v| {
+        v["queues"][0]["mode"] == "normal"
+    })
+    .await;
+    let errors = ctl_json(&world, &["domain", "detail", "bod.test"]);
+    assert!(
+        errors["queues"][0]["recent_errors"]
+            .to_string()
+            .contains("slow down"),
+        "the queue did go through backoff: {errors:#}"
+    );
+}
+
+#[tokio::test]
+async fn reenable_source_ip_after_brings_a_disabled_address_back() {
+    let blocked: std::net::IpAddr = "127.0.0.73".parse().unwrap();
+    // Only the first transaction (from the first source address) is refused.
+    let sink = sink_on(
+        "127.0.0.75",
+        SmtpSink::builder().on_attempt(Phase::Mail, 1, reply(451, "4.7.1 your IP is blocked")),
+    )
+    .await;
+    let dns = TestDns::builder()
+        .a("re.test", "127.0.0.75")
+        .start()
+        .await
+        .unwrap();
+    let cfg = base_config(&dns, sink.addr().port())
+        + &pattern("ips", "/IP is blocked/ disable-source-ip")
+        + "<virtual-mta back>\n  smtp-source-host 127.0.0.73 a.back.test\n  smtp-source-host 127.0.0.74 b.back.test\n</virtual-mta>\n\
+           <domain re.test>\n  smtp-pattern-list ips\n  reenable-source-ip-after 1s\n  max-smtp-out 1\n  max-msg-per-connection 1\n</domain>\n";
+    let world = World::start(&cfg);
+    world.inject(&[via("back", "r0@re.test", 0)]).await;
+    sink.wait_for_messages(1, WAIT).await.unwrap();
+    let first = sink.state().connections[0].clone();
+    assert_eq!(
+        first.peer.ip(),
+        blocked,
+        "the first connection used the first address"
+    );
+    // Send one message at a time until one leaves from the re-enabled address.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut n = 1;
+    loop {
+        world
+            .inject(&[via("back", &format!("r{n}@re.test"), n)])
+            .await;
+        let got = sink.wait_for_messages(n as usize + 1, WAIT).await.unwrap();
+        if got.iter().any(|m| m.peer.ip() == blocked) {
+            let back = got.iter().find(|m| m.peer.ip() == blocked).unwrap();
+            let after = back.at - first.at;
+            assert!(after >= std::time::Duration::from_millis(900), "{after:?}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never used again");
+        n += 1;
+    }
+}

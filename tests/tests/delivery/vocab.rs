@@ -333,3 +333,52 @@ async fn bounce_upon_no_mx_bounces_instead_of_using_the_address_record() {
     assert!(b["dsnStatus"].starts_with("5.4.4"), "{b:?}");
     assert_eq!(sink.messages().len(), 1);
 }
+
+#[tokio::test]
+async fn data_send_timeout_gives_up_on_a_server_that_stops_reading() {
+    // The sink reads nothing after its 354, with a tiny receive window: writing a message
+    // larger than the socket buffers blocks until data-send-timeout (default 3m, here 1s).
+    let sink = sink_on("127.0.0.60", SmtpSink::builder().stall_data()).await;
+    let dns = TestDns::builder()
+        .a("stall.test", "127.0.0.60")
+        .start()
+        .await
+        .unwrap();
+    let cfg = base_config(&dns, sink.addr().port())
+        + "<domain stall.test>\n  data-send-timeout 1s\n</domain>\n";
+    let world = World::start(&cfg);
+    world
+        .inject(&[Message::sized("s@src.test", &["r0@stall.test"], 8 << 20, 1)])
+        .await;
+    wait_for(|| transient_diag(&world, "r0@stall.test").is_some()).await;
+    let diag = transient_diag(&world, "r0@stall.test").unwrap();
+    assert!(
+        diag.contains("timed out") && diag.contains("data"),
+        "{diag}"
+    );
+}
+
+#[tokio::test]
+async fn a_pool_max_smtp_out_spans_the_queues_of_its_members() {
+    let sink = sink_on("127.0.0.71", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("duo.test", "127.0.0.71")
+        .start()
+        .await
+        .unwrap();
+    let cfg = base_config(&dns, sink.addr().port())
+        + "<virtual-mta d1>\n</virtual-mta>\n<virtual-mta d2>\n</virtual-mta>\n\
+           <virtual-mta-pool duo>\n  virtual-mta d1\n  virtual-mta d2\n  max-smtp-out 1\n</virtual-mta-pool>\n\
+           <domain duo.test>\n  max-msg-per-connection 2\n</domain>\n";
+    let world = World::start(&cfg);
+    let msgs: Vec<Message> = (0..20)
+        .map(|i| via("duo", &format!("r{i}@duo.test"), i))
+        .collect();
+    world.inject(&msgs).await;
+    let s = sink.wait_until(WAIT, |s| s.accepted >= 20).await.unwrap();
+    assert_eq!(s.max_open_total, 1);
+    wait_for(|| world.acct().iter().filter(|r| r["type"] == "d").count() == 20).await;
+    let acct = world.acct();
+    assert!(acct.iter().any(|r| r["queue"] == "duo.test/d1"));
+    assert!(acct.iter().any(|r| r["queue"] == "duo.test/d2"));
+}
