@@ -33,7 +33,7 @@
 //! | §1 global `control-socket PATH` (mode 0660) | `globals::global_control_socket` |
 //! | §1 global `name-server IP[:PORT]` | `globals::global_name_server` |
 //! | §1 global `domain-key SELECTOR,DOMAIN,PEMFILE` | `dkim::global_domain_key` |
-//! | §1 global `postmaster ADDR` | not enforced yet: DSNs come from `MAILER-DAEMON@host-name` (reported to the lead) |
+//! | §1 global `postmaster ADDR` | not enforced yet (DSNs come from `MAILER-DAEMON@host-name`, `RCPT TO:<postmaster>` is queued for the host name): `globals::global_postmaster` waits on branch `control-pending` |
 //! | §1 `<domain>` patterns: `*` < `*.x` < exact, `[*.]x` | `blocks::block_domain_pattern_specificity` |
 //! | §1 `<domain>` inside `<virtual-mta>` overrides top level | `blocks::block_vmta_domain_overrides_top_level` |
 //! | §1 `X-Virtual-MTA:` / `default-virtual-mta` / `{default}` | `blocks::block_virtual_mta_selection` |
@@ -49,7 +49,7 @@
 //! | §3 `pause queue DOMAIN[/VMTA]` | `verbs::verb_pause_queue` |
 //! | §3 `resume queue …` | `verbs::verb_resume_queue` |
 //! | §3 `schedule DOMAIN[/VMTA]` | `verbs::verb_schedule` |
-//! | §3 `set queue --mode=normal\|backoff` | not landed: back to normal, mail held by `backoff-max-msg-rate` stays held (reported to the lead) |
+//! | §3 `set queue --mode=normal\|backoff DOMAIN[/VMTA]` | `verbs::verb_set_queue_mode` |
 //! | §3 `delete --queue=… [--older-than=T]` | `verbs::verb_delete` |
 //! | §3 `list --queue=… [--maxitems=N]` | `verbs::verb_list` |
 //! | §3 `tail logs [--follow] [--domain NAME] [--lines N]` | `verbs::verb_tail_logs` |

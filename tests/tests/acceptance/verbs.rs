@@ -353,6 +353,50 @@ async fn verb_schedule() {
     assert_eq!(json(&out)["error"]["kind"], "no_such_queue");
 }
 
+/// `set queue --mode=backoff|normal`: in backoff the `backoff-*` limits apply (here
+/// `backoff-max-msg-rate 1/h`: one message, then nothing for an hour); back to normal, the
+/// held mail goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verb_set_queue_mode() {
+    let w = World::builder(191)
+        .extra("<domain example.com>\n  backoff-max-msg-rate 1/h\n</domain>\n")
+        .start()
+        .await;
+    w.inject_ok(&each(&["first@example.com"])).await;
+    w.wait_delivered(1).await;
+    let m = w.json(&["set", "queue", "--mode=backoff", "example.com"]);
+    assert_eq!(
+        (m["matched"].as_u64(), m["changed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    w.inject_ok(&each(&["second@example.com", "held@example.com"]))
+        .await;
+    w.inject_ok(&each(&["other@gmail.com"])).await;
+    w.sink
+        .wait_until(WAIT, |s| s.rcpt_seen.contains_key("other@gmail.com"))
+        .await
+        .unwrap();
+    let q = w.json(&["show", "queues", "--mode=backoff"]);
+    assert_eq!(q["queues"][0]["domain"], "example.com", "{q:#}");
+    assert!(q["queues"][0]["rcpts"].as_u64() >= Some(1), "{q:#}");
+    let d = w.json(&["domain", "detail", "example.com"]);
+    assert!(
+        held_kinds(&d["queues"][0]).contains(&"backoff".to_string()),
+        "{d:#}"
+    );
+    w.json(&["set", "queue", "--mode=normal", "example.com"]);
+    w.wait_delivered(4).await;
+    assert_eq!(
+        w.delivered(),
+        [
+            "first@example.com",
+            "held@example.com",
+            "other@gmail.com",
+            "second@example.com"
+        ]
+    );
+}
+
 /// `delete --queue=… [--older-than=T]`: the recipients are gone (bounced as deleted by the
 /// operator, never delivered).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
