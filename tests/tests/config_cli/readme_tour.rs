@@ -1,0 +1,110 @@
+//! The README's 5-minute tour, run as written (bash, the real pmtad and pmtactl, curl to
+//! inject, jq), so the README cannot drift from the programs. Changes to the text, all
+//! for isolation: the build line uses the binaries scripts/test built, the scratch
+//! directory is the test's own, the SMTP port is a free one, DNS goes to a dead loopback
+//! port (nothing leaves the machine), and the script waits for "pmtad: ready".
+
+use std::path::Path;
+use std::process::Command;
+
+use pmta_tests::daemon::bin;
+
+const TOUR_HEADING: &str = "## A 5-minute tour";
+
+/// The first ```sh block after the tour heading.
+fn tour_script(readme: &str) -> String {
+    let after = &readme[readme.find(TOUR_HEADING).expect("tour heading")..];
+    let start = after.find("```sh\n").expect("sh block") + "```sh\n".len();
+    let len = after[start..].find("```").expect("end of block");
+    after[start..start + len].to_string()
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn has(tool: &str) -> bool {
+    Command::new(tool).arg("--version").output().is_ok()
+}
+
+/// The tour with the isolation changes listed at the top; each must find its text.
+fn isolated(script: &str, scratch: &Path, port: u16) -> String {
+    let bins = bin("pmtad").parent().unwrap().display().to_string();
+    let scratch = scratch.display().to_string();
+    let edits = [
+        // First, so the listener edit of the config below keeps its pattern.
+        ("127.0.0.1:2525", format!("127.0.0.1:{port}")),
+        (
+            "cargo build --locked --workspace --bins && export PATH=\"$PWD/target/debug:$PATH\"",
+            format!("export PATH=\"{bins}:$PATH\""),
+        ),
+        (
+            "cd /tmp/pmtad-tour\n",
+            format!(
+                "cd /tmp/pmtad-tour\necho 'name-server 127.0.0.1:9' >> pmta.conf\n\
+                 sed -i 's/^smtp-listener 127.0.0.1:2525$/smtp-listener 127.0.0.1:{port}/' \
+                 pmta.conf\n"
+            ),
+        ),
+        (
+            "pmtad --config pmta.conf &\n",
+            "pmtad --config pmta.conf > pmtad.out 2>&1 &\n\
+             until grep -qs 'pmtad: ready' pmtad.out; do sleep 0.05; done\n"
+                .to_string(),
+        ),
+        ("/tmp/pmtad-tour", scratch),
+    ];
+    let mut out = script.to_string();
+    for (from, to) in edits {
+        assert!(out.contains(from), "the tour no longer has {from:?}");
+        out = out.replace(from, &to);
+    }
+    // On any failure the daemon is stopped, so it cannot hold the test's pipes open.
+    format!("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n{out}")
+}
+
+#[test]
+fn the_readme_tour_runs_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let script = tour_script(&readme);
+    if !has("curl") || !has("jq") {
+        eprintln!("curl or jq missing: the README tour is not run here");
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let tour = isolated(&script, &scratch.path().join("tour"), free_port());
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&tour)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "tour failed:\n{stdout}\n{stderr}");
+    for expected in [
+        "pmta.conf is valid",
+        "example.net/{default}",
+        "2 recipient(s) listed",
+        "paused by the operator",
+        "example.net 2",
+        "Configuration reloaded",
+        "2 recipient(s) deleted",
+        "deleted by operator (pmtactl delete)",
+        "pmtad stopped",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} not in:\n{stdout}\n{stderr}"
+        );
+    }
+    let reloaded = stdout
+        .lines()
+        .any(|l| l.starts_with("max-smtp-out ") && l.contains(" 3 "));
+    assert!(
+        reloaded,
+        "the reloaded max-smtp-out 3 is not shown:\n{stdout}"
+    );
+}
