@@ -1,7 +1,7 @@
 //! The README's 5-minute tour, run as written (bash, the real pmtad and pmtactl, curl to
 //! inject, jq), so the README cannot drift from the programs. Changes to the text, all
 //! for isolation: the build line uses the binaries scripts/test built, the scratch
-//! directory is the test's own, the SMTP port is a free one, DNS goes to a dead loopback
+//! directory is the test's own, the SMTP listener takes a free port, DNS goes to a dead loopback
 //! port (nothing leaves the machine), and the script waits for "pmtad: ready".
 
 use std::path::Path;
@@ -19,38 +19,35 @@ fn tour_script(readme: &str) -> String {
     after[start..start + len].to_string()
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 fn has(tool: &str) -> bool {
     Command::new(tool).arg("--version").output().is_ok()
 }
 
 /// The tour with the isolation changes listed at the top; each must find its text.
-fn isolated(script: &str, scratch: &Path, port: u16) -> String {
+fn isolated(script: &str, scratch: &Path) -> String {
     let bins = bin("pmtad").parent().unwrap().display().to_string();
     let scratch = scratch.display().to_string();
     let edits = [
-        // First, so the listener edit of the config below keeps its pattern.
-        ("127.0.0.1:2525", format!("127.0.0.1:{port}")),
         (
             "cargo build --locked --workspace --bins && export PATH=\"$PWD/target/debug:$PATH\"",
             format!("export PATH=\"{bins}:$PATH\""),
         ),
+        // The listener picks a free port, which the script reads from pmtad's output.
+        (
+            "curl -sS smtp://127.0.0.1:2525",
+            "curl -sS smtp://127.0.0.1:$PORT".to_string(),
+        ),
         (
             "cd /tmp/pmtad-tour\n",
-            format!(
-                "cd /tmp/pmtad-tour\necho 'name-server 127.0.0.1:9' >> pmta.conf\n\
-                 sed -i 's/^smtp-listener 127.0.0.1:2525$/smtp-listener 127.0.0.1:{port}/' \
-                 pmta.conf\n"
-            ),
+            "cd /tmp/pmtad-tour\necho 'name-server 127.0.0.1:9' >> pmta.conf\n\
+             sed -i 's/^smtp-listener 127.0.0.1:2525$/smtp-listener 127.0.0.1:0/' pmta.conf\n"
+                .to_string(),
         ),
         (
             "pmtad --config pmta.conf &\n",
             "pmtad --config pmta.conf > pmtad.out 2>&1 &\n\
-             until grep -qs 'pmtad: ready' pmtad.out; do sleep 0.05; done\n"
+             until grep -qs 'pmtad: ready' pmtad.out; do sleep 0.05; done\n\
+             PORT=$(sed -n 's/^pmtad: listening smtp 127.0.0.1://p' pmtad.out)\n"
                 .to_string(),
         ),
         ("/tmp/pmtad-tour", scratch),
@@ -74,7 +71,7 @@ fn the_readme_tour_runs_as_written() {
         return;
     }
     let scratch = tempfile::tempdir().unwrap();
-    let tour = isolated(&script, &scratch.path().join("tour"), free_port());
+    let tour = isolated(&script, &scratch.path().join("tour"));
     let out = Command::new("bash")
         .arg("-c")
         .arg(&tour)
