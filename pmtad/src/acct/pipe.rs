@@ -308,12 +308,7 @@ impl Feeder {
             self.retry.as_secs()
         );
         self.stdin = None;
-        let child = self
-            .shared
-            .child
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let child = self.take_child();
         if let Some(mut c) = child {
             kill(&mut c);
             let _ = c.wait();
@@ -321,15 +316,15 @@ impl Feeder {
         self.down_until = Some(Instant::now() + self.retry);
     }
 
+    fn take_child(&self) -> Option<Child> {
+        let mut slot = self.shared.child.lock().unwrap_or_else(|p| p.into_inner());
+        slot.take()
+    }
+
     /// End of input for the program; it gets a moment to finish before it is killed.
     fn stop(&mut self) {
         self.stdin = None;
-        let child = self
-            .shared
-            .child
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let child = self.take_child();
         let Some(mut c) = child else { return };
         let deadline = Instant::now() + SYNC_WAIT;
         while Instant::now() < deadline {
