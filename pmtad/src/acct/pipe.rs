@@ -9,8 +9,9 @@
 //! must not grow memory or stall delivery, which is the trade PowerMTA makes too.
 //!
 //! A program that exits or fails a write is restarted after `retry-interval`; one that reads
-//! nothing for `write-timeout` is killed (by the accounting thread's watchdog, since the
-//! feeder is stuck in `write`) and restarted the same way. Each program first receives the
+//! nothing for `write-timeout` is killed (by a watchdog thread, since the feeder is stuck in
+//! `write`) and restarted the same way. Once the pipe is dropped (reload, shutdown) nothing is
+//! restarted any more: the feeder hands over what is queued and the program gets EOF. Each program first receives the
 //! CSV header line, then whole lines only: when a program is lost in the middle of a line,
 //! the rest of that line is not sent to its successor.
 
@@ -18,7 +19,7 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -42,9 +43,9 @@ pub struct AcctPipe {
     enc: Encoder,
     tx: mpsc::Sender<Msg>,
     shared: Arc<Shared>,
-    write_timeout: u64,
     buf: Vec<u8>,
     dropping: bool,
+    feeder: Option<std::thread::JoinHandle<()>>,
 }
 
 #[derive(Debug)]
@@ -62,6 +63,10 @@ struct Shared {
     /// Seconds since the epoch when the feeder's current write began; 0 when idle.
     busy_since: AtomicU64,
     child: Mutex<Option<Child>>,
+    /// The [`AcctPipe`] is gone: no more restarts.
+    closed: AtomicBool,
+    /// The feeder has finished: the watchdog stops too.
+    done: AtomicBool,
 }
 
 impl AcctPipe {
@@ -74,13 +79,23 @@ impl AcctPipe {
             command: pipe.command.clone(),
             header: enc.header()?,
             retry: pipe.retry_interval,
+            grace: pipe.write_timeout.min(SYNC_WAIT),
             shared: shared.clone(),
             stdin: None,
             down_until: None,
         };
-        std::thread::Builder::new()
+        let feeder = std::thread::Builder::new()
             .name("pmtad-acct-pipe".into())
             .spawn(move || feeder.run(rx))
+            .map_err(|e| AcctError::Thread(e.to_string()))?;
+        let watch = Watchdog {
+            command: pipe.command.clone(),
+            timeout: pipe.write_timeout.as_secs().max(1),
+            shared: shared.clone(),
+        };
+        std::thread::Builder::new()
+            .name("pmtad-acct-watch".into())
+            .spawn(move || watch.run())
             .map_err(|e| AcctError::Thread(e.to_string()))?;
         Ok(AcctPipe {
             name: opts.path.clone(),
@@ -88,9 +103,9 @@ impl AcctPipe {
             enc,
             tx,
             shared,
-            write_timeout: pipe.write_timeout.as_secs().max(1),
             buf: Vec::new(),
             dropping: false,
+            feeder: Some(feeder),
         })
     }
 
@@ -137,28 +152,6 @@ impl AcctPipe {
         }
     }
 
-    /// The watchdog: kills a program that has not taken a write for `write-timeout`.
-    pub fn tick(&self, now: u64) {
-        let since = self.shared.busy_since.load(Ordering::Acquire);
-        if since == 0 || now.saturating_sub(since) < self.write_timeout {
-            return;
-        }
-        let mut child = self.shared.child.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = child.as_mut() {
-            tracing::error!(
-                "accounting pipe \"{}\" read nothing for {} s; killing it",
-                self.command,
-                self.write_timeout
-            );
-            kill(c);
-        }
-    }
-
-    /// When the watchdog next needs to look.
-    pub fn next_deadline(&self) -> u64 {
-        clock::now_secs() + self.write_timeout
-    }
-
     /// Waits (at most a few seconds) until the program has taken everything queued. Best
     /// effort: a program that is down must not fail a reload or a shutdown, so a timeout is
     /// a warning. Dropping the pipe afterwards lets the feeder finish on its own.
@@ -186,10 +179,55 @@ impl AcctPipe {
         self.shared.starts.load(Ordering::Relaxed)
     }
 
+    /// Ends the program's input and waits for the feeder to finish: the program gets
+    /// `write-timeout` (at most 5 s) to exit before it is killed. (Dropping the pipe does the
+    /// same without waiting.)
+    pub fn close(mut self) {
+        let feeder = self.feeder.take();
+        drop(self);
+        if let Some(f) = feeder {
+            let _ = f.join();
+        }
+    }
+
     fn gone(&self) -> AcctError {
         AcctError::Pipe {
             command: self.command.clone(),
             reason: "its feeder thread has stopped".into(),
+        }
+    }
+}
+
+impl Drop for AcctPipe {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::Release);
+    }
+}
+
+/// Kills a program the feeder has been blocked on for `write-timeout`.
+struct Watchdog {
+    command: String,
+    timeout: u64,
+    shared: Arc<Shared>,
+}
+
+impl Watchdog {
+    fn run(self) {
+        while !self.shared.done.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(250));
+            let since = self.shared.busy_since.load(Ordering::Acquire);
+            if since == 0 || clock::now_secs().saturating_sub(since) < self.timeout {
+                continue;
+            }
+            let mut child = self.shared.child.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = child.as_mut() {
+                tracing::error!(
+                    "accounting pipe \"{}\" read nothing for {} s; killing it",
+                    self.command,
+                    self.timeout
+                );
+                kill(c);
+            }
         }
     }
 }
@@ -199,6 +237,8 @@ struct Feeder {
     command: String,
     header: Vec<u8>,
     retry: Duration,
+    /// How long a program may take to exit once its input is closed.
+    grace: Duration,
     shared: Arc<Shared>,
     stdin: Option<ChildStdin>,
     down_until: Option<Instant>,
@@ -218,12 +258,18 @@ impl Feeder {
             }
         }
         self.stop();
+        self.shared.done.store(true, Ordering::Release);
     }
 
     /// Writes whole lines to the program, restarting it as often as it fails.
     fn deliver(&mut self, bytes: &[u8]) {
         let mut off = 0;
         while off < bytes.len() {
+            if self.stdin.is_none() && self.shared.closed.load(Ordering::Acquire) {
+                let lines = bytes[off..].iter().filter(|b| **b == b'\n').count() as u64;
+                self.shared.dropped.fetch_add(lines, Ordering::Relaxed);
+                return;
+            }
             if self.stdin.is_none() && !self.start() {
                 continue;
             }
@@ -302,11 +348,12 @@ impl Feeder {
 
     /// Gives up on the current program: reaps it and waits `retry-interval` before the next.
     fn fail(&mut self, reason: &str) {
-        tracing::error!(
-            "accounting pipe \"{}\": {reason}; restarting it in {} s",
-            self.command,
-            self.retry.as_secs()
-        );
+        let next = if self.shared.closed.load(Ordering::Acquire) {
+            "not restarted (closed)".to_string()
+        } else {
+            format!("restarting it in {} s", self.retry.as_secs())
+        };
+        tracing::error!("accounting pipe \"{}\": {reason}; {next}", self.command);
         self.stdin = None;
         let child = self.take_child();
         if let Some(mut c) = child {
@@ -326,7 +373,7 @@ impl Feeder {
         self.stdin = None;
         let child = self.take_child();
         let Some(mut c) = child else { return };
-        let deadline = Instant::now() + SYNC_WAIT;
+        let deadline = Instant::now() + self.grace;
         while Instant::now() < deadline {
             if !matches!(c.try_wait(), Ok(None)) {
                 return;

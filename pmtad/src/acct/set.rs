@@ -108,15 +108,6 @@ impl AcctSet {
         files.any(AcctFile::has_pending) || self.domain.values().any(AcctFile::has_pending)
     }
 
-    /// Periodic upkeep: the pipes' watchdogs.
-    pub fn tick(&self, now: u64) {
-        for out in &self.outputs {
-            if let Output::Pipe(p) = out {
-                p.tick(now);
-            }
-        }
-    }
-
     /// Rotates the files that are due (midnight, size, move-interval).
     pub fn rotate_due(&mut self, now: u64) -> Result<(), AcctError> {
         let mut first_err = None;
@@ -152,13 +143,13 @@ impl AcctSet {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// The earliest time a file rotates by time alone or a pipe's watchdog looks.
+    /// The earliest time a file rotates by time alone.
     pub fn next_deadline(&self) -> Option<u64> {
-        let outputs = self.outputs.iter().map(|o| match o {
-            Output::File(f) => f.next_deadline(),
-            Output::Pipe(p) => p.next_deadline(),
+        let files = self.outputs.iter().filter_map(|o| match o {
+            Output::File(f) => Some(f.next_deadline()),
+            Output::Pipe(_) => None,
         });
-        outputs
+        files
             .chain(self.domain.values().map(AcctFile::next_deadline))
             .min()
     }

@@ -146,7 +146,6 @@ impl Worker {
                 () = sleep_until_secs(self.set.next_deadline()) => usize::MAX,
             };
             let now = clock::now_secs();
-            self.set.tick(now);
             if got == 0 {
                 let _ = self.set.sync();
                 return;
