@@ -94,7 +94,7 @@ pub fn hand_over(st: &mut State, q: QueueId, now: Instant, now_s: u64) {
         return;
     };
     rt.idle.retain(|t| !t.is_closed());
-    if rt.idle.is_empty() {
+    if rt.idle.is_empty() || rt.gate.deferred(now) {
         return;
     }
     rt.current_mode(now);

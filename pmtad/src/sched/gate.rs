@@ -156,6 +156,16 @@ impl QueueGate {
         self.deferred_until = Some(until);
     }
 
+    /// True while a `defer-queue` deferral holds at `now`.
+    pub fn deferred(&self, now: Instant) -> bool {
+        self.deferred_until.is_some_and(|t| t > now)
+    }
+
+    /// Lift a `defer-queue` deferral (`pmtactl schedule`); true if one was set.
+    pub fn end_deferral(&mut self) -> bool {
+        self.deferred_until.take().is_some()
+    }
+
     /// What [`try_open`](Self::try_open) would answer, without charging anything.
     pub fn check_open(&self, now: Instant) -> Result<(), Hold> {
         if let Some(until) = self.deferred_until.filter(|t| *t > now) {

@@ -237,3 +237,33 @@ async fn reenable_source_ip_after_brings_a_disabled_address_back() {
         n += 1;
     }
 }
+
+#[tokio::test]
+async fn schedule_lifts_a_defer_queue_deferral() {
+    let sink = sink_on(
+        "127.0.0.76",
+        SmtpSink::builder().on_attempt(Phase::Mail, 1, reply(451, "4.7.0 deferring you")),
+    )
+    .await;
+    let dns = TestDns::builder()
+        .a("dq2.test", "127.0.0.76")
+        .start()
+        .await
+        .unwrap();
+    // retry-after 1h: only `pmtactl schedule` can end the deferral within the test.
+    let cfg = base_config(&dns, sink.addr().port())
+        + &pattern("later", "/deferring you/ defer-queue")
+        + "<domain dq2.test>\n  smtp-pattern-list later\n  max-smtp-out 1\n  retry-after 1h\n</domain>\n";
+    let world = World::start(&cfg);
+    world.inject(&to("dq2.test", "s@src.test", 2)).await;
+    let d = ctl_until(&world, &["domain", "detail", "dq2.test"], |v| {
+        v["queues"][0]["held_back"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|h| h["kind"] == "retry_wait"))
+    })
+    .await;
+    assert_eq!(sink.messages().len(), 0, "{d:#}");
+    let s = ctl_json(&world, &["schedule", "dq2.test"]);
+    assert_eq!(s["changed"], 1, "{s:#}");
+    sink.wait_for_messages(2, WAIT).await.unwrap();
+}

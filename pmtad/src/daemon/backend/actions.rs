@@ -81,7 +81,8 @@ pub fn resume(shared: &Shared, pattern: &QueuePattern) -> Result<QueueActionRepo
     Ok(report(pattern, qs.len(), changed))
 }
 
-/// Makes every recipient of the matching queues that waits for a retry due now.
+/// Makes every recipient of the matching queues that waits for a retry due now, and lifts
+/// a `defer-queue` deferral.
 pub fn schedule(
     shared: &Shared,
     pattern: &QueuePattern,
@@ -95,7 +96,11 @@ pub fn schedule(
     let mut changed = 0;
     for &q in &qs {
         let moved = st.index.retry_now(q, now_s);
-        changed += u64::from(moved > 0);
+        let deferred = st
+            .queues
+            .get_mut(&q)
+            .is_some_and(|rt| rt.gate.end_deferral());
+        changed += u64::from(moved > 0 || deferred);
     }
     Ok(report(pattern, qs.len(), changed))
 }
