@@ -203,7 +203,8 @@ async fn send_one(
         .iter()
         .map(|&i| env.recipients[i as usize].address.as_str())
         .collect();
-    let signature = super::dkim::signature(shared, ctx, &env, &content);
+    let id = lease.message;
+    let signature = super::dkim::signature(shared, ctx, id, &env, &content);
     let results = match &signature {
         Some(sig) => {
             conn.send(&env.mail_from, &rcpts, &[sig.as_bytes(), &content])
@@ -212,7 +213,9 @@ async fn send_one(
         None => conn.send(&env.mail_from, &rcpts, &[&content]).await,
     };
     let info = conn.info().clone();
-    outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await
+    let verdict = outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
+    super::dkim::forget_if_done(shared, ctx, id);
+    verdict
 }
 
 /// Where to connect, best first: `resolve-to`, `route`/`smtp-hosts` (hosts of one

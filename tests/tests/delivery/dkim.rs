@@ -8,7 +8,7 @@ use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator};
 
 use super::harness::*;
 use pmta_tests::dns::TestDns;
-use pmta_tests::sink::SmtpSink;
+use pmta_tests::sink::{Phase, SmtpSink, reply};
 
 const KEY: &str = include_str!("../../../pmtad/src/delivery/dkim/testdata/rsa-pkcs8.pem");
 const PUB: &str = include_str!("../../../pmtad/src/delivery/dkim/testdata/rsa.pub.b64");
@@ -167,4 +167,64 @@ async fn dkim_identity_algorithm_and_headers_shape_the_signature() {
         (hdrs["d"].as_str(), hdrs["a"].as_str()),
         ("src.test", "rsa-sha256")
     );
+}
+
+/// The `DKIM-Signature` field of a message, with its folded continuation lines.
+fn dkim_field(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split("\r\n");
+    let mut field = lines
+        .find(|l| l.starts_with("DKIM-Signature:"))
+        .expect("a DKIM-Signature field")
+        .to_string();
+    for l in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+        field.push_str(l);
+    }
+    field
+}
+
+#[tokio::test]
+async fn a_retried_message_carries_the_signature_of_its_first_attempt() {
+    // The first transfer is refused after the final dot; the retry comes at least a second
+    // later, so signing again would change t= (and b=): the same field means signed once.
+    let sink = sink_on(
+        "127.0.0.44",
+        SmtpSink::builder().on_attempt(Phase::DataEnd, 1, reply(451, "4.3.0 try again")),
+    )
+    .await;
+    let dns = TestDns::builder()
+        .a("retry-signed.test", "127.0.0.44")
+        .txt(
+            "s1._domainkey.src.test",
+            &format!("v=DKIM1; k=rsa; p={}", PUB.trim()),
+        )
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("s1.pem");
+    std::fs::write(&key, KEY).unwrap();
+    let cfg = base_config(&dns, sink.addr().port())
+        + &format!(
+            "domain-key s1,src.test,{}\n<domain retry-signed.test>\n  dkim-sign yes\n</domain>\n",
+            key.display()
+        );
+    let world = World::start(&cfg);
+    world
+        .inject(&[msg("s@src.test", &["a@retry-signed.test"], 1)])
+        .await;
+    sink.wait_for_messages(1, WAIT)
+        .await
+        .expect("delivered on retry");
+    let transfers = sink.state().transfers;
+    assert_eq!(transfers.len(), 2, "refused once, then accepted");
+    assert_eq!(transfers[0].reply_code, 451);
+    assert_eq!(
+        dkim_field(&transfers[0].data),
+        dkim_field(&transfers[1].data)
+    );
+    let parsed = AuthenticatedMessage::parse(&transfers[1].data).expect("a parsable message");
+    let results = verifier(&dns).verify_dkim(&parsed).await;
+    assert_eq!(results.len(), 1, "one signature");
+    assert_eq!(results[0].result(), &DkimResult::Pass);
 }
