@@ -213,3 +213,55 @@ async fn global_name_server() {
     assert_eq!(host["host"], "mx.dns-only.test", "{d:#}");
     assert_eq!(host["addresses"][0], ip(0, n).to_string(), "{d:#}");
 }
+
+/// `postmaster ADDR`: the address that sends DSNs (their `From:`) and receives mail sent to
+/// `postmaster`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn global_postmaster() {
+    let n = 167;
+    let w = World::builder(n)
+        .sink(|b| b.on_rcpt("gone@example.com", reply(550, "5.1.1 no such user")))
+        .dns(move |d| {
+            d.mx("src.test", 10, "mx.gmail.com")
+                .mx("ops.test", 10, "mx.gmail.com")
+        })
+        .extra("postmaster hostmaster@ops.test\n")
+        .start()
+        .await;
+    w.inject_ok(&[msg("sender@src.test", &["gone@example.com"], 1)])
+        .await;
+    let got = w
+        .sink
+        .wait_until(WAIT, |s| {
+            s.messages().iter().any(|m| m.mail_from.is_empty())
+        })
+        .await
+        .expect("a DSN");
+    let dsn = got
+        .messages()
+        .into_iter()
+        .find(|m| m.mail_from.is_empty())
+        .unwrap();
+    let text = String::from_utf8_lossy(&dsn.data);
+    let from = text
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("from:"))
+        .unwrap_or_default();
+    assert!(from.contains("hostmaster@ops.test"), "DSN {from}");
+
+    let mut s = Session::connect(w.pmtad.smtp_addr()).await.unwrap();
+    let r = s
+        .send(&msg("s@src.test", &["postmaster"], 2))
+        .await
+        .unwrap();
+    assert_eq!(r.code, 250, "{r:?}");
+    let _ = s.quit().await;
+    w.sink
+        .wait_until(WAIT, |s| {
+            s.messages()
+                .iter()
+                .any(|m| m.rcpts.iter().any(|r| r == "hostmaster@ops.test"))
+        })
+        .await
+        .expect("mail to postmaster reaches the postmaster address");
+}
