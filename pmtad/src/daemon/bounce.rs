@@ -27,8 +27,14 @@ pub async fn send(
         return;
     }
     let host = shared.host_name();
+    let from = shared
+        .policies()
+        .config
+        .postmaster
+        .clone()
+        .unwrap_or_else(|| format!("MAILER-DAEMON@{host}"));
     let now = now_secs();
-    let text = build(&host, env, bounced, now, original_headers);
+    let text = build(&host, &from, env, bounced, now, original_headers);
     let dsn_env = envelope(env, &text, now);
     let mut w = shared.spool.content_writer();
     if let Err(e) = w.write(text.as_bytes()) {
@@ -68,6 +74,7 @@ fn categories() -> &'static BounceCategories {
 /// The DSN text (CRLF line ends). `original_headers` may be empty.
 pub fn build(
     host: &str,
+    from: &str,
     env: &Envelope,
     bounced: &[(u32, Outcome)],
     now: u64,
@@ -79,7 +86,7 @@ pub fn build(
     let mut s = String::with_capacity(2048);
     let _ = write!(
         s,
-        "From: Mail Delivery System <MAILER-DAEMON@{host}>\r\nTo: <{to}>\r\n\
+        "From: Mail Delivery System <{from}>\r\nTo: <{to}>\r\n\
          Subject: Undelivered Mail Returned to Sender\r\nDate: {date}\r\n\
          Message-ID: <{now:x}.{n}.dsn@{host}>\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n\
          X-PowerMTA-BounceCategory: {category}\r\n\
@@ -212,12 +219,14 @@ mod tests {
         let bounced = vec![(0, Outcome::Permanent { reply, by })];
         let text = build(
             "mta.test",
+            "postmaster@mta.test",
             &env,
             &bounced,
             1_795_614_300,
             b"Subject: hi\r\n",
         );
         assert!(text.contains("To: <sender@example.org>"));
+        assert!(text.contains("From: Mail Delivery System <postmaster@mta.test>"));
         assert!(text.contains("Final-Recipient: rfc822; gone@example.com"));
         assert!(!text.contains("ok@example.com"));
         assert!(text.contains("Status: 5.1.1"));

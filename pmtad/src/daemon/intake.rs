@@ -117,6 +117,7 @@ impl inbound::Intake for DaemonIntake {
         content: ContentWriter,
     ) -> Result<MessageId, StoreError> {
         envelope.vmta = self.pick_member(envelope.vmta);
+        self.to_postmaster(&mut envelope);
         let id = self
             .shared
             .spool
@@ -125,6 +126,31 @@ impl inbound::Intake for DaemonIntake {
             .map_err(store_error)?;
         self.shared.accepted(id, envelope).await;
         Ok(id)
+    }
+}
+
+impl DaemonIntake {
+    /// `RCPT TO:<postmaster>` (no domain, which RFC 5321 says every server must accept; the
+    /// session qualifies it with this host's name) goes to the configured `postmaster`
+    /// address; without one it stays addressed to postmaster at this host's name.
+    fn to_postmaster(&self, envelope: &mut Envelope) {
+        let policies = self.shared.policies();
+        let Some(addr) = policies.config.postmaster.as_deref() else {
+            return;
+        };
+        for r in &mut envelope.recipients {
+            // Cheap test first: this runs for every accepted message.
+            let Some(rest) = r.address.get(..10) else {
+                continue;
+            };
+            if !rest.eq_ignore_ascii_case("postmaster") {
+                continue;
+            }
+            let domain = r.address[10..].strip_prefix('@');
+            if domain.is_none_or(|d| d.eq_ignore_ascii_case(&self.shared.host_name())) {
+                r.address = addr.to_string();
+            }
+        }
     }
 }
 
