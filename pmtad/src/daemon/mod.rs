@@ -110,7 +110,8 @@ impl Shared {
         self.counters
             .rcpts_in
             .fetch_add(queued as u64, Ordering::Relaxed);
-        for rcpt in &envelope.recipients {
+        let receipts = self.policies().wants_receipts;
+        for rcpt in envelope.recipients.iter().filter(|_| receipts) {
             let attempt = Attempt::smtp(&rcpt.domain().to_ascii_lowercase(), &envelope.vmta);
             let rec = AcctRecord::receipt(&envelope, rcpt, &attempt, None);
             let _ = self.acct.record(rec).await;

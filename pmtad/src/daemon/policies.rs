@@ -19,6 +19,9 @@ pub struct Policies {
     pub config: Config,
     /// Headers the accounting files' `header_NAME` columns capture at intake.
     pub wanted_headers: Arc<[String]>,
+    /// Some accounting output takes `r` records. Without one, intake builds none: an `r`
+    /// record per recipient is the costliest accounting work per message.
+    pub wants_receipts: bool,
     /// DKIM key rings of this configuration, built on first use per virtual MTA.
     pub keyrings: super::dkim::KeyRings,
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
@@ -28,11 +31,16 @@ pub struct Policies {
 
 impl Policies {
     pub fn new(config: Config) -> Self {
-        let wanted = crate::acct::acct_config(&config)
-            .wanted_headers()
-            .unwrap_or_default();
+        let acct = crate::acct::acct_config(&config);
+        let wanted = acct.wanted_headers().unwrap_or_default();
+        let wants_receipts = acct
+            .files
+            .iter()
+            .chain(&acct.domain_files)
+            .any(|f| f.records.contains(&crate::acct::RecordType::Receipt));
         Self {
             wanted_headers: Arc::from(wanted),
+            wants_receipts,
             config,
             keyrings: Default::default(),
             queues: RwLock::new(HashMap::new()),

@@ -7,6 +7,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::error::SpoolError;
 
@@ -17,7 +18,10 @@ pub struct ContentWriter {
     spill: Option<Spill>,
     len: u64,
     threshold: usize,
-    tmp_path: PathBuf,
+    /// Where a spill file would go: the spool's `tmp/` and a name unique to this writer.
+    /// The path is only built if the message spills, so small messages (nearly all) pay
+    /// for no formatting or allocation here.
+    tmp: (Arc<Path>, u32, u64),
 }
 
 /// A spilled content file; removed on drop unless it was moved into the spool.
@@ -66,13 +70,14 @@ impl From<Vec<u8>> for Content {
 }
 
 impl ContentWriter {
-    pub(crate) fn new(threshold: usize, tmp_path: PathBuf) -> Self {
+    /// `tmp_dir`, `pid` and `seq` name the spill file, if one is needed.
+    pub(crate) fn new(threshold: usize, tmp_dir: Arc<Path>, pid: u32, seq: u64) -> Self {
         ContentWriter {
             buf: Vec::new(),
             spill: None,
             len: 0,
             threshold,
-            tmp_path,
+            tmp: (tmp_dir, pid, seq),
         }
     }
 
@@ -84,7 +89,8 @@ impl ContentWriter {
             return Ok(());
         }
         if self.spill.is_none() {
-            self.spill = Some(open_spill(&self.tmp_path)?);
+            let (dir, pid, seq) = &self.tmp;
+            self.spill = Some(open_spill(&dir.join(format!("{pid}-{seq}")))?);
             let pending = std::mem::take(&mut self.buf);
             self.write_spill(&pending)?;
         }

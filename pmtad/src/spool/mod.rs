@@ -139,6 +139,9 @@ struct Inner {
     tx: mpsc::Sender<Op>,
     next_id: Arc<AtomicU64>,
     tmp_seq: AtomicU64,
+    /// `SPOOL/tmp` and our pid, computed once: every message asks for a content writer.
+    tmp_dir: Arc<Path>,
+    pid: u32,
     counters: Arc<Counters>,
 }
 
@@ -179,6 +182,7 @@ impl Spool {
             .name("spool-writer".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| SpoolError::io("starting writer thread", &root, e))?;
+        let tmp_dir = Arc::from(segment::tmp_dir(&root));
         let inner = Inner {
             root,
             opts,
@@ -186,6 +190,8 @@ impl Spool {
             tx,
             next_id,
             tmp_seq: AtomicU64::new(0),
+            tmp_dir,
+            pid: std::process::id(),
             counters,
         };
         let spool = Spool {
@@ -202,9 +208,8 @@ impl Spool {
     /// A buffer for one message's content that spills to disk past the threshold.
     pub fn content_writer(&self) -> ContentWriter {
         let n = self.inner.tmp_seq.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{}-{n}", std::process::id());
-        let path = segment::tmp_dir(&self.inner.root).join(name);
-        ContentWriter::new(self.inner.opts.spill_threshold, path)
+        let tmp = self.inner.tmp_dir.clone();
+        ContentWriter::new(self.inner.opts.spill_threshold, tmp, self.inner.pid, n)
     }
 
     /// Stores a message durably and returns its id once data and envelope are fsynced.
