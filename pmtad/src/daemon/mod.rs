@@ -110,7 +110,9 @@ impl Shared {
         self.counters
             .rcpts_in
             .fetch_add(queued as u64, Ordering::Relaxed);
-        let receipts = self.policies().wants_receipts;
+        let receipts = self
+            .policies()
+            .wants_record(crate::acct::RecordType::Receipt, false);
         for rcpt in envelope.recipients.iter().filter(|_| receipts) {
             let attempt = Attempt::smtp(&rcpt.domain().to_ascii_lowercase(), &envelope.vmta);
             let rec = AcctRecord::receipt(&envelope, rcpt, &attempt, None);

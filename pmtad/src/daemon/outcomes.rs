@@ -10,6 +10,7 @@ use std::time::Instant;
 use config::{PatternAction, QueuePolicy};
 use std::time::Duration;
 
+use super::policies::Policies;
 use super::{Shared, convert};
 use crate::acct::{AcctRecord, Attempt, DlvType};
 use crate::delivery::SessionInfo;
@@ -112,6 +113,7 @@ pub async fn apply(
     let mut last_error = None;
     let mut actions = Vec::new();
     let mut bounce_queue = None;
+    let policies = shared.policies();
     for (&i, outcome) in lease.recipients.iter().zip(results) {
         let rules = pattern_actions(shared, ctx, &outcome);
         let outcome = adjust(outcome, &rules, retry.expired(age));
@@ -123,12 +125,10 @@ pub async fn apply(
         shared
             .logs
             .outcome(&rcpt.address, &ctx.domain, &ctx.vmta, &outcome);
-        let _ = shared
-            .acct
-            .record(AcctRecord::from_outcome(
-                env, rcpt, &outcome, &attempt, now_s,
-            ))
-            .await;
+        if wants_record(&policies, &outcome, &attempt) {
+            let rec = AcctRecord::from_outcome(env, rcpt, &outcome, &attempt, now_s);
+            let _ = shared.acct.record(rec).await;
+        }
         match &outcome {
             Outcome::Delivered { .. } => {
                 finals.push((i, RcptState::Delivered));
@@ -355,4 +355,16 @@ fn headers_of(content: &[u8]) -> &[u8] {
         .position(|w| w == b"\r\n\r\n")
         .map_or(content.len(), |p| p + 2);
     &content[..end.min(content.len())]
+}
+
+/// Whether an accounting output takes the record of `outcome` (see
+/// [`super::policies::Policies::wants_record`]).
+fn wants_record(policies: &Policies, outcome: &Outcome, attempt: &Attempt) -> bool {
+    use crate::acct::RecordType as R;
+    let t = match outcome {
+        Outcome::Delivered { .. } => R::Delivery,
+        Outcome::Transient { .. } => R::Transient,
+        Outcome::Permanent { .. } => R::Bounce,
+    };
+    policies.wants_record(t, attempt.domain_file.is_some())
 }

@@ -19,9 +19,10 @@ pub struct Policies {
     pub config: Config,
     /// Headers the accounting files' `header_NAME` columns capture at intake.
     pub wanted_headers: Arc<[String]>,
-    /// Some accounting output takes `r` records. Without one, intake builds none: an `r`
-    /// record per recipient is the costliest accounting work per message.
-    pub wants_receipts: bool,
+    /// The record types some `<acct-file>` takes. A record nobody takes is never built:
+    /// building and handing one to the accounting thread is the costliest accounting work
+    /// per recipient. (A queue's own `accounting-log` takes d, b and t on top.)
+    acct_types: Vec<crate::acct::RecordType>,
     /// DKIM key rings of this configuration, built on first use per virtual MTA.
     pub keyrings: super::dkim::KeyRings,
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
@@ -33,18 +34,24 @@ impl Policies {
     pub fn new(config: Config) -> Self {
         let acct = crate::acct::acct_config(&config);
         let wanted = acct.wanted_headers().unwrap_or_default();
-        let wants_receipts = acct
-            .files
-            .iter()
-            .chain(&acct.domain_files)
-            .any(|f| f.records.contains(&crate::acct::RecordType::Receipt));
+        let mut acct_types: Vec<_> = acct.files.iter().flat_map(|f| f.records.clone()).collect();
+        acct_types.sort_unstable();
+        acct_types.dedup();
         Self {
             wanted_headers: Arc::from(wanted),
-            wants_receipts,
+            acct_types,
             config,
             keyrings: Default::default(),
             queues: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// True when an accounting output takes records of type `t` for a queue whose
+    /// per-domain accounting file is `domain_file`.
+    pub fn wants_record(&self, t: crate::acct::RecordType, domain_file: bool) -> bool {
+        use crate::acct::RecordType as R;
+        self.acct_types.contains(&t)
+            || (domain_file && matches!(t, R::Delivery | R::Bounce | R::Transient))
     }
 
     /// The effective policy of queue (`domain`, `vmta`); `domain` must be lower case.
