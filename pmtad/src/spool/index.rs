@@ -44,6 +44,9 @@ pub struct Location {
     pub off: u64,
     pub len: u32,
     pub external: bool,
+    /// In the newest segment: written moments ago by this process (or the tail found at
+    /// start-up), so almost surely still in the page cache.
+    pub newest: bool,
 }
 
 #[derive(Debug, Default)]
@@ -123,11 +126,13 @@ impl Index {
     pub fn locate(&self, id: u64) -> Option<Location> {
         let e = self.msgs.get(&id)?;
         let seg = self.segs.get(&e.seg)?;
+        let newest = self.segs.last_key_value().is_some_and(|(k, _)| *k == e.seg);
         Some(Location {
             file: seg.file.clone(),
             off: e.off,
             len: e.len,
             external: e.external,
+            newest,
         })
     }
 

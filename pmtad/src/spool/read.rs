@@ -7,18 +7,28 @@
 use std::os::unix::fs::FileExt;
 
 use super::codec::{self, Frame, Reader};
+use super::index::Location;
 use super::{Spool, SpoolError, segment};
 use crate::envelope::{Envelope, MessageId};
+
+/// Largest record read on the async thread (see [`Spool::read_message`]).
+const INLINE_READ_MAX: u32 = 64 * 1024;
 
 impl Spool {
     /// The envelope as stored at intake (every recipient pending; see [`Spool::states`] for
     /// the current states) and the content. Blocking: use [`Spool::read_message`] from async
     /// code.
     pub fn read_message_blocking(&self, id: MessageId) -> Result<(Envelope, Vec<u8>), SpoolError> {
-        let loc = {
-            let index = self.inner.index.lock().expect("spool index lock");
-            index.locate(id.0).ok_or(SpoolError::NotFound(id))?
-        };
+        let loc = self.locate(id)?;
+        self.read_at(id, &loc)
+    }
+
+    fn locate(&self, id: MessageId) -> Result<Location, SpoolError> {
+        let index = self.inner.index.lock().expect("spool index lock");
+        index.locate(id.0).ok_or(SpoolError::NotFound(id))
+    }
+
+    fn read_at(&self, id: MessageId, loc: &Location) -> Result<(Envelope, Vec<u8>), SpoolError> {
         let mut rec = vec![0u8; loc.len as usize];
         loc.file
             .read_exact_at(&mut rec, loc.off)
@@ -47,9 +57,19 @@ impl Spool {
     }
 
     /// Async form of [`Spool::read_message_blocking`].
+    ///
+    /// A small record of the newest segment is read right here: it was written moments ago
+    /// and sits in the page cache, so the `pread` is a memory copy of a few microseconds,
+    /// cheaper than waking a blocking-pool thread and waiting for it (which was most of the
+    /// relay's per-message kernel time). Anything else may touch the disk and goes to the
+    /// blocking pool.
     pub async fn read_message(&self, id: MessageId) -> Result<(Envelope, Vec<u8>), SpoolError> {
+        let loc = self.locate(id)?;
+        if loc.newest && !loc.external && loc.len <= INLINE_READ_MAX {
+            return self.read_at(id, &loc);
+        }
         let spool = self.clone();
-        tokio::task::spawn_blocking(move || spool.read_message_blocking(id))
+        tokio::task::spawn_blocking(move || spool.read_at(id, &loc))
             .await
             .map_err(|_| SpoolError::Closed)?
     }
