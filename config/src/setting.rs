@@ -116,7 +116,7 @@ fn parse_delivery(s: &str) -> VResult<DeliveryType> {
         "discard" => Ok(DeliveryType::Discard),
         "file" | "http-delivery" => bad(
             0,
-            format!("delivery type '{s}' is not implemented (use smtp, pipe or discard)"),
+            format!("delivery type '{s}' is not supported by pmtad (use smtp, pipe or discard)"),
         ),
         _ => bad(
             0,

@@ -51,7 +51,7 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReloadReport {
     pub config_file: String,
-    /// Accepted-with-warning directives (e.g. PowerMTA directives not implemented yet).
+    /// Accepted-with-warning directives (PowerMTA directives pmtad loads but does not act on).
     pub warnings: Vec<Diagnostic>,
 }
 
