@@ -233,7 +233,10 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         let acceptor = match &self.ctx.tls {
             Some(a) if !self.conn.is_tls() => a.clone(),
             Some(_) => return self.refuse("503 5.5.1 Error: TLS already active"),
-            None => return self.refuse("502 5.5.1 Error: command not implemented"),
+            None => {
+                return self
+                    .refuse("502 5.5.1 Error: STARTTLS not available (no certificate configured)");
+            }
         };
         self.reply("220 2.0.0 Ready to start TLS");
         self.conn
