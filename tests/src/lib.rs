@@ -5,6 +5,7 @@ pub mod certs;
 pub mod daemon;
 pub mod dns;
 pub mod inject;
+pub mod output;
 pub mod sink;
 
 pub use certs::TestCa;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use pmta_tests::daemon::Pmtad;
 use pmta_tests::dns::{TestDns, TestDnsBuilder};
 use pmta_tests::inject::{Message, Reply, Session};
+pub use pmta_tests::output::{expect_code, find, json, stderr, stdout};
 use pmta_tests::sink::{SinkBuilder, SmtpSink};
 
 /// Longest wait for an event the test expects (never reached when things work).
@@ -474,36 +475,6 @@ pub async fn wait_for<T>(f: impl Fn() -> Option<T>) -> T {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts the exit status, showing both streams when it is wrong.
-pub fn expect_code(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
-
-pub fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-/// The row of a JSON listing whose `key` equals `name`.
-pub fn find<'a>(rows: &'a serde_json::Value, key: &str, name: &str) -> &'a serde_json::Value {
-    rows.as_array()
-        .and_then(|a| a.iter().find(|r| r[key] == name))
-        .unwrap_or_else(|| panic!("no row with {key} = {name} in {rows:#}"))
 }
 
 /// The `held_back` kinds of a `domain detail` queue entry.

@@ -15,6 +15,7 @@ use std::time::Duration;
 use pmta_tests::daemon::Pmtad;
 use pmta_tests::dns::TestDns;
 use pmta_tests::inject::{Message, Session};
+pub use pmta_tests::output::{expect_code, find, json, stderr};
 use pmta_tests::sink::SmtpSink;
 
 /// Longest wait for an event the test expects (never reached when things work).
@@ -150,36 +151,6 @@ impl World {
             .await
             .unwrap_or_else(|_| panic!("{n} message(s) at the sink; have {:?}", self.delivered()));
     }
-}
-
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts the exit status, showing both streams when it is wrong.
-pub fn expect_code(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
-
-pub fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-/// The rows of a listing whose `key` field equals `name`.
-pub fn find<'a>(rows: &'a serde_json::Value, key: &str, name: &str) -> &'a serde_json::Value {
-    rows.as_array()
-        .and_then(|a| a.iter().find(|r| r[key] == name))
-        .unwrap_or_else(|| panic!("no row with {key} = {name} in {rows:#}"))
 }
 
 impl World {
