@@ -22,6 +22,8 @@ pub struct Config {
     pub smtp_listeners: Vec<SmtpListener>,
     /// `spool DIR` / `<spool DIR>`, in file order; never empty.
     pub spool_dirs: Vec<PathBuf>,
+    /// `min-free-space` of the first spool directory, in bytes (0: none).
+    pub spool_min_free_space: u64,
     pub control_socket: PathBuf,
     /// `name-server`s (empty: use /etc/resolv.conf).
     pub name_servers: Vec<SocketAddr>,

@@ -12,7 +12,7 @@ use crate::model::{
     TlsMode,
 };
 use crate::setting::Value;
-use crate::table::{DIRECTIVES, DOMAIN, Status, idx};
+use crate::table::{DIRECTIVES, DOMAIN, Status, idx, idx_in};
 use crate::values::{DomainPattern, HostLevels, Rate};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -168,7 +168,7 @@ const IDLE_TIMEOUT: usize = idx("connection-idle-timeout");
 const SMTP_PORT: usize = idx("smtp-port");
 const ROUTE: usize = idx("route");
 const RESOLVE_TO: usize = idx("resolve-to");
-pub(crate) const MAX_MESSAGE_SIZE: usize = idx("max-message-size");
+pub(crate) const MAX_MESSAGE_SIZE: usize = idx_in("max-message-size", DOMAIN);
 pub(crate) const REQUIRE_RDNS: usize = idx("require-rdns");
 const DKIM_SIGN: usize = idx("dkim-sign");
 const DKIM_IDENTITY: usize = idx("dkim-identity");

@@ -50,6 +50,7 @@ fn empty_config(path: &Path) -> Config {
         host_name: None,
         smtp_listeners: Vec::new(),
         spool_dirs: Vec::new(),
+        spool_min_free_space: 0,
         control_socket: PathBuf::from("/run/pmtad/control.sock"),
         name_servers: Vec::new(),
         log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
@@ -723,6 +724,8 @@ impl Resolver<'_> {
     }
 
     fn spool_block(&mut self, b: &Block) {
+        // Only the first spool directory is used, so only its settings count.
+        let first = self.cfg.spool_dirs.is_empty();
         if b.arg.text.is_empty() {
             self.diags
                 .error(b.arg.span.clone(), "<spool> needs a directory");
@@ -733,9 +736,19 @@ impl Resolver<'_> {
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, SPOOL, &Scope::Global),
-                Item::Directive(d) => {
-                    self.known(d, SPOOL);
-                }
+                Item::Directive(d) => self.spool_directive(d, first),
+            }
+        }
+    }
+
+    fn spool_directive(&mut self, d: &Directive, first: bool) {
+        let Some((_, def)) = self.known(d, SPOOL) else {
+            return;
+        };
+        if def.name == "min-free-space" && def.status == Status::Implemented {
+            let min = self.check(d, v::parse_size(&d.value.text));
+            if let (true, Some(min)) = (first, min) {
+                self.cfg.spool_min_free_space = min.unwrap_or(0);
             }
         }
     }

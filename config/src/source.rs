@@ -4,10 +4,10 @@
 
 use crate::model::SourcePolicy;
 use crate::queue::{
-    Effective, Entry, LOG_COMMANDS, LOG_CONNECTIONS, LOG_DATA, MAX_MESSAGE_SIZE, REQUIRE_RDNS,
-    as_bool, as_limit, as_text,
+    Effective, Entry, LOG_COMMANDS, LOG_CONNECTIONS, LOG_DATA, REQUIRE_RDNS, as_bool, as_limit,
+    as_text,
 };
-use crate::table::idx;
+use crate::table::{SOURCE, idx, idx_in};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -28,6 +28,8 @@ pub(crate) struct SourceIndex {
     pub blocks: Vec<SourceBlock>,
 }
 
+/// The `<source>` row of `max-message-size` (its default differs from `<domain>`'s).
+const MAX_MESSAGE_SIZE: usize = idx_in("max-message-size", SOURCE);
 const ALWAYS_ALLOW_RELAYING: usize = idx("always-allow-relaying");
 const SMTP_SERVICE: usize = idx("smtp-service");
 const DEFAULT_VMTA: usize = idx("default-virtual-mta");

@@ -254,7 +254,8 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("route", DOMAIN, K::Hosts, "", "send through these hosts instead of the MX hosts; `;` separates preference levels, `,` hosts of one level; [IP] literals skip DNS"),
     alias("smtp-hosts", "route", DOMAIN, K::Hosts, "PowerMTA name of route"),
     imp("resolve-to", DOMAIN, K::Ip, "", "skip the MX lookup and connect to this address"),
-    imp("max-message-size", DOMAIN | SOURCE, K::Size, "unlimited", "larger messages are refused (552 5.3.4)"),
+    imp("max-message-size", DOMAIN, K::Size, "unlimited", "larger messages for this domain are refused (552 5.3.4)"),
+    imp("max-message-size", SOURCE, K::Size, "10M", "larger messages from this source are refused at SIZE and at DATA (552 5.3.4); PowerMTA's default is unlimited, pmtad's is Postfix's 10 MB"),
     imp("require-rdns", DOMAIN | SOURCE, K::Bool, "no", "refuse clients whose IP has no reverse DNS name resolving back to it (550 5.7.25)"),
     imp("dkim-sign", DOMAIN, K::Bool, "no", "sign outgoing mail with the matching domain-key"),
     imp("dkim-identity", DOMAIN, K::Text, "sender-or-from", "signing identity: @domain, user@domain or sender-or-from; the key is the first domain-key whose domain equals or is a parent of it"),
@@ -512,7 +513,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("http-webhook-url", ACCT, "accounting webhook"),
     not_yet("deliver-only", SPOOL, "spool accepts no new mail"),
     not_yet("priority", SPOOL, "spool priority"),
-    not_yet("min-free-space", SPOOL, "refuse mail below this free space"),
+    imp("min-free-space", SPOOL, K::Size, "0", "refuse new mail (452 4.3.1) while the spool's file system has less free space than this; delivery goes on, intake resumes by itself (0: only when a write finds the disk full)"),
     not_yet("delete-file-holders", SPOOL, "legacy"),
     not_yet("await-slot", LISTENER, "wait for a slot"),
     not_yet("immediate-tls", LISTENER, "SMTPS"),
@@ -685,6 +686,21 @@ pub const fn idx(name: &str) -> usize {
         i += 1;
     }
     panic!("no implemented directive of that name in the table");
+}
+
+/// Compile-time index of the implemented directive `name` valid in `scope` (for names with
+/// one row per scope, such as `max-message-size`).
+pub const fn idx_in(name: &str, scope: Scopes) -> usize {
+    let mut i = 0;
+    while i < DIRECTIVES.len() {
+        let d = &DIRECTIVES[i];
+        if matches!(d.status, Status::Implemented) && d.scopes & scope != 0 && str_eq(d.name, name)
+        {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no implemented directive of that name in that scope");
 }
 
 const fn str_eq(a: &str, b: &str) -> bool {

@@ -41,6 +41,7 @@ JSON OUTPUT
                   queues: {rcpts, msgs, kbytes, domains, queues,
                            paused_queues, backoff_queues},
                   spool: {path, messages, kbytes_used, kbytes_free,
+                          kbytes_min_free, intake_refused_since: TIME|null,
                           recovered}}
   show domains   {domains: [{domain, rcpts, kbytes, connections, queues,
                   paused_queues, backoff_queues, oldest_age_secs,

@@ -13,7 +13,7 @@
 //! | §1 `smtp-port N` | `routing::directive_smtp_port` |
 //! | §1 `route HOST[:PORT]` | `routing::directive_route` |
 //! | §1 `resolve-to IP` | `routing::directive_resolve_to` |
-//! | §1 `max-message-size SIZE` | `intake::directive_max_message_size` |
+//! | §1 `max-message-size SIZE` | `intake::directive_max_message_size`, `intake::default_max_message_size_is_10_mib` |
 //! | §1 `require-rdns yes\|no` | `intake::directive_require_rdns` |
 //! | §1 `dkim-sign yes\|no` | `dkim::directive_dkim_sign` |
 //! | §1 `tls no\|optional\|required` | `routing::directive_tls` |

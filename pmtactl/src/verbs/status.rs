@@ -95,11 +95,15 @@ fn summary(st: &Status) -> Grid {
     g.row(vec![
         "spool".into(),
         format!(
-            "{}: {} msgs, {} kbytes used, {} kbytes free, {recovery}",
-            sp.path, sp.messages, sp.kbytes_used, sp.kbytes_free
+            "{}: {} msgs, {} kbytes used, {} kbytes free (min-free-space {} kbytes), {recovery}",
+            sp.path, sp.messages, sp.kbytes_used, sp.kbytes_free, sp.kbytes_min_free
         )
         .into(),
     ]);
+    if let Some(since) = &sp.intake_refused_since {
+        let text = format!("intake refused: spool full since {since}");
+        g.row(vec!["intake".into(), toned(text, Tone::Bad)]);
+    }
     let state = match st.state {
         DaemonState::Running => toned("running", Tone::Good),
         DaemonState::ShuttingDown => toned("shutting down", Tone::Warn),

@@ -38,6 +38,14 @@ RUN MODE
   From then on it accepts and delivers mail until SIGTERM. It writes its
   events to log-file, delivery events to the log-domain files and records
   to the <acct-file> files; `pmtactl tail logs` shows the recent events.
+  Resources stay bounded: while the spool's file system has less free
+  space than <spool> min-free-space (or a spool write found it full),
+  new mail is refused with 452 4.3.1 and delivery goes on; the start and
+  the end are logged once each (main log and standard error), `pmtactl
+  show status` shows \"intake refused: spool full since TIME\", and intake
+  resumes by itself once 1 MiB more than min-free-space is free again.
+  A <source> without max-message-size takes 10 MiB (PowerMTA: unlimited),
+  refused with 552 5.3.4 at SIZE= and at the end of DATA.
 
 SIGNALS
   SIGHUP   reload, like `pmtactl reload`: re-read the configuration file;

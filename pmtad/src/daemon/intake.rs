@@ -43,12 +43,31 @@ impl DaemonIntake {
 
 impl inbound::Content for ContentWriter {
     async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
-        ContentWriter::write(self, chunk).map_err(store_error)
+        ContentWriter::write(self, chunk).map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+}
+
+/// A message's content on its way into the spool; a write that finds the disk full starts
+/// the spool-full condition at once rather than at the next free-space check.
+pub struct SpoolContent {
+    writer: ContentWriter,
+    shared: Arc<Shared>,
+}
+
+impl inbound::Content for SpoolContent {
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+        self.writer
+            .write(chunk)
+            .map_err(|e| store_error(&self.shared, e))
     }
 }
 
 impl inbound::Intake for DaemonIntake {
-    type Content = ContentWriter;
+    type Content = SpoolContent;
+
+    fn storage_available(&self) -> bool {
+        !self.shared.space.refusing()
+    }
 
     fn host_name(&self) -> String {
         self.shared.host_name()
@@ -107,23 +126,26 @@ impl inbound::Intake for DaemonIntake {
             .map_err(|e| LookupError(e.to_string()))
     }
 
-    fn begin(&self) -> Result<ContentWriter, StoreError> {
-        Ok(self.shared.spool.content_writer())
+    fn begin(&self) -> Result<SpoolContent, StoreError> {
+        Ok(SpoolContent {
+            writer: self.shared.spool.content_writer(),
+            shared: self.shared.clone(),
+        })
     }
 
     async fn store(
         &self,
         mut envelope: Envelope,
-        content: ContentWriter,
+        content: SpoolContent,
     ) -> Result<MessageId, StoreError> {
         envelope.vmta = self.pick_member(envelope.vmta);
         self.to_postmaster(&mut envelope);
         let id = self
             .shared
             .spool
-            .store(&envelope, content.finish())
+            .store(&envelope, content.writer.finish())
             .await
-            .map_err(store_error)?;
+            .map_err(|e| store_error(&self.shared, e))?;
         self.shared.accepted(id, envelope).await;
         Ok(id)
     }
@@ -154,6 +176,10 @@ impl DaemonIntake {
     }
 }
 
-fn store_error(e: SpoolError) -> StoreError {
+/// The session's view of a spool error; lack of space also starts the spool-full condition.
+fn store_error(shared: &Shared, e: SpoolError) -> StoreError {
+    if matches!(e, SpoolError::Full { .. }) {
+        shared.check_space(true);
+    }
     StoreError::Unavailable(e.to_string())
 }

@@ -17,6 +17,7 @@ mod outcomes;
 mod pauses;
 mod policies;
 mod run;
+pub(crate) mod space;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use backend::DaemonBackend;
 pub use intake::DaemonIntake;
 pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
+pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, State};
 
 /// Traffic counters for `show status`.
@@ -66,6 +68,8 @@ pub struct Shared {
     pub acct: Accounting,
     pub logs: LogSink,
     pub counters: Counters,
+    /// Whether intake is refused for lack of spool space.
+    pub space: SpoolSpace,
     pub started: SystemTime,
     pub shutdown: CancellationToken,
 }
@@ -220,6 +224,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         acct,
         logs,
         counters: Counters::default(),
+        space: SpoolSpace::default(),
         started: SystemTime::now(),
         shutdown: CancellationToken::new(),
     });

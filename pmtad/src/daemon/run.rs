@@ -28,6 +28,8 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     // Before anything else: a second pmtad must refuse to start while one answers here.
     let control = ControlSocket::bind(&cfg.control_socket).await?;
     let shared = start(config_path, cfg)?;
+    shared.check_space(false);
+    super::space::spawn_monitor(shared.clone());
     let engine = tokio::spawn(run_engine(shared.clone()));
     let smtp_stop = CancellationToken::new();
     let smtp = bind_smtp(&shared).await?;

@@ -11,7 +11,7 @@ use super::headers::HeaderFilter;
 use super::intake::{Content, Intake, StoreError};
 use super::received::{self, Trace};
 use super::session::{LOG_TARGET, Session, Step};
-use super::transaction::min_limit;
+use super::transaction::{NO_STORAGE, min_limit};
 use crate::envelope::Envelope;
 
 /// Per-session buffers and decoders, reused for every message.
@@ -77,11 +77,15 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         if self.txn.recipients.is_empty() {
             return self.refuse("554 5.5.1 Error: no valid recipients");
         }
+        if !self.ctx.intake.storage_available() {
+            self.reply(NO_STORAGE);
+            return Ok(());
+        }
         let content = match self.ctx.intake.begin() {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(target: LOG_TARGET, "cannot start a message: {e}");
-                self.reply("452 4.3.1 Insufficient system storage");
+                self.reply(NO_STORAGE);
                 return Ok(());
             }
         };
@@ -227,7 +231,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             }
             Refusal::Storage(e) => {
                 tracing::warn!(target: LOG_TARGET, peer = %self.peer, "message not stored: {e}");
-                self.reply("452 4.3.1 Insufficient system storage");
+                self.reply(NO_STORAGE);
             }
             Refusal::UnknownVmta(name) => {
                 let name: String = name

@@ -128,6 +128,12 @@ pub trait Intake: Send + Sync + 'static {
         Arc::from([])
     }
 
+    /// False while the daemon refuses new mail for lack of spool space: MAIL and DATA are
+    /// answered `452 4.3.1` and the client may retry later.
+    fn storage_available(&self) -> bool {
+        true
+    }
+
     /// Start receiving the content of a new message (called at DATA, before the 354).
     fn begin(&self) -> Result<Self::Content, StoreError>;
 

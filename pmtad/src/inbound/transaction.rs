@@ -8,6 +8,9 @@ use super::intake::Intake;
 use super::session::{LOG_TARGET, Session, Step};
 use crate::envelope::{DEFAULT_VMTA, RcptState, Recipient};
 
+/// The reply while the spool is full (RFC 3463: mail system full).
+pub(crate) const NO_STORAGE: &str = "452 4.3.1 Insufficient system storage";
+
 /// The transaction in progress; reset by RSET, EHLO, STARTTLS and after DATA.
 #[derive(Debug, Default)]
 pub(crate) struct Transaction {
@@ -61,6 +64,10 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         }
         if self.txn.mail_from.is_some() {
             return self.refuse("503 5.5.1 Error: nested MAIL command");
+        }
+        if !self.ctx.intake.storage_available() {
+            self.reply(NO_STORAGE);
+            return Ok(());
         }
         if self.rules.require_rdns && !self.rdns_ok().await? {
             return Ok(());

@@ -91,6 +91,10 @@ pub struct SpoolStatus {
     pub kbytes_used: u64,
     /// Free space left on the spool's file system.
     pub kbytes_free: u64,
+    /// `min-free-space`: below it new mail is refused (0: only when the disk is full).
+    pub kbytes_min_free: u64,
+    /// While new mail is refused (452 4.3.1) for lack of spool space: since when (RFC 3339).
+    pub intake_refused_since: Option<String>,
     /// Whether start-up recovery has finished (the listener opens only after).
     pub recovered: bool,
 }

@@ -40,6 +40,39 @@ async fn directive_max_message_size() {
     assert_eq!(w.delivered(), ["later@gmail.com", "small@example.com"]);
 }
 
+/// With no `max-message-size` anywhere, a `<source>` takes pmtad's default of 10 MiB (not
+/// PowerMTA's unlimited): EHLO advertises it, a larger SIZE= is refused at MAIL with
+/// 552 5.3.4, and an undeclared larger message at the end of DATA; one at the limit is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_max_message_size_is_10_mib() {
+    const MAX: usize = 10 << 20;
+    let w = World::builder(122).start().await;
+    let mut s = Session::connect(w.pmtad.smtp_addr()).await.unwrap();
+    let r = s.command("EHLO feeder.test").await.unwrap();
+    assert_eq!(r.code, 250);
+    let r = s
+        .command(&format!("MAIL FROM:<s@src.test> SIZE={}", MAX + 1))
+        .await
+        .unwrap();
+    assert_eq!(r.code, 552, "{r:?}");
+    assert!(r.text.starts_with("5.3.4"), "{r:?}");
+    let r = s
+        .command(&format!("MAIL FROM:<s@src.test> SIZE={MAX}"))
+        .await
+        .unwrap();
+    assert_eq!(r.code, 250, "at the limit: {r:?}");
+    assert_eq!(s.command("RSET").await.unwrap().code, 250);
+    let big = Message::sized("s@src.test", &["big@gmail.com"], MAX + 4096, 1);
+    let r = s.send(&big).await.unwrap();
+    assert_eq!(r.code, 552, "refused at the end of DATA: {r:?}");
+    assert!(r.text.starts_with("5.3.4"), "{r:?}");
+    let small = Message::sized("s@src.test", &["small@gmail.com"], 2_000, 2);
+    assert_eq!(s.send(&small).await.unwrap().code, 250);
+    let _ = s.quit().await;
+    w.wait_delivered(1).await;
+    assert_eq!(w.delivered(), ["small@gmail.com"]);
+}
+
 /// example.com with `require-rdns yes`: a feeder whose address has no confirmed reverse DNS
 /// (127.0.2.n: hickory answers `localhost`, which resolves to 127.0.0.1 only) gets
 /// 550 5.7.25 at RCPT for example.com but not for gmail.com; 127.0.0.1 (confirmed) may send

@@ -78,17 +78,3 @@ async fn kill_9_during_intake_loses_no_acknowledged_message() {
     assert!(dups.is_empty(), "duplicated: {dups:?}");
     assert!(acked.len() >= 300);
 }
-
-fn message_number(data: &[u8]) -> u64 {
-    let text = String::from_utf8_lossy(data);
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("Message-ID: <"))
-        .unwrap_or("");
-    line.trim_start_matches("Message-ID: <")
-        .split('.')
-        .next()
-        .unwrap_or("")
-        .parse()
-        .unwrap_or(u64::MAX)
-}

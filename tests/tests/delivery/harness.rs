@@ -99,3 +99,18 @@ impl World {
 pub fn msg(from: &str, rcpts: &[&str], n: u64) -> Message {
     Message::sized(from, rcpts, 600, n)
 }
+
+/// The number a [`Message::sized`] message carries in its Message-ID.
+pub fn message_number(data: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(data);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Message-ID: <"))
+        .unwrap_or("");
+    line.trim_start_matches("Message-ID: <")
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .unwrap_or(u64::MAX)
+}

@@ -11,4 +11,5 @@ mod limits;
 mod patterns;
 mod policy;
 mod relay;
+mod space;
 mod vocab;

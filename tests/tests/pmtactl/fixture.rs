@@ -288,6 +288,8 @@ fn status() -> Status {
             messages: 300,
             kbytes_used: 2000,
             kbytes_free: 900_000,
+            kbytes_min_free: 0,
+            intake_refused_since: None,
             recovered: true,
         },
     }

@@ -199,14 +199,9 @@ fn spool_status(shared: &Shared) -> SpoolStatus {
         path: root.display().to_string(),
         messages: stats.live_messages,
         kbytes_used: kbytes(stats.disk_bytes),
-        kbytes_free: free_kbytes(root),
+        kbytes_free: crate::daemon::space::free_bytes(root).unwrap_or(0) / 1024,
+        kbytes_min_free: kbytes(shared.policies().config.spool_min_free_space),
+        intake_refused_since: shared.space.refused_since().map(rfc3339),
         recovered: true,
     }
-}
-
-/// Space left for unprivileged writers on the spool's file system (0 if it cannot be read).
-fn free_kbytes(dir: &std::path::Path) -> u64 {
-    rustix::fs::statvfs(dir)
-        .map(|s| s.f_bavail.saturating_mul(s.f_frsize) / 1024)
-        .unwrap_or(0)
 }
