@@ -190,6 +190,19 @@ impl Config {
         out
     }
 
+    /// True when a `<domain>` block other than the catch-all `*`, a `relay-domain` or the
+    /// `host-name` names `domain`: the config knows it by name (typo checks of pmtactl's
+    /// patterns; every domain matches `*`).
+    pub fn names_domain(&self, domain: &str) -> bool {
+        let named = |p: &DomainPattern| !matches!(p, DomainPattern::Any) && p.matches(domain);
+        self.domains.blocks.iter().any(|b| named(&b.pattern))
+            || self.relay_domains.iter().any(named)
+            || self
+                .host_name
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(domain))
+    }
+
     /// Patterns of every `<domain>` block, deduplicated, in file order (for listings).
     pub fn domain_patterns(&self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();

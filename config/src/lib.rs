@@ -49,7 +49,7 @@ mod values;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;
 pub use model::*;
-pub use table::{BLOCKS, DIRECTIVES, DirectiveDef, Kind, NOT_YET_BLOCKS, Status};
+pub use table::{BLOCKS, DIRECTIVES, DirectiveDef, Kind, NOT_YET_BLOCKS, Status, suggest};
 pub use values::{DomainPattern, Host, HostLevels, HostPort, Rate};
 
 use std::path::Path;

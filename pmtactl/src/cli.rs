@@ -116,6 +116,8 @@ pub enum Show {
     /// Per-virtual-MTA table.
     #[command(visible_alias = "vmta")]
     Vmtas(ListingArgs),
+    /// The stored pause, resume and mode orders (patterns as typed) and what each holds now.
+    Paused,
     /// Effective settings of a queue, each with the config line it came from.
     Settings {
         /// DOMAIN[/VMTA] (no wildcards; the default virtual MTA when VMTA is omitted).

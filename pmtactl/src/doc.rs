@@ -9,7 +9,11 @@
 pub const AFTER_LONG_HELP: &str = "\
 EXIT STATUS
   0  success (also when the reader of a pipe goes away:
-     `pmtactl tail logs -f | head`)
+     `pmtactl tail logs -f | head`). pause queue and set queue also exit 0
+     when their pattern names no configured or queued domain or virtual
+     MTA: the order is kept (it holds such queues once they exist), and a
+     warning with the closest known name goes to stderr and into the JSON
+     answer's `warning`
   1  the daemon refused or the command failed: reload or test config found
      errors (each one is printed as FILE:LINE:COLUMN: message), no queue
      matched, protocol mismatch, timeout
@@ -74,7 +78,10 @@ JSON OUTPUT
   test config    {config_file, errors: [DIAGNOSTIC],
                   warnings: [DIAGNOSTIC]}
   pause, resume, schedule, set queue
-                 {pattern, matched, changed}
+                 {pattern, matched, changed, warning: null|TEXT}
+  show paused    {rules: [{action: pause|resume|backoff|normal, pattern,
+                  queues, rcpts}]}; oldest first, the last rule matching
+                  a queue decides it; queues/rcpts: what it decides now
   delete         {deleted, next_cursor: null}
   list           {items: [{message_id, rcpt, sender, domain, vmta,
                   queued_at, age_secs, kbytes, attempts, next_retry,
@@ -106,8 +113,11 @@ EXAMPLES
   days (a line of /etc/cron.d/pmtad; each deleted recipient gets a `b`
   accounting record, and the JSON answer says how many):
     30 3 * * * pmtad pmtactl delete --queue='*/*' --older-than=5d --json
-  Hold a domain during an incident, look at it, let it go:
+  Hold a domain during an incident, look at it, let it go (the pause is
+  kept as the pattern: it also holds queues created later, e.g. by mail
+  for another virtual MTA, and survives a restart):
     pmtactl pause queue 'gmail.com/*'
+    pmtactl show paused
     pmtactl domain detail gmail.com
     pmtactl resume queue 'gmail.com/*'
   Apply a new configuration only if it is valid:

@@ -2,9 +2,9 @@
 
 use crate::{
     ClientHello, ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainList,
-    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, QueueActionReport, QueueList,
-    QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, Status,
-    TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
+    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport,
+    QueueList, QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport,
+    Status, TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
 };
 
 /// The control service of pmtad.
@@ -50,4 +50,6 @@ pub trait Control {
     async fn list(req: ListRequest) -> Result<ListPage, ControlError>;
     /// `tail logs`: long-poll with a cursor; returns early with an empty batch before the deadline.
     async fn tail_logs(req: TailRequest) -> Result<LogBatch, ControlError>;
+    /// `show paused`: the stored pause, resume and mode orders with what they hold now.
+    async fn paused() -> Result<OperatorRules, ControlError>;
 }

@@ -47,27 +47,28 @@ complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "list" -d 'List queu
 complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "tail" -d 'Print the delivery log: `tail logs [--follow] [--domain NAME] [--lines N]`'
 complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "version" -d 'Versions of pmtactl and of the daemon, and their protocols'
 complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
 table\t''
 plain\t''
 json\t''"
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "status" -d 'Uptime, traffic, connections, queue totals, spool'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "domains" -d 'Per-domain table (`show domain NAME…` selects domains)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "domain" -d 'Per-domain table (`show domain NAME…` selects domains)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "topdomains" -d '`show domains` sorted by queued recipients'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "queue" -d 'Per-queue (domain/virtual MTA) table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "vmtas" -d 'Per-virtual-MTA table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "vmta" -d 'Per-virtual-MTA table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "version" -d 'Same as `pmtactl version`'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta settings version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "status" -d 'Uptime, traffic, connections, queue totals, spool'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "domains" -d 'Per-domain table (`show domain NAME…` selects domains)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "domain" -d 'Per-domain table (`show domain NAME…` selects domains)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "topdomains" -d '`show domains` sorted by queued recipients'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "queue" -d 'Per-queue (domain/virtual MTA) table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "vmtas" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "vmta" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "version" -d 'Same as `pmtactl version`'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from status" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from status" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from status" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
@@ -193,6 +194,15 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from vmta" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from vmta" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from vmta" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+table\t''
+plain\t''
+json\t''"
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from settings" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from settings" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from settings" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
@@ -217,6 +227,7 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "vmtas" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "version" -d 'Same as `pmtactl version`'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -426,6 +437,7 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "vmtas" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "version" -d 'Same as `pmtactl version`'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from domain" -f -a "detail" -d 'Why is this domain (not) sending: queues, connections, holds, MX, errors, settings'

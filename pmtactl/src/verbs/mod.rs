@@ -87,6 +87,7 @@ async fn show(what: &Show, s: &Session, out: &mut Out) -> Result<(), CliError> {
         Show::Queues(a) => listings::queues(s, out, a, false).await,
         Show::Topqueues(a) => listings::queues(s, out, a, true).await,
         Show::Vmtas(a) => listings::vmtas(s, out, a).await,
+        Show::Paused => actions::paused(s, out).await,
         Show::Settings { queue } => settings::run(s, out, queue).await,
         Show::Version => version::run(s, out).await,
     }

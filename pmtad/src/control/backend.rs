@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use proto::{
     ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainSummary,
-    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, QueueActionReport, QueueMode,
-    QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Status,
-    TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
+    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport,
+    QueueMode, QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport,
+    Status, TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
 };
 
 /// Result of a backend call; the error travels to pmtactl as is.
@@ -110,4 +110,7 @@ pub trait Backend: Send + Sync + 'static {
         req: TailRequest,
         until: Instant,
     ) -> impl Future<Output = BackendResult<LogBatch>> + Send;
+
+    /// `show paused`: the operator's pause, resume and mode rules, oldest first.
+    fn paused(&self) -> impl Future<Output = BackendResult<OperatorRules>> + Send;
 }

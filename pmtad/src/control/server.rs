@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use proto::socket::Peer;
 use proto::{
     ClientHello, ConfigCheck, Control, ControlError, DeletePage, DeleteRequest, DomainDetail,
-    DomainList, DomainsRequest, Hello, ListPage, ListRequest, LogBatch, PROTOCOL_VERSION,
-    QueueActionReport, QueueList, QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest,
-    ReloadReport, Status, TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
-    sort_and_limit,
+    DomainList, DomainsRequest, Hello, ListPage, ListRequest, LogBatch, OperatorRules,
+    PROTOCOL_VERSION, QueueActionReport, QueueList, QueueMode, QueueName, QueuePattern,
+    QueueSettings, QueuesRequest, ReloadReport, Status, TailRequest, TestConfigRequest,
+    VersionInfo, VmtaList, VmtasRequest, sort_and_limit,
 };
 use tarpc::context::Context;
 
@@ -179,5 +179,9 @@ impl<B: Backend> Control for ControlServer<B> {
     async fn tail_logs(self, ctx: Context, req: TailRequest) -> Result<LogBatch, ControlError> {
         let until = poll_until(ctx.deadline, req.wait_ms);
         self.backend.tail_logs(req, until).await
+    }
+
+    async fn paused(self, _: Context) -> Result<OperatorRules, ControlError> {
+        self.backend.paused().await
     }
 }

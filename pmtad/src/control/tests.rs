@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use proto::{
     ClientHello, ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainSummary,
-    DomainsRequest, ListPage, ListRequest, LogBatch, LogLine, QueueActionReport, QueueMode,
-    QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Sort,
-    Status, TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
+    DomainsRequest, ListPage, ListRequest, LogBatch, LogLine, OperatorRules, QueueActionReport,
+    QueueMode, QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport,
+    Sort, Status, TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
 };
 use tarpc::context;
 
@@ -89,6 +89,7 @@ impl Backend for Fixed {
             pattern: p.to_string(),
             matched: 2,
             changed: 1,
+            warning: None,
         })
     }
     async fn resume(&self, p: QueuePattern) -> Result<QueueActionReport, ControlError> {
@@ -130,6 +131,9 @@ impl Backend for Fixed {
             next_cursor: 1,
             dropped: 0,
         })
+    }
+    async fn paused(&self) -> Result<OperatorRules, ControlError> {
+        Ok(OperatorRules { rules: Vec::new() })
     }
 }
 

@@ -208,7 +208,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     let resolver = Resolver::new(&cfg.name_servers)?;
     let mut state = State::default();
     for rule in PauseFile::in_spool(cfg.spool_dir()).load()? {
-        state.index.add_pause_rule(rule);
+        state.index.load_rule(rule.action, rule.pattern);
     }
     let now = crate::logs::clock::now_secs();
     for m in &recovered {

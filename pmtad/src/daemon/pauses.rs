@@ -1,9 +1,11 @@
 //! Operator pauses that survive a restart.
 //!
 //! `pmtactl pause queue` is a decision the operator expects to hold until they resume the
-//! queue, also across a crash or an upgrade. The paused queue names (`domain/vmta`, or the
-//! pattern itself when it matched no queue yet) are kept in `paused-queues` in the spool
-//! directory, next to the mail they hold back. The file is replaced atomically (write a
+//! queue, also across a crash or an upgrade. The operator's orders (see
+//! [`crate::queue::Rules`]) are kept as typed, one `ACTION PATTERN` a line (`pause
+//! gmail.com/*`, `resume gmail.com/vmta1`, `backoff yahoo.com/*`), in `paused-queues` in the
+//! spool directory, next to the mail they hold back. A line with a pattern alone is a pause
+//! (the format of earlier versions). The file is replaced atomically (write a
 //! temporary file, fsync, rename, fsync the directory), so a crash leaves the old or the new
 //! list, never half of one.
 
@@ -12,6 +14,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use proto::QueuePattern;
+
+use crate::queue::{Rule, RuleAction};
 
 /// Name of the file in the spool directory.
 pub const FILE_NAME: &str = "paused-queues";
@@ -49,7 +53,7 @@ impl PauseFile {
     }
 
     /// The persisted pauses; none when the file does not exist (nothing was ever paused).
-    pub fn load(&self) -> Result<Vec<QueuePattern>, PauseFileError> {
+    pub fn load(&self) -> Result<Vec<Rule>, PauseFileError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -64,7 +68,7 @@ impl PauseFile {
     }
 
     /// Replaces the file with `rules`, durably. Blocking: call from `spawn_blocking`.
-    pub fn store(&self, rules: &[QueuePattern]) -> Result<(), PauseFileError> {
+    pub fn store(&self, rules: &[Rule]) -> Result<(), PauseFileError> {
         let err = |source| PauseFileError::Write {
             path: self.path.clone(),
             source,
@@ -82,24 +86,34 @@ impl PauseFile {
     }
 }
 
-fn render(rules: &[QueuePattern]) -> String {
-    let mut out =
-        String::from("# Queues paused by pmtactl; kept across restarts. Written by pmtad.\n");
+fn render(rules: &[Rule]) -> String {
+    let mut out = String::from(
+        "# Operator pauses and modes (pmtactl), last matching line wins; written by pmtad.\n",
+    );
     for r in rules {
-        out.push_str(&r.to_string());
-        out.push('\n');
+        out.push_str(&format!("{} {}\n", r.action.as_str(), r.pattern));
     }
     out
 }
 
-fn parse(path: &Path, text: &str) -> Result<Vec<QueuePattern>, PauseFileError> {
+/// `ACTION PATTERN`, or a pattern alone (a pause).
+fn parse_line(line: &str) -> Option<Rule> {
+    let (action, pattern) = match line.split_once(char::is_whitespace) {
+        Some((word, rest)) => (RuleAction::parse(word)?, rest.trim()),
+        None => (RuleAction::Pause, line),
+    };
+    let pattern = QueuePattern::parse(pattern).ok()?;
+    Some(Rule { action, pattern })
+}
+
+fn parse(path: &Path, text: &str) -> Result<Vec<Rule>, PauseFileError> {
     let mut rules = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let rule = QueuePattern::parse(line).map_err(|_| PauseFileError::Malformed {
+        let rule = parse_line(line).ok_or_else(|| PauseFileError::Malformed {
             path: path.to_path_buf(),
             line: i + 1,
             text: line.to_string(),
@@ -118,9 +132,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = PauseFile::in_spool(dir.path());
         assert!(file.load().unwrap().is_empty());
+        let rule = |action, p| Rule {
+            action,
+            pattern: QueuePattern::parse(p).unwrap(),
+        };
         let rules = vec![
-            QueuePattern::parse("gmail.com/{default}").unwrap(),
-            QueuePattern::parse("*.example.com").unwrap(),
+            rule(RuleAction::Pause, "gmail.com/*"),
+            rule(RuleAction::Resume, "gmail.com/vmta1"),
+            rule(RuleAction::Backoff, "*.example.com"),
         ];
         file.store(&rules).unwrap();
         assert_eq!(file.load().unwrap(), rules);
@@ -136,5 +155,14 @@ mod tests {
         std::fs::write(file.path(), "# c\na.com/v\nbad/x/y\n").unwrap();
         let err = file.load().unwrap_err().to_string();
         assert!(err.contains("paused-queues:3"), "{err}");
+        std::fs::write(file.path(), "a.com/v\nstop b.com\n").unwrap();
+        let err = file.load().unwrap_err().to_string();
+        assert!(err.contains("paused-queues:2"), "{err}");
+        std::fs::write(file.path(), "a.com/v\n").unwrap();
+        assert_eq!(
+            file.load().unwrap()[0].action,
+            RuleAction::Pause,
+            "old format"
+        );
     }
 }

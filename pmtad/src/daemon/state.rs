@@ -185,12 +185,18 @@ pub struct State {
 }
 
 impl State {
-    /// Scheduling state of `q`, created from the current policies on first use.
+    /// Scheduling state of `q`, created from the current policies on first use, in the mode
+    /// the operator ordered for queues of its name (`set queue --mode=backoff` holds for
+    /// queues created later, and across a restart).
     pub fn rt(&mut self, q: QueueId, policies: &Policies) -> &mut QueueRt {
         let index = &self.index;
         self.queues.entry(q).or_insert_with(|| {
             let (domain, vmta) = index.names_of(q);
-            QueueRt::new(policies.queue(domain, vmta))
+            let mut rt = QueueRt::new(policies.queue(domain, vmta));
+            if index.rules().mode(domain, vmta) == Some(Mode::Backoff) {
+                rt.set_mode(Instant::now(), Mode::Backoff, None);
+            }
+            rt
         })
     }
 

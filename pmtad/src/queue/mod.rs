@@ -19,6 +19,7 @@
 //! Times are Unix seconds (`u64` in the API, `u32` inside).
 
 mod intern;
+mod rules;
 mod slots;
 
 #[cfg(test)]
@@ -31,6 +32,7 @@ use crate::envelope::{Envelope, MessageId, RcptState};
 pub use crate::sched::Mode;
 use intern::{Interner, lower};
 use proto::QueuePattern;
+pub use rules::{Rule, RuleAction, Rules};
 use slots::{Queue, READY, RETRY, sat32};
 
 /// Handle of one queue in a [`QueueIndex`] (stable for the index's lifetime).
@@ -115,9 +117,9 @@ pub struct QueueIndex {
     names: Interner,
     keys: HashMap<(u32, u32), u32>,
     queues: Vec<Queue>,
-    /// Operator pauses that outlive queues: a queue created while one matches is born paused
-    /// (pauses persisted across a restart, `pause queue` of a domain with nothing queued yet).
-    pause_rules: Vec<QueuePattern>,
+    /// The operator's pauses and modes as the patterns they typed: they decide every queue,
+    /// also those created later (after a restart, or by mail for a new virtual MTA).
+    rules: Rules,
 }
 
 impl QueueIndex {
@@ -132,29 +134,48 @@ impl QueueIndex {
         if q == next {
             let mut queue = Queue::new(d, vmta);
             let (dn, vn) = (self.names.name(d), self.names.name(vmta));
-            queue.paused = self.pause_rules.iter().any(|p| p.matches(dn, vn));
+            queue.paused = self.rules.paused(dn, vn);
+            queue.mode = self.rules.mode(dn, vn).unwrap_or_default();
             self.queues.push(queue);
         }
         q
     }
 
-    /// The pause rules queues are created with (see [`Self::add_pause_rule`]).
-    pub fn pause_rules(&self) -> &[QueuePattern] {
-        &self.pause_rules
+    /// The operator's standing orders (see [`Rules`]).
+    pub fn rules(&self) -> &Rules {
+        &self.rules
     }
 
-    /// Queues created from now on whose name matches `rule` start paused. Existing queues
-    /// are not touched: pause them with [`Self::set_paused`].
-    pub fn add_pause_rule(&mut self, rule: QueuePattern) {
-        if !self.pause_rules.contains(&rule) {
-            self.pause_rules.push(rule);
+    /// Appends a rule read back from the pause file, as it is.
+    pub fn load_rule(&mut self, action: RuleAction, pattern: QueuePattern) {
+        self.rules.push(action, pattern);
+        self.apply_pauses();
+    }
+
+    /// Records an operator order for `pattern` and re-decides the pause of every queue, so
+    /// existing queues and those created later agree with the rules.
+    pub fn record_rule(&mut self, action: RuleAction, pattern: &QueuePattern) {
+        let (names, queues) = (&self.names, &self.queues);
+        let both = |a: &QueuePattern, b: &QueuePattern| {
+            queues.iter().any(|q| {
+                let (d, v) = (names.name(q.domain), names.name(q.vmta));
+                a.matches(d, v) && b.matches(d, v)
+            })
+        };
+        self.rules.record(action, pattern, both);
+        self.apply_pauses();
+    }
+
+    fn apply_pauses(&mut self) {
+        for q in &mut self.queues {
+            let (d, v) = (self.names.name(q.domain), self.names.name(q.vmta));
+            q.paused = self.rules.paused(d, v);
         }
     }
 
-    /// Drops every pause rule that `resume` covers (its text matched by `resume`'s globs).
-    pub fn remove_pause_rules(&mut self, resume: &QueuePattern) {
-        self.pause_rules
-            .retain(|r| *r != *resume && !resume.matches(&r.domain, &r.vmta));
+    /// Is `q` paused (by a rule that matches it)?
+    pub fn is_paused(&self, q: QueueId) -> bool {
+        self.queues[q.0 as usize].paused
     }
 
     /// Every queue of `domain` (any case), one per virtual MTA, without scanning all queues'
@@ -274,10 +295,6 @@ impl QueueIndex {
     pub fn give_back(&mut self, lease: Lease, at: u64) {
         let pending = lease.recipients.clone();
         self.queues[lease.queue.0 as usize].requeue(lease.slot, &pending, sat32(at), false);
-    }
-
-    pub fn set_paused(&mut self, q: QueueId, paused: bool) {
-        self.queues[q.0 as usize].paused = paused;
     }
 
     pub fn set_mode(&mut self, q: QueueId, mode: Mode) {

@@ -139,14 +139,15 @@ fn paused_queue_hands_out_nothing_and_keeps_mode() {
         10,
     );
     let q = qi.queue_id("x.example", DEFAULT_VMTA).unwrap();
-    qi.set_paused(q, true);
+    let pattern = QueuePattern::parse("x.example").unwrap();
+    qi.record_rule(RuleAction::Pause, &pattern);
     qi.set_mode(q, Mode::Backoff);
     assert!(qi.take_due(q, 10, 1).is_empty());
     assert!(qi.due_queues(10).is_empty());
     let s = qi.summary(q);
     assert!(s.paused);
     assert_eq!(s.mode, Mode::Backoff);
-    qi.set_paused(q, false);
+    qi.record_rule(RuleAction::Resume, &pattern);
     assert_eq!(qi.take_due(q, 10, 1).len(), 1);
 }
 
@@ -278,27 +279,44 @@ fn schedule_makes_waiting_retries_due_now_and_attempts_count() {
 #[test]
 fn pause_rules_pause_queues_created_later() {
     let mut qi = QueueIndex::new();
-    qi.add_pause_rule(QueuePattern::parse("gmail.com/{default}").unwrap());
-    qi.add_pause_rule(QueuePattern::parse("*.example.com").unwrap());
+    qi.insert(MessageId(1), &env(&["a@gmail.com"], DEFAULT_VMTA, 1, 1), 1);
+    qi.record_rule(
+        RuleAction::Pause,
+        &QueuePattern::parse("gmail.com/*").unwrap(),
+    );
+    qi.load_rule(
+        RuleAction::Pause,
+        QueuePattern::parse("*.example.com").unwrap(),
+    );
+    // Mail for a virtual MTA that had no queue when the pause was made.
     qi.insert(
-        MessageId(1),
+        MessageId(2),
         &env(
             &["a@gmail.com", "b@a.example.com", "c@yahoo.com"],
-            DEFAULT_VMTA,
+            "vmta1",
             1,
             1,
         ),
         1,
     );
-    let paused =
-        |qi: &QueueIndex, d: &str| qi.summary(qi.queue_id(d, DEFAULT_VMTA).unwrap()).paused;
-    assert!(paused(&qi, "gmail.com"));
-    assert!(paused(&qi, "a.example.com"));
-    assert!(!paused(&qi, "yahoo.com"));
-    qi.remove_pause_rules(&QueuePattern::parse("gmail.com").unwrap());
-    assert_eq!(qi.pause_rules().len(), 1);
-    qi.remove_pause_rules(&QueuePattern::all());
-    assert!(qi.pause_rules().is_empty());
+    let paused = |qi: &QueueIndex, d: &str, v: &str| qi.is_paused(qi.queue_id(d, v).unwrap());
+    assert!(paused(&qi, "gmail.com", DEFAULT_VMTA));
+    assert!(paused(&qi, "gmail.com", "vmta1"));
+    assert!(paused(&qi, "a.example.com", "vmta1"));
+    assert!(!paused(&qi, "yahoo.com", "vmta1"));
+    assert!(
+        qi.take_due(qi.queue_id("gmail.com", "vmta1").unwrap(), 1, 9)
+            .is_empty()
+    );
+    qi.record_rule(
+        RuleAction::Resume,
+        &QueuePattern::parse("gmail.com").unwrap(),
+    );
+    assert_eq!(qi.rules().all().len(), 1);
+    assert!(!paused(&qi, "gmail.com", "vmta1"));
+    qi.record_rule(RuleAction::Resume, &QueuePattern::all());
+    assert!(qi.rules().all().is_empty());
+    assert!(!paused(&qi, "a.example.com", "vmta1"));
 }
 
 #[test]

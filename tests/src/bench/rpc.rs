@@ -167,6 +167,9 @@ impl Backend for Synthetic {
     async fn tail_logs(&self, _: TailRequest, _: Instant) -> Result<LogBatch, ControlError> {
         Ok(LogBatch::default())
     }
+    async fn paused(&self) -> Result<OperatorRules, ControlError> {
+        Ok(OperatorRules { rules: Vec::new() })
+    }
 }
 
 /// Median RPC times of `domains` (all rows) and `domain_detail`.

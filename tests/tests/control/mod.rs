@@ -40,7 +40,7 @@ pub fn config(dns: &TestDns, port: u16, extra: &str) -> String {
          control-socket control.sock\n\
          log-file log/pmtad.log\n\
          name-server {dns}\n\
-         <source 127.0.0.1>\n  always-allow-relaying yes\n</source>\n\
+         <source 127.0.0.1>\n  always-allow-relaying yes\n  process-x-virtual-mta yes\n</source>\n\
          <acct-file log/acct.csv>\n  records d,b\n</acct-file>\n\
          <domain *>\n  smtp-port {port}\n  retry-after 1s\n  tls no\n</domain>\n{extra}",
         dns = dns.addr()

@@ -12,10 +12,10 @@ use proto::{
     ConfigCheck, ConnectionCount, ConnectionTotals, Connections, ControlError, Counts, DaemonState,
     DeletePage, DeleteRequest, DestinationSource, Destinations, Diagnostic, DomainDetail,
     DomainSummary, DomainsRequest, Event, EventKind, Hello, HoldKind, HoldReason, InOut,
-    IpConnections, ListPage, ListRequest, LogBatch, LogLine, MxHost, QueueActionReport,
-    QueueDetail, QueueMode, QueueName, QueuePattern, QueueSettings, QueueSummary, QueueTotals,
-    QueuedRcpt, QueuesRequest, ReloadReport, Setting, SpoolStatus, Status, TailRequest,
-    TestConfigRequest, Traffic, VersionInfo, VmtaSummary,
+    IpConnections, ListPage, ListRequest, LogBatch, LogLine, MxHost, OperatorRule, OperatorRules,
+    QueueActionReport, QueueDetail, QueueMode, QueueName, QueuePattern, QueueSettings,
+    QueueSummary, QueueTotals, QueuedRcpt, QueuesRequest, ReloadReport, Setting, SpoolStatus,
+    Status, TailRequest, TestConfigRequest, Traffic, VersionInfo, VmtaSummary,
 };
 use tokio::sync::Notify;
 
@@ -91,6 +91,7 @@ impl Fixture {
             pattern: p.to_string(),
             matched,
             changed,
+            warning: None,
         })
     }
 
@@ -447,6 +448,22 @@ impl Backend for Fixture {
         }
         let _ = tokio::time::timeout_at(until.into(), notified).await;
         Ok(self.batch_from(from, domain))
+    }
+
+    /// One exact pause rule per paused queue.
+    async fn paused(&self) -> Result<OperatorRules, ControlError> {
+        let queues = self.queues.lock().unwrap();
+        let rules = DOMAINS
+            .iter()
+            .filter(|&&(d, v, _)| queues[&(d.into(), v.into())].0)
+            .map(|&(d, v, n)| OperatorRule {
+                action: "pause".into(),
+                pattern: format!("{d}/{v}"),
+                queues: 1,
+                rcpts: n,
+            })
+            .collect();
+        Ok(OperatorRules { rules })
     }
 }
 

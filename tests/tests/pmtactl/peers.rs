@@ -58,7 +58,11 @@ fn version_prints_our_own_version_even_when_the_daemon_is_down() {
         .output()
         .unwrap();
     expect_code(&out, 3);
-    assert!(super::stdout(&out).starts_with("pmtactl 0.1.0 (control protocol 1)"));
+    let want = format!(
+        "pmtactl 0.1.0 (control protocol {})",
+        proto::PROTOCOL_VERSION
+    );
+    assert!(super::stdout(&out).starts_with(&want));
 }
 
 #[test]

@@ -82,12 +82,7 @@ fn unqueued(shared: &Shared, domain: &str) -> Result<QueueDetail, ControlError> 
         return Err(ControlError::NoSuchDomain(domain.to_string()));
     }
     let policy = policies.queue(domain, DEFAULT_VMTA);
-    let paused = shared
-        .state()
-        .index
-        .pause_rules()
-        .iter()
-        .any(|r| r.matches(domain, DEFAULT_VMTA));
+    let paused = shared.state().index.rules().paused(domain, DEFAULT_VMTA);
     Ok(QueueDetail {
         domain: domain.to_string(),
         vmta: DEFAULT_VMTA.to_string(),

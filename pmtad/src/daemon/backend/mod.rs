@@ -12,15 +12,16 @@ mod events;
 mod listing;
 mod paging;
 mod status;
+mod typos;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use proto::{
     ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainSummary,
-    DomainsRequest, ListPage, ListRequest, LogBatch, QueueActionReport, QueueMode, QueueName,
-    QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Status, TailRequest,
-    TestConfigRequest, VersionInfo, VmtaSummary,
+    DomainsRequest, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueMode,
+    QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Status,
+    TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
 };
 
 use super::Shared;
@@ -137,7 +138,8 @@ impl Backend for DaemonBackend {
         pattern: QueuePattern,
         mode: QueueMode,
     ) -> Result<QueueActionReport, ControlError> {
-        let report = actions::set_mode(&self.shared, &pattern, mode, Instant::now())?;
+        let report = actions::set_mode(&self.shared, &pattern, mode, Instant::now());
+        self.persist_pauses().await?;
         self.shared.wake.notify_one();
         Ok(report)
     }
@@ -155,6 +157,10 @@ impl Backend for DaemonBackend {
         let ring = self.shared.logs.ring();
         Ok(crate::logs::serve_tail(ring, &req, until).await)
     }
+
+    async fn paused(&self) -> Result<OperatorRules, ControlError> {
+        Ok(actions::rules(&self.shared))
+    }
 }
 
 impl DaemonBackend {
@@ -162,7 +168,7 @@ impl DaemonBackend {
     /// answers: a pause the operator was told about survives a crash.
     async fn persist_pauses(&self) -> Result<(), ControlError> {
         let _turn = self.pause_write.lock().await;
-        let rules = self.shared.state().index.pause_rules().to_vec();
+        let rules = self.shared.state().index.rules().all().to_vec();
         let file = self.pauses.clone();
         tokio::task::spawn_blocking(move || file.store(&rules))
             .await
