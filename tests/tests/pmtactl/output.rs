@@ -354,20 +354,26 @@ fn queue_verbs_change_state_and_report_counts() {
     expect_code(&out, 0);
     assert_eq!(
         stdout(&out).trim(),
-        "2 of 2 queues matching gmail.com/* paused."
+        "2 of 2 queues matching gmail.com/* paused. \
+         The order also applies to queues created later, across restarts."
     );
+    let rules = json(&server.run(&["--json", "show", "paused"]));
+    assert_eq!(rules["rules"][0]["pattern"], "gmail.com/{default}");
+    let out = server.run(&["show", "paused"]);
+    assert!(stdout(&out).contains("gmail.com/vmta1"), "{}", stdout(&out));
     let paused = json(&server.run(&["--json", "show", "queues", "--paused=yes"]));
     assert_eq!(paused["total_matching"], 2);
     let out = server.run(&["--json", "resume", "queue", "*/vmta1"]);
     expect_code(&out, 0);
     assert_eq!(
         json(&out),
-        serde_json::json!({"pattern": "*/vmta1", "matched": 2, "changed": 1})
+        serde_json::json!({"pattern": "*/vmta1", "matched": 2, "changed": 1, "warning": null})
     );
     let out = server.run(&["set", "queue", "--mode=backoff", "yahoo.com/*"]);
     assert_eq!(
         stdout(&out).trim(),
-        "1 of 1 queues matching yahoo.com/* set to backoff."
+        "1 of 1 queues matching yahoo.com/* set to backoff. \
+         The order also applies to queues created later, across restarts."
     );
     let backoff = json(&server.run(&["--json", "show", "queues", "--mode=backoff"]));
     assert_eq!(backoff["queues"][0]["domain"], "yahoo.com");
