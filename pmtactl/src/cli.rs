@@ -145,6 +145,9 @@ pub struct DomainsArgs {
     /// Count only this virtual MTA's queues.
     #[arg(long, value_name = "NAME")]
     pub vmta: Option<String>,
+    /// The recent errors and bounces of each named domain (PowerMTA's `--errors`).
+    #[arg(long, requires = "names")]
+    pub errors: bool,
     /// Domain names or `*` patterns (default: every domain).
     pub names: Vec<String>,
 }
@@ -182,10 +185,14 @@ pub enum ModeArg {
 
 #[derive(Debug, Subcommand)]
 pub enum DomainCmd {
-    /// Why is this domain (not) sending: queues, connections, holds, MX, errors, settings.
+    /// Why is this domain (not) sending: a verdict line, then queues, connections, holds,
+    /// MX, errors; settings with --settings.
     Detail {
         /// The domain name.
         name: String,
+        /// Also print every effective setting of each queue.
+        #[arg(long)]
+        settings: bool,
     },
 }
 
@@ -263,9 +270,19 @@ pub struct TailArgs {
 }
 
 impl Cli {
-    /// Parses the process arguments; exits 2 on a usage error (clap's own convention).
+    /// Parses the process arguments; exits 2 on a usage error (clap's own convention). An
+    /// unknown command word is answered by [`crate::words`] first: a PowerMTA verb pmtactl
+    /// lacks is named as such, and a guess is only ever a real verb close to the word.
     pub fn from_env() -> Self {
-        let matches = with_inferred_words(Self::command()).get_matches();
+        let cmd = with_inferred_words(Self::command());
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        if let Err(msg) = crate::words::check(&cmd, &args) {
+            eprintln!("pmtactl: error: {msg}");
+            std::process::exit(2);
+        }
+        let matches = cmd.get_matches();
         Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     }
 

@@ -16,8 +16,12 @@ EXIT STATUS
      answer's `warning`
   1  the daemon refused or the command failed: reload or test config found
      errors (each one is printed as FILE:LINE:COLUMN: message), no queue
-     matched, protocol mismatch, timeout
-  2  usage error (unknown verb or option, bad pattern, bad duration)
+     matched, protocol mismatch, timeout, domain detail of a domain that is
+     neither configured nor queued (with the closest known name)
+  2  usage error (unknown verb or option, bad pattern, bad duration); an
+     unknown verb is answered with the closest real verb, if one is
+     close, and a PowerMTA verb pmtactl lacks (trace, resolve, reset,
+     clear, rotate, ...) is named as such with where to look instead
   3  the daemon is not reachable: no socket at the path (not running, or
      wrong --socket / control-socket), nothing listening (stale socket),
      or permission denied (run as root, as the daemon's user, or as a
@@ -55,7 +59,8 @@ JSON OUTPUT
                   next_retry, last_error}], total_matching}
   show vmtas     {vmtas: [{name, domains, rcpts, kbytes, connections,
                   source_ip, host_name}], total_matching}
-  domain detail  {domain, rcpts, kbytes, queues: [{domain, vmta, rcpts,
+  domain detail  {domain, rcpts, kbytes, verdict: VERDICT,
+                  queues: [{domain, vmta, rcpts,
                   kbytes, oldest_age_secs, next_retry, paused, mode,
                   connections: {active, max_smtp_out,
                                 max_smtp_out_per_ip,
@@ -65,7 +70,16 @@ JSON OUTPUT
                                  port, addresses: [IP]}],
                                  resolved_at, error},
                   recent_errors: [EVENT], recent_deliveries: [EVENT],
-                  settings: [SETTING]}]}
+                  settings: [SETTING], verdict: VERDICT}]}
+                 VERDICT: {state: sending|not_sending|idle, reason:
+                  held_back kind|null, line, next_attempt}; line is the
+                  first line of the text output: SENDING, NOT SENDING:
+                  REASON — next attempt HH:MM:SS UTC, or IDLE: nothing
+                  queued. held_back has one entry per kind, the reason
+                  that binds first first; recent_errors holds retry
+                  errors and bounces (kind bounced, with category).
+                  Text output omits empty sections; settings are
+                  printed with --settings only (always in JSON)
                  source: mx | implicit_mx | route | resolve_to | local |
                   unresolved
                  held_back kind: connection_limit | per_ip_limit |
@@ -92,7 +106,8 @@ JSON OUTPUT
                   daemon_version, protocol, host_name, started_at}}
   EVENT          {at, kind: delivered|deferred|bounced|connection_error|
                   dns_error|tls_error, vmta, rcpt, remote_host,
-                  remote_ip, diag}
+                  remote_ip, diag, category}; category: the bounce
+                  category of a bounce (bad-mailbox, ...), else null
   SETTING        {name, value, origin}; origin is \"default\" or
                   \"FILE:LINE\"
   DIAGNOSTIC     {file, line, column, message}

@@ -13,6 +13,7 @@ pub mod error;
 mod local;
 pub mod render;
 mod verbs;
+mod words;
 
 use std::io::Write;
 use std::process::ExitCode;

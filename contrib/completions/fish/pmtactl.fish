@@ -90,6 +90,7 @@ table\t''
 plain\t''
 json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domains" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domains" -l errors -d 'The recent errors and bounces of each named domain (PowerMTA\'s `--errors`)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domains" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domains" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domain" -l maxitems -d 'Rows to show (0 = all)' -r
@@ -104,6 +105,7 @@ table\t''
 plain\t''
 json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domain" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domain" -l errors -d 'The recent errors and bounces of each named domain (PowerMTA\'s `--errors`)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domain" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from domain" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from topdomains" -l maxitems -d 'Rows to show (0 = all)' -r
@@ -118,6 +120,7 @@ table\t''
 plain\t''
 json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from topdomains" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from topdomains" -l errors -d 'The recent errors and bounces of each named domain (PowerMTA\'s `--errors`)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from topdomains" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from topdomains" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from queues" -l maxitems -d 'Rows to show (0 = all)' -r
@@ -240,7 +243,7 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and not __fish_seen_subcommand_from detail help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and not __fish_seen_subcommand_from detail help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and not __fish_seen_subcommand_from detail help" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and not __fish_seen_subcommand_from detail help" -f -a "detail" -d 'Why is this domain (not) sending: queues, connections, holds, MX, errors, settings'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and not __fish_seen_subcommand_from detail help" -f -a "detail" -d 'Why is this domain (not) sending: a verdict line, then queues, connections, holds, MX, errors; settings with --settings'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and not __fish_seen_subcommand_from detail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from detail" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from detail" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
@@ -249,9 +252,10 @@ table\t''
 plain\t''
 json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from detail" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from detail" -l settings -d 'Also print every effective setting of each queue'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from detail" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from detail" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from help" -f -a "detail" -d 'Why is this domain (not) sending: queues, connections, holds, MX, errors, settings'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from help" -f -a "detail" -d 'Why is this domain (not) sending: a verdict line, then queues, connections, holds, MX, errors; settings with --settings'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand domain; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand reload" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand reload" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
@@ -440,7 +444,7 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "version" -d 'Same as `pmtactl version`'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from domain" -f -a "detail" -d 'Why is this domain (not) sending: queues, connections, holds, MX, errors, settings'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from domain" -f -a "detail" -d 'Why is this domain (not) sending: a verdict line, then queues, connections, holds, MX, errors; settings with --settings'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from test" -f -a "config" -d 'Check FILE locally (no daemon needed), or ask the daemon to check its own config'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from pause" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from resume" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'

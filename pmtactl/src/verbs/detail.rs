@@ -8,15 +8,29 @@ use crate::error::CliError;
 use crate::render::{Grid, Out, Tone, ago, limit, opt_age, toned, until};
 use crate::verbs::settings::settings_grid;
 
-pub async fn run(s: &Session, out: &mut Out, name: &str) -> Result<(), CliError> {
+/// What to print besides the verdict and the live state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sections {
+    /// Every effective setting of each queue (`--settings`).
+    pub settings: bool,
+    /// Only the recent errors (`show domains NAME --errors`, PowerMTA's spelling).
+    pub errors_only: bool,
+}
+
+pub async fn run(s: &Session, out: &mut Out, name: &str, want: Sections) -> Result<(), CliError> {
     let detail = s.answer(s.client.domain_detail(s.ctx(), name.to_string()).await)?;
     if out.is_json() {
         return Ok(out.json(&detail)?);
     }
-    print(&detail, out)
+    if want.errors_only {
+        return errors_only(&detail, out);
+    }
+    print(&detail, out, want)
 }
 
-fn print(d: &DomainDetail, out: &mut Out) -> Result<(), CliError> {
+/// The verdict first: the one line an operator woken at 3 a.m. needs.
+fn print(d: &DomainDetail, out: &mut Out, want: Sections) -> Result<(), CliError> {
+    out.line(&d.verdict.line)?;
     out.line(format_args!(
         "Domain {}: {} rcpts, {} kbytes in {} queue(s)",
         d.domain,
@@ -26,46 +40,63 @@ fn print(d: &DomainDetail, out: &mut Out) -> Result<(), CliError> {
     ))?;
     for q in &d.queues {
         out.line("")?;
-        queue(q, out)?;
+        queue(q, out, want)?;
     }
     Ok(())
 }
 
-fn queue(q: &QueueDetail, out: &mut Out) -> Result<(), CliError> {
-    out.line(format_args!("Queue {}/{}", q.domain, q.vmta))?;
-    out.grid(&overview(q))?;
-    section(out, "Held back", &holds(q), "nothing holds delivery back")?;
-    section(
-        out,
-        "Connections per destination IP",
-        &per_ip(q),
-        "no open connections",
-    )?;
-    out.line(format_args!(
-        "Destinations ({}):",
-        q.destinations.source.as_str()
-    ))?;
-    if let Some(e) = &q.destinations.error {
-        out.line(format_args!("  lookup failed: {e}"))?;
+/// `show domains NAME --errors`: each queue's recent errors and bounces.
+fn errors_only(d: &DomainDetail, out: &mut Out) -> Result<(), CliError> {
+    let mut any = false;
+    for q in d.queues.iter().filter(|q| !q.recent_errors.is_empty()) {
+        any = true;
+        out.line(format_args!("Recent errors of {}/{}:", q.domain, q.vmta))?;
+        out.grid(&events(&q.recent_errors))?;
     }
-    out.grid(&hosts(q))?;
-    section(out, "Recent errors", &events(&q.recent_errors), "none")?;
-    section(
-        out,
-        "Recent deliveries",
-        &events(&q.recent_deliveries),
-        "none",
-    )?;
-    section(out, "Settings", &settings_grid(&q.settings), "none")
+    if !any {
+        out.line(format_args!("{}: no recent errors.", d.domain))?;
+    }
+    Ok(())
 }
 
-/// A titled block, or the title with a note when it has no rows.
-fn section(out: &mut Out, title: &str, grid: &Grid, empty: &str) -> Result<(), CliError> {
-    if grid.is_empty() {
-        out.line(format_args!("{title}: {empty}"))?;
-    } else {
+fn queue(q: &QueueDetail, out: &mut Out, want: Sections) -> Result<(), CliError> {
+    out.line(format_args!(
+        "Queue {}/{}: {}",
+        q.domain, q.vmta, q.verdict.line
+    ))?;
+    out.grid(&overview(q))?;
+    section(out, "Held back", &holds(q))?;
+    section(out, "Connections per destination IP", &per_ip(q))?;
+    destinations(q, out)?;
+    section(out, "Recent errors", &events(&q.recent_errors))?;
+    section(out, "Recent deliveries", &events(&q.recent_deliveries))?;
+    if want.settings {
+        section(out, "Settings", &settings_grid(&q.settings))?;
+    }
+    Ok(())
+}
+
+/// A titled block; nothing at all when it has no rows (an empty table says nothing).
+fn section(out: &mut Out, title: &str, grid: &Grid) -> Result<(), CliError> {
+    if !grid.is_empty() {
         out.line(format_args!("{title}:"))?;
         out.grid(grid)?;
+    }
+    Ok(())
+}
+
+/// Where the mail goes: the hosts, or why there are none; nothing before the first lookup.
+fn destinations(q: &QueueDetail, out: &mut Out) -> Result<(), CliError> {
+    let d = &q.destinations;
+    if d.hosts.is_empty() && d.error.is_none() {
+        return Ok(());
+    }
+    out.line(format_args!("Destinations ({}):", d.source.as_str()))?;
+    if let Some(e) = &d.error {
+        out.line(format_args!("  lookup failed: {e}"))?;
+    }
+    if !d.hosts.is_empty() {
+        out.grid(&hosts(q))?;
     }
     Ok(())
 }
@@ -138,7 +169,7 @@ fn hosts(q: &QueueDetail) -> Grid {
 }
 
 fn events(list: &[Event]) -> Grid {
-    let mut g = Grid::new(&["WHEN", "KIND", "RCPT", "DIAG"], &[]);
+    let mut g = Grid::new(&["WHEN", "KIND", "RCPT", "CATEGORY", "DIAG"], &[]);
     for e in list {
         let tone = if e.kind == proto::EventKind::Delivered {
             Tone::Good
@@ -153,6 +184,7 @@ fn events(list: &[Event]) -> Grid {
             ago(&e.at).into(),
             toned(e.kind.as_str(), tone),
             e.rcpt.as_deref().unwrap_or("-").into(),
+            e.category.as_deref().unwrap_or("-").into(),
             diag,
         ]);
     }

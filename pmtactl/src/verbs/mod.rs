@@ -54,8 +54,14 @@ async fn dispatch(command: &Command, s: &Session, out: &mut Out) -> Result<(), C
     match command {
         Command::Show { what } => show(what, s, out).await,
         Command::Domain {
-            what: DomainCmd::Detail { name },
-        } => detail::run(s, out, name).await,
+            what: DomainCmd::Detail { name, settings },
+        } => {
+            let want = detail::Sections {
+                settings: *settings,
+                ..Default::default()
+            };
+            detail::run(s, out, name, want).await
+        }
         Command::Reload => config::reload(s, out).await,
         Command::Test {
             what: TestCmd::Config { .. },
@@ -82,6 +88,16 @@ async fn dispatch(command: &Command, s: &Session, out: &mut Out) -> Result<(), C
 async fn show(what: &Show, s: &Session, out: &mut Out) -> Result<(), CliError> {
     match what {
         Show::Status => status::run(s, out).await,
+        Show::Domains(a) if a.errors => {
+            let want = detail::Sections {
+                errors_only: true,
+                ..Default::default()
+            };
+            for name in &a.names {
+                detail::run(s, out, name, want).await?;
+            }
+            Ok(())
+        }
         Show::Domains(a) => listings::domains(s, out, a, false).await,
         Show::Topdomains(a) => listings::domains(s, out, a, true).await,
         Show::Queues(a) => listings::queues(s, out, a, false).await,

@@ -40,7 +40,7 @@ pub use intake::DaemonIntake;
 pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
 pub use space::{SpoolSpace, Transition};
-pub use state::{QueueRt, State};
+pub use state::{QueueRt, RecentBounce, State};
 
 /// Traffic counters for `show status`.
 #[derive(Debug, Default)]

@@ -11,8 +11,8 @@ use config::{PatternAction, QueuePolicy};
 use std::time::Duration;
 
 use super::policies::Policies;
-use super::{Shared, convert};
-use crate::acct::{AcctRecord, Attempt, DlvType};
+use super::{RecentBounce, Shared, convert};
+use crate::acct::{AcctRecord, Attempt, BounceCategories, DlvType};
 use crate::delivery::SessionInfo;
 use crate::delivery::classify::expired;
 use crate::envelope::{Envelope, RcptState};
@@ -113,6 +113,7 @@ pub async fn apply(
     let mut last_error = None;
     let mut actions = Vec::new();
     let mut bounce_queue = None;
+    let mut notes = Vec::new();
     let policies = shared.policies();
     for (&i, outcome) in lease.recipients.iter().zip(results) {
         let rules = pattern_actions(shared, ctx, &outcome);
@@ -134,9 +135,17 @@ pub async fn apply(
                 finals.push((i, RcptState::Delivered));
                 delivered += 1;
             }
-            Outcome::Permanent { .. } => {
+            Outcome::Permanent { reply, .. } => {
                 finals.push((i, RcptState::Failed));
                 bounced.push((i, outcome.clone()));
+                notes.push(RecentBounce {
+                    at: now_s,
+                    rcpt: rcpt.address.to_string(),
+                    diag: reply.to_string(),
+                    category: BounceCategories::shared_default()
+                        .classify_reply(reply)
+                        .to_string(),
+                });
             }
             Outcome::Transient { reply, .. } => {
                 pending.push(i);
@@ -159,6 +168,7 @@ pub async fn apply(
         rt.mode.on_delivered();
         rt.push_delivery(now_s, format!("{delivered} recipient(s) delivered"));
     }
+    notes.into_iter().for_each(|b| rt.push_bounce(b));
     let retry_in = retry_interval(&retry, rt.failures + 1, age);
     let mut verdict = apply_actions(rt, &actions, now, info, retry_in);
     verdict.bounce_queue = bounce_queue;

@@ -39,6 +39,9 @@ pub struct QueueRt {
     pub resolved_at: Option<Instant>,
     pub recent_errors: VecDeque<(u64, String)>,
     pub recent_deliveries: VecDeque<(u64, String)>,
+    /// Recipients that bounced, with reply and category: a 550 5.1.1 is the error the
+    /// operator looks for first, and it is no retry error.
+    pub recent_bounces: VecDeque<RecentBounce>,
     /// MX hosts a `skip-mx` reply moved past, until the instant: tried after the others.
     pub skipped_hosts: Vec<(String, Instant)>,
     /// Local source addresses a `disable-source-ip` reply took out of use for this queue,
@@ -64,6 +67,7 @@ impl QueueRt {
             resolved_at: None,
             recent_errors: VecDeque::new(),
             recent_deliveries: VecDeque::new(),
+            recent_bounces: VecDeque::new(),
             skipped_hosts: Vec::new(),
             disabled_sources: Vec::new(),
             idle: Vec::new(),
@@ -164,9 +168,24 @@ impl QueueRt {
     pub fn push_delivery(&mut self, at: u64, text: String) {
         push_bounded(&mut self.recent_deliveries, (at, text));
     }
+
+    pub fn push_bounce(&mut self, bounce: RecentBounce) {
+        push_bounded(&mut self.recent_bounces, bounce);
+    }
 }
 
-fn push_bounded(q: &mut VecDeque<(u64, String)>, item: (u64, String)) {
+/// One bounced recipient, as `domain detail` lists it among the recent errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentBounce {
+    pub at: u64,
+    pub rcpt: String,
+    /// The reply (`550 5.1.1 no such user`).
+    pub diag: String,
+    /// PowerMTA's bounce category (`bad-mailbox`).
+    pub category: String,
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, item: T) {
     if q.len() == RECENT {
         q.pop_front();
     }

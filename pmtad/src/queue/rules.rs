@@ -150,6 +150,16 @@ impl Rules {
         }
     }
 
+    /// The pause rule that holds the queue, if one does.
+    pub fn pause_rule(&self, domain: &str, vmta: &str) -> Option<&QueuePattern> {
+        self.rules
+            .iter()
+            .rev()
+            .find(|r| r.action.is_pausing() && r.pattern.matches(domain, vmta))
+            .filter(|r| r.action == RuleAction::Pause)
+            .map(|r| &r.pattern)
+    }
+
     /// The pause (and resume) rules, for `show paused` and `domain detail`.
     pub fn pauses(&self) -> impl Iterator<Item = &Rule> {
         self.rules.iter().filter(|r| r.action.is_pausing())

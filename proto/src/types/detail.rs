@@ -14,6 +14,31 @@ pub struct DomainDetail {
     /// One entry per virtual MTA with mail queued for the domain; when nothing is queued, one
     /// entry for the virtual MTA its mail would use, so settings and MX hosts still show.
     pub queues: Vec<QueueDetail>,
+    /// The answer in one line, over every queue of the domain: sending when any queue is,
+    /// idle when nothing is queued, else the binding reason of the biggest held queue.
+    pub verdict: Verdict,
+}
+
+/// "Is it sending, and if not, why and until when?", decided by the daemon so pmtactl and
+/// the HTTP interface say the same thing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub state: VerdictState,
+    /// The one reason that binds now (`not_sending` only).
+    pub reason: Option<HoldKind>,
+    /// `SENDING`, `NOT SENDING: <reason> — next attempt 08:12:03 UTC`, `IDLE: nothing queued`.
+    pub line: String,
+    /// When delivery is tried next (RFC 3339), if the daemon knows.
+    pub next_attempt: Option<String>,
+}
+
+/// The three answers of a [`Verdict`] (serialised snake_case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictState {
+    Sending,
+    NotSending,
+    Idle,
 }
 
 /// One queue (domain, virtual MTA) in depth.
@@ -29,7 +54,8 @@ pub struct QueueDetail {
     pub paused: bool,
     pub mode: QueueMode,
     pub connections: Connections,
-    /// What holds delivery back right now; empty = nothing (delivering, or nothing queued).
+    /// What holds delivery back right now, one entry per kind, the reason that binds first
+    /// first; empty = nothing (delivering, or nothing queued).
     pub held_back: Vec<HoldReason>,
     pub destinations: Destinations,
     /// Most recent first.
@@ -38,6 +64,8 @@ pub struct QueueDetail {
     pub recent_deliveries: Vec<Event>,
     /// Every effective setting of this queue, alphabetical.
     pub settings: Vec<Setting>,
+    /// This queue's answer (see [`DomainDetail::verdict`]).
+    pub verdict: Verdict,
 }
 
 /// Live outbound connections of a queue against its limits.
@@ -102,6 +130,26 @@ pub enum HoldKind {
 }
 
 impl HoldKind {
+    /// Which reason binds first when several hold a queue: the operator's pause, then a
+    /// failure that stops every attempt (DNS, connect, TLS), then the limits that pace
+    /// attempts, then the retry wait those failures cause, then backoff (slower, not stopped).
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Paused => 0,
+            Self::DnsFailure => 1,
+            Self::ConnectFailure => 2,
+            Self::TlsRequiredNotOffered => 3,
+            Self::RateLimit => 4,
+            Self::DeliveryInterval => 5,
+            Self::VmtaConnectionLimit => 6,
+            Self::ConnectionLimit => 7,
+            Self::PerIpLimit => 8,
+            Self::Other => 9,
+            Self::RetryWait => 10,
+            Self::Backoff => 11,
+        }
+    }
+
     /// The snake_case word used in JSON and in pmtactl's text output.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -188,6 +236,8 @@ pub struct Event {
     pub remote_ip: Option<String>,
     /// The SMTP reply or the error text (`421 4.7.0 Try again later`, `connection refused`).
     pub diag: String,
+    /// PowerMTA's bounce category of a bounce (`bad-mailbox`, `policy-related`, …).
+    pub category: Option<String>,
 }
 
 /// The kind of an [`Event`].

@@ -48,6 +48,16 @@ fn event(i: usize) -> Event {
         remote_host: Some(format!("mx1.d{i}.test")),
         remote_ip: Some("127.0.0.2".into()),
         diag: "421 4.7.0 Try again later, closing connection.".into(),
+        category: None,
+    }
+}
+
+fn sending() -> Verdict {
+    Verdict {
+        state: VerdictState::Sending,
+        reason: None,
+        line: "SENDING".into(),
+        next_attempt: None,
     }
 }
 
@@ -100,6 +110,7 @@ fn queue(vmta: &str) -> QueueDetail {
         recent_errors: (0..10).map(event).collect(),
         recent_deliveries: (0..10).map(event).collect(),
         settings: (0..40).map(setting).collect(),
+        verdict: sending(),
     }
 }
 
@@ -220,6 +231,7 @@ fn backend(n: usize) -> Synthetic {
             rcpts: 2000,
             kbytes: 8000,
             queues: vec![queue("vmta1"), queue("vmta2")],
+            verdict: sending(),
         },
     }
 }

@@ -7,6 +7,7 @@ mod pause;
 mod reload;
 mod tail;
 mod verbs;
+mod verdict;
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -16,7 +17,7 @@ use pmta_tests::daemon::Pmtad;
 use pmta_tests::dns::TestDns;
 use pmta_tests::inject::{Message, Session};
 pub use pmta_tests::output::{expect_code, find, json, stderr};
-use pmta_tests::sink::SmtpSink;
+use pmta_tests::sink::{SinkBuilder, SmtpSink};
 
 /// Longest wait for an event the test expects (never reached when things work).
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -60,7 +61,18 @@ impl World {
 
     /// [`World::start_failing`] with `extra` appended to the config.
     pub async fn start_full(ip: &str, domains: &[&str], servfail: &[&str], extra: &str) -> World {
-        let sink = SmtpSink::builder()
+        Self::start_sink(SmtpSink::builder(), ip, domains, servfail, extra).await
+    }
+
+    /// [`World::start_full`] with a sink built from `sink` (reply rules), listening on `ip`.
+    pub async fn start_sink(
+        sink: SinkBuilder,
+        ip: &str,
+        domains: &[&str],
+        servfail: &[&str],
+        extra: &str,
+    ) -> World {
+        let sink = sink
             .listen(format!("{ip}:0").parse().unwrap())
             .start()
             .await

@@ -15,7 +15,8 @@ use proto::{
     IpConnections, ListPage, ListRequest, LogBatch, LogLine, MxHost, OperatorRule, OperatorRules,
     QueueActionReport, QueueDetail, QueueMode, QueueName, QueuePattern, QueueSettings,
     QueueSummary, QueueTotals, QueuedRcpt, QueuesRequest, ReloadReport, Setting, SpoolStatus,
-    Status, TailRequest, TestConfigRequest, Traffic, VersionInfo, VmtaSummary,
+    Status, TailRequest, TestConfigRequest, Traffic, Verdict, VerdictState, VersionInfo,
+    VmtaSummary,
 };
 use tokio::sync::Notify;
 
@@ -130,6 +131,17 @@ fn event(kind: EventKind, diag: &str) -> Event {
         remote_host: Some("mx1.gmail.com".into()),
         remote_ip: Some("127.0.0.2".into()),
         diag: diag.into(),
+        category: (kind == EventKind::Bounced).then(|| "bad-mailbox".into()),
+    }
+}
+
+/// Queues with open connections send; the daemon decides this, the fixture says it.
+fn sending() -> Verdict {
+    Verdict {
+        state: VerdictState::Sending,
+        reason: None,
+        line: "SENDING".into(),
+        next_attempt: None,
     }
 }
 
@@ -224,6 +236,7 @@ fn queue_detail(q: &QueueSummary) -> QueueDetail {
         recent_errors: vec![event(EventKind::Deferred, "421 4.7.0 try later")],
         recent_deliveries: vec![event(EventKind::Delivered, "250 2.0.0 ok")],
         settings: settings(),
+        verdict: sending(),
     }
 }
 
@@ -346,6 +359,7 @@ impl Backend for Fixture {
             rcpts,
             kbytes,
             queues,
+            verdict: sending(),
         })
     }
     async fn queues(&self, req: QueuesRequest) -> Result<Vec<QueueSummary>, ControlError> {

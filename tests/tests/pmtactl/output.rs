@@ -123,10 +123,21 @@ fn domain_detail_explains_what_holds_delivery_back() {
         "mx2.gmail.com",
         "421 4.7.0 try later",
         "250 2.0.0 ok",
-        "/etc/pmtad/pmta.conf:13",
     ] {
         assert!(text.contains(w), "domain detail lacks {w:?}:\n{text}");
     }
+    assert_eq!(
+        text.lines().next(),
+        Some("SENDING"),
+        "the verdict comes first"
+    );
+    assert!(
+        !text.contains("Settings:"),
+        "settings only with --settings:\n{text}"
+    );
+    let out = server.run(&["domain", "detail", "gmail.com", "--settings"]);
+    let text = stdout(&out);
+    assert!(text.contains("/etc/pmtad/pmta.conf:13"), "{text}");
 }
 
 #[test]
@@ -193,6 +204,7 @@ fn json_output_pins_the_schema_of_every_read_verb() {
         keys(&domains["domains"][0]["last_error"]),
         [
             "at",
+            "category",
             "diag",
             "kind",
             "rcpt",
@@ -251,7 +263,11 @@ fn json_output_pins_the_schema_of_every_read_verb() {
 fn json_output_of_domain_detail_carries_every_part() {
     let server = Server::start();
     let d = json(&server.run(&["--json", "domain", "detail", "gmail.com"]));
-    assert_eq!(keys(&d), ["domain", "kbytes", "queues", "rcpts"]);
+    assert_eq!(keys(&d), ["domain", "kbytes", "queues", "rcpts", "verdict"]);
+    assert_eq!(
+        keys(&d["verdict"]),
+        ["line", "next_attempt", "reason", "state"]
+    );
     let q = &d["queues"][0];
     assert_eq!(
         keys(q),
@@ -269,6 +285,7 @@ fn json_output_of_domain_detail_carries_every_part() {
             "recent_deliveries",
             "recent_errors",
             "settings",
+            "verdict",
             "vmta"
         ]
     );

@@ -8,14 +8,14 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use config::{Delivery, QueuePolicy, TlsMode};
+use config::{Delivery, Host, QueuePolicy, TlsMode};
 use proto::time::rfc3339_from_unix;
 use proto::{
     Connections, ControlError, DestinationSource, Destinations, DomainDetail, HoldKind, HoldReason,
     IpConnections, MxHost, QueueDetail, kbytes,
 };
 
-use super::{config_verbs, events, listing};
+use super::{config_verbs, events, listing, typos, verdict};
 use crate::daemon::{QueueRt, Shared, State};
 use crate::envelope::DEFAULT_VMTA;
 use crate::logs::clock::now_secs;
@@ -38,6 +38,8 @@ impl Now {
     }
 }
 
+/// `domain detail NAME` for pmtactl and the HTTP interface alike: every queue of the domain
+/// with its holds in binding order and its verdict, and the domain's verdict.
 pub async fn domain_detail(shared: &Shared, name: &str) -> Result<DomainDetail, ControlError> {
     let domain = name.trim().trim_end_matches('.').to_ascii_lowercase();
     let now = Now {
@@ -50,13 +52,18 @@ pub async fn domain_detail(shared: &Shared, name: &str) -> Result<DomainDetail, 
     }
     for q in &mut queues {
         add_mx_preferences(shared, &domain, &mut q.destinations).await;
+        verdict::order_holds(&mut q.held_back);
+        q.verdict = verdict::queue_verdict(q);
     }
-    Ok(DomainDetail {
+    let mut detail = DomainDetail {
         rcpts: queues.iter().map(|q| q.rcpts).sum(),
         kbytes: queues.iter().map(|q| q.kbytes).sum(),
         domain,
         queues,
-    })
+        verdict: verdict::placeholder(),
+    };
+    detail.verdict = verdict::domain_verdict(&detail);
+    Ok(detail)
 }
 
 /// The details of every queue of `domain`, under one hold of the state lock.
@@ -73,16 +80,23 @@ fn snapshot(shared: &Shared, domain: &str, now: Now) -> Vec<QueueDetail> {
 }
 
 /// A domain with nothing queued: the queue its mail would use, so settings still show.
-/// Unknown when no `<domain>` block applies to it either.
+/// Unknown (with the closest known name) when the config does not name it: every domain
+/// matches `<domain *>`, which says nothing about this one.
 fn unqueued(shared: &Shared, domain: &str) -> Result<QueueDetail, ControlError> {
     let policies = shared.policies();
     let cfg = &policies.config;
-    let settings = config_verbs::queue_settings(cfg, domain, DEFAULT_VMTA);
-    if settings.iter().all(|s| s.origin == "default") {
-        return Err(ControlError::NoSuchDomain(domain.to_string()));
+    if !cfg.names_domain(domain) {
+        let guess = typos::closest_domain(&shared.state(), cfg, domain)
+            .map(|c| format!("; did you mean {c}?"))
+            .unwrap_or_default();
+        return Err(ControlError::NoSuchDomain(format!(
+            "{domain} (not configured and nothing queued{guess})"
+        )));
     }
+    let settings = config_verbs::queue_settings(cfg, domain, DEFAULT_VMTA);
     let policy = policies.queue(domain, DEFAULT_VMTA);
     let paused = shared.state().index.rules().paused(domain, DEFAULT_VMTA);
+    let destinations = configured_destinations(&policy).unwrap_or_else(unresolved);
     Ok(QueueDetail {
         domain: domain.to_string(),
         vmta: DEFAULT_VMTA.to_string(),
@@ -94,10 +108,11 @@ fn unqueued(shared: &Shared, domain: &str) -> Result<QueueDetail, ControlError> 
         mode: proto::QueueMode::Normal,
         connections: limits_only(&policy),
         held_back: Vec::new(),
-        destinations: configured_destinations(&policy).unwrap_or_else(unresolved),
+        destinations,
         recent_errors: Vec::new(),
         recent_deliveries: Vec::new(),
         settings,
+        verdict: verdict::placeholder(),
     })
 }
 
@@ -115,8 +130,18 @@ fn limits_only(policy: &QueuePolicy) -> Connections {
 fn queue_detail(st: &mut State, q: QueueId, now: Now, cfg: &config::Config) -> QueueDetail {
     let row = listing::row(st, q, now.at);
     let vmta_full = vmta_at_limit(st, cfg, &row.vmta);
+    let pause_rule = st
+        .index
+        .rules()
+        .pause_rule(&row.domain, &row.vmta)
+        .map(|p| p.to_string());
     let rt = st.queues.get(&q).expect("created by the caller");
     let destinations = destinations(rt, now);
+    let ctx = HoldContext {
+        vmta_full,
+        pause_rule,
+        name_servers: name_servers(cfg),
+    };
     QueueDetail {
         domain: row.domain.to_string(),
         vmta: row.vmta.to_string(),
@@ -127,12 +152,45 @@ fn queue_detail(st: &mut State, q: QueueId, now: Now, cfg: &config::Config) -> Q
         paused: row.paused,
         mode: events::mode(row.mode),
         connections: connections(rt),
-        held_back: holds(rt, &row, vmta_full, now),
+        held_back: holds(rt, &row, &ctx, now),
         destinations,
-        recent_errors: recent(&rt.recent_errors, &row.vmta, events::error_event),
+        recent_errors: recent_errors(rt, &row.vmta),
         recent_deliveries: recent(&rt.recent_deliveries, &row.vmta, events::delivery_event),
         settings: config_verbs::queue_settings(cfg, &row.domain, &row.vmta),
+        verdict: verdict::placeholder(),
     }
+}
+
+/// Retry errors and bounces together, most recent first.
+fn recent_errors(rt: &QueueRt, vmta: &str) -> Vec<proto::Event> {
+    let mut out = recent(&rt.recent_errors, vmta, events::error_event);
+    out.extend(
+        rt.recent_bounces
+            .iter()
+            .map(|b| events::bounce_event(b, vmta)),
+    );
+    // RFC 3339 UTC strings of one format sort as the times they name.
+    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out
+}
+
+/// What the holds are explained with besides the queue's own state.
+struct HoldContext {
+    /// `max-smtp-out` of the virtual MTA, when its connections across queues reached it.
+    vmta_full: Option<u32>,
+    /// The operator's pause pattern that holds the queue.
+    pause_rule: Option<String>,
+    /// The name servers DNS failures came from, for the operator to check.
+    name_servers: String,
+}
+
+/// `name-server`s of the config, or the system's.
+fn name_servers(cfg: &config::Config) -> String {
+    if cfg.name_servers.is_empty() {
+        return "the system's name servers (/etc/resolv.conf)".into();
+    }
+    let list: Vec<String> = cfg.name_servers.iter().map(|s| s.to_string()).collect();
+    format!("name server {} (name-server)", list.join(", "))
 }
 
 fn recent(
@@ -188,8 +246,8 @@ fn host_of(rt: &QueueRt, ip: &IpAddr) -> String {
     }
 }
 
-/// Every reason the queue is not sending now, most fundamental first.
-fn holds(rt: &QueueRt, row: &listing::Row, vmta_full: Option<u32>, now: Now) -> Vec<HoldReason> {
+/// Every reason the queue is not sending now (put in binding order by the caller).
+fn holds(rt: &QueueRt, row: &listing::Row, ctx: &HoldContext, now: Now) -> Vec<HoldReason> {
     let mut out = Vec::new();
     let reason = |kind, detail: String, until: Option<String>| HoldReason {
         kind,
@@ -197,11 +255,13 @@ fn holds(rt: &QueueRt, row: &listing::Row, vmta_full: Option<u32>, now: Now) -> 
         until,
     };
     if row.paused {
-        out.push(reason(
-            HoldKind::Paused,
-            "paused by the operator (pmtactl resume queue)".into(),
-            None,
-        ));
+        let detail = match &ctx.pause_rule {
+            Some(p) => {
+                format!("paused by the operator (pause queue {p}; pmtactl resume queue {p})")
+            }
+            None => "paused by the operator (pmtactl resume queue)".into(),
+        };
+        out.push(reason(HoldKind::Paused, detail, None));
     }
     if row.rcpts == 0 {
         return out;
@@ -209,7 +269,7 @@ fn holds(rt: &QueueRt, row: &listing::Row, vmta_full: Option<u32>, now: Now) -> 
     if let Some(h) = gate_hold(rt, now) {
         out.push(h);
     }
-    if let Some(max) = vmta_full {
+    if let Some(max) = ctx.vmta_full {
         let detail = format!(
             "the virtual MTA {} has {max} connections open (max-smtp-out {max})",
             row.vmta
@@ -217,7 +277,7 @@ fn holds(rt: &QueueRt, row: &listing::Row, vmta_full: Option<u32>, now: Now) -> 
         out.push(reason(HoldKind::VmtaConnectionLimit, detail, None));
     }
     if let Some(at) = row.next_attempt.filter(|&t| t > now.secs) {
-        let detail = format!("next attempt in {}s (retry-after)", at - now.secs);
+        let detail = "waiting for the next retry (retry-after)".to_string();
         out.push(reason(
             HoldKind::RetryWait,
             detail,
@@ -232,7 +292,7 @@ fn holds(rt: &QueueRt, row: &listing::Row, vmta_full: Option<u32>, now: Now) -> 
             until,
         ));
     }
-    out.extend(failure_holds(rt));
+    out.extend(failure_holds(rt, &ctx.name_servers));
     out
 }
 
@@ -275,13 +335,15 @@ fn gate_hold(rt: &QueueRt, now: Now) -> Option<HoldReason> {
     })
 }
 
-/// Holds read from the last failures: DNS, TLS required but not offered, unreachable hosts.
-fn failure_holds(rt: &QueueRt) -> Vec<HoldReason> {
+/// Holds read from the last failures: DNS (naming the name servers asked), TLS required but
+/// not offered, unreachable hosts. A DNS failure is reported once, not again as the
+/// connection failure its retry error also reads like.
+fn failure_holds(rt: &QueueRt, name_servers: &str) -> Vec<HoldReason> {
     let mut out = Vec::new();
     if let Some(Err(e)) = &rt.resolved {
         out.push(HoldReason {
             kind: HoldKind::DnsFailure,
-            detail: e.clone(),
+            detail: format!("{e} (asked {name_servers})"),
             until: None,
         });
     }
@@ -289,6 +351,9 @@ fn failure_holds(rt: &QueueRt) -> Vec<HoldReason> {
         return out;
     };
     let lower = last.to_ascii_lowercase();
+    if events::error_kind(last) == proto::EventKind::DnsError {
+        return out;
+    }
     let kind = if lower.contains("tls required") && rt.policy.tls == TlsMode::Required {
         Some(HoldKind::TlsRequiredNotOffered)
     } else if events::is_connect_failure(&lower) && rt.failures > 0 {
@@ -360,7 +425,7 @@ fn destinations(rt: &QueueRt, now: Now) -> Destinations {
                 .map(|(h, ips)| MxHost {
                     preference: 0,
                     host: h.clone(),
-                    port: rt.policy.smtp_port,
+                    port: host_port(&rt.policy, h),
                     addresses: ips.iter().map(IpAddr::to_string).collect(),
                 })
                 .collect(),
@@ -368,6 +433,24 @@ fn destinations(rt: &QueueRt, now: Now) -> Destinations {
             error: None,
         },
     }
+}
+
+/// The port delivery used for `host`: a `route HOST:PORT` entry's own port, else
+/// `smtp-port` (the MX case, and route entries without one).
+fn host_port(policy: &QueuePolicy, host: &str) -> u16 {
+    let default = policy.smtp_port;
+    let Some(levels) = &policy.route else {
+        return default;
+    };
+    let entries = || levels.iter().flatten();
+    let named = entries().find(|hp| match &hp.host {
+        Host::Name(n) => n.eq_ignore_ascii_case(host),
+        Host::Ip(ip) => ip.to_string() == host,
+        Host::LookupMx(_) => false,
+    });
+    // Hosts found through `lookup-mx:` entries are not named in the route.
+    let mx = || entries().find(|hp| matches!(hp.host, Host::LookupMx(_)));
+    named.or_else(mx).and_then(|hp| hp.port).unwrap_or(default)
 }
 
 /// Fills in MX preferences (and tells an implicit MX apart) from the resolver, whose cache

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use proto::time::rfc3339_from_unix;
 use proto::{Event, EventKind, QueueMode};
 
+use crate::daemon::RecentBounce;
 use crate::sched::Mode;
 
 /// A recent error of a queue as an [`Event`]; the kind is read from the text, which is the
@@ -19,6 +20,17 @@ pub fn error_event(at: u64, vmta: &str, text: &str) -> Event {
         remote_host: None,
         remote_ip: None,
         diag: text.to_string(),
+        category: None,
+    }
+}
+
+/// A bounced recipient as an [`Event`], with its bounce category.
+pub fn bounce_event(b: &RecentBounce, vmta: &str) -> Event {
+    Event {
+        kind: EventKind::Bounced,
+        rcpt: Some(b.rcpt.clone()),
+        category: Some(b.category.clone()),
+        ..error_event(b.at, vmta, &b.diag)
     }
 }
 

@@ -13,6 +13,7 @@ mod listing;
 mod paging;
 mod status;
 mod typos;
+mod verdict;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -32,6 +32,12 @@ pub fn unknown_target(st: &State, cfg: &Config, pattern: &QueuePattern) -> Optio
     None
 }
 
+/// The known domain closest to `domain`, for "did you mean" on an unknown one.
+pub fn closest_domain(st: &State, cfg: &Config, domain: &str) -> Option<String> {
+    let (domains, _) = known_names(st, cfg);
+    config::suggest(domain, domains.iter().map(String::as_str)).map(str::to_string)
+}
+
 fn warning(what: &str, name: &str, candidates: &[String]) -> String {
     let guess = config::suggest(name, candidates.iter().map(String::as_str))
         .map(|c| format!(" (did you mean {c}?)"))
