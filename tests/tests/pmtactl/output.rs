@@ -476,6 +476,58 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// The misleading hints (`status` → `pause`, `resolve` → `resume`, `reset counters`
+/// → `delete`) are gone: guesses are real verbs close to the word, PowerMTA's own verbs are
+/// named as missing, and a far-off word gets no guess.
+#[test]
+fn unknown_verbs_get_an_honest_answer() {
+    let server = Server::start();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["status"],
+            "unknown command `status`; did you mean `show status`?",
+        ),
+        (&["relaod"], "did you mean `reload`?"),
+        (&["show", "topdomian"], "did you mean `show topdomains`?"),
+        (
+            &["trace", "gmail.com"],
+            "PowerMTA's `trace` is not available in pmtactl; use",
+        ),
+        (
+            &["resolve", "gmail.com"],
+            "PowerMTA's `resolve` is not available in pmtactl",
+        ),
+        (
+            &["reset", "counters"],
+            "PowerMTA's `reset` is not available in pmtactl",
+        ),
+        (
+            &["show", "license"],
+            "PowerMTA's `show license` is not available",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = server.run(args);
+        expect_code(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains(want), "`pmtactl {}`: {err}", args.join(" "));
+        for wrong in ["'pause'", "'resume'", "'delete'"] {
+            assert!(!err.contains(wrong), "`pmtactl {}`: {err}", args.join(" "));
+        }
+    }
+    let out = server.run(&["frobnicate"]);
+    expect_code(&out, 2);
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    // PowerMTA's spelling of the error listing works.
+    let out = server.run(&["show", "dom", "gmail.com", "--errors"]);
+    expect_code(&out, 0);
+    assert!(
+        stdout(&out).contains("421 4.7.0 try later"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn a_daemon_of_another_protocol_is_refused_with_a_clear_message() {
     let mut fixture = super::Fixture::new();
