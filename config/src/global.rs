@@ -1,8 +1,8 @@
 //! [`Config`]: the resolved configuration and the questions the daemon asks it.
 
 use crate::model::{
-    AcctFile, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting, QueuePolicy, SmtpListener,
-    SmtpPatternList, SourceHost, SourcePolicy, VirtualMta, VmtaPool,
+    AUTH_SOURCE, AcctFile, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting, QueuePolicy,
+    SmtpListener, SmtpPatternList, SmtpUser, SourceHost, SourcePolicy, VirtualMta, VmtaPool,
 };
 use crate::queue::DomainIndex;
 use crate::source::SourceIndex;
@@ -30,6 +30,11 @@ pub struct Config {
     pub log_file: PathBuf,
     /// `smtp-server-tls-certificate FILE`: certificate chain and key (PEM) for inbound STARTTLS.
     pub smtp_server_tls_certificate: Option<PathBuf>,
+    /// `smtp-server-tls-allow-tlsv1.2` / `-tlsv1.3`: the versions inbound TLS negotiates.
+    pub smtp_server_tls12: bool,
+    pub smtp_server_tls13: bool,
+    /// `<smtp-user>`s by name.
+    pub smtp_users: BTreeMap<String, SmtpUser>,
     /// `log-rotate N`: rotated generations of the main log kept.
     pub log_rotate: u64,
     /// `log-domain` with `%d` unexpanded; see [`Config::domain_log_path`].
@@ -73,12 +78,22 @@ impl Config {
 
     /// The policy for a feeder connecting from `ip`.
     pub fn source(&self, ip: IpAddr) -> SourcePolicy {
-        self.sources.policy(ip, None)
+        self.sources.policy(ip, &[])
     }
 
     /// The policy for a feeder at `ip` on a listener bound to a named source.
     pub fn source_named(&self, ip: IpAddr, name: Option<&str>) -> SourcePolicy {
-        self.sources.policy(ip, name)
+        self.sources.policy(ip, name.as_slice())
+    }
+
+    /// The policy for a feeder at `ip` that authenticated as `user`: the address's
+    /// policy, the listener's named source, then the user's own `source` or, without one,
+    /// `<source {auth}>` (PowerMTA's defaults for authenticated users).
+    pub fn source_for_user(&self, ip: IpAddr, listener: Option<&str>, user: &str) -> SourcePolicy {
+        let own = self.smtp_users.get(user).and_then(|u| u.source.as_deref());
+        let mut names: Vec<&str> = listener.into_iter().collect();
+        names.push(own.unwrap_or(AUTH_SOURCE));
+        self.sources.policy(ip, &names)
     }
 
     /// Pools `vmta` belongs to (or `vmta` itself when it names a pool).

@@ -15,6 +15,52 @@ use std::time::Duration;
 /// The virtual MTA name of mail that selected none.
 pub const DEFAULT_VMTA: &str = "{default}";
 
+/// The named source whose settings apply to authenticated sessions (PowerMTA's `{auth}`).
+pub const AUTH_SOURCE: &str = "{auth}";
+
+/// The password of an `<smtp-user>`. Neither `Debug` nor `Serialize` shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Password {
+    /// As PowerMTA writes it: the password itself.
+    Plain(String),
+    /// An Argon2 hash in PHC string form (`$argon2id$v=19$m=…,t=…,p=…$SALT$HASH`).
+    Argon2(String),
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Password::Plain(_) => "Plain(<redacted>)",
+            Password::Argon2(_) => "Argon2(<redacted>)",
+        })
+    }
+}
+
+impl Password {
+    /// `$argon2id$…`, `$argon2i$…`, `$argon2d$…` are hashes; anything else is the password.
+    pub fn parse(text: &str) -> Password {
+        let hashed = ["$argon2id$", "$argon2i$", "$argon2d$"]
+            .iter()
+            .any(|p| text.starts_with(p));
+        if hashed {
+            Password::Argon2(text.to_string())
+        } else {
+            Password::Plain(text.to_string())
+        }
+    }
+}
+
+/// `<smtp-user NAME>`: a user that may log in with SMTP AUTH.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmtpUser {
+    pub name: String,
+    #[serde(skip)]
+    pub password: Password,
+    /// `source NAME`: the named `<source>` of its sessions (else `{auth}`).
+    pub source: Option<String>,
+    pub span: Span,
+}
+
 /// `smtp-listener CIDR:PORT [source=NAME]` or `<smtp-listener IP:PORT>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SmtpListener {
@@ -415,6 +461,18 @@ pub struct SourcePolicy {
     pub log_connections: bool,
     pub log_commands: bool,
     pub log_data: bool,
+    /// `allow-auth`: AUTH is offered (when users are configured).
+    pub allow_auth: bool,
+    /// `require-auth`: MAIL is refused until the client authenticated.
+    pub require_auth: bool,
+    pub allow_unencrypted_plain_auth: bool,
+    pub require_starttls_before_auth: bool,
+    /// `smtp-max-auth-failure-rate` (None: unlimited or 0).
+    pub max_auth_failures: Option<Rate>,
+    pub allow_starttls: bool,
+    /// `require-starttls` in a `<source>`: nothing but EHLO/HELO/STARTTLS/NOOP/RSET/QUIT
+    /// before TLS.
+    pub require_starttls: bool,
 }
 
 /// Where an effective setting came from.

@@ -236,7 +236,7 @@ fn as_durations(v: &Value) -> Vec<Duration> {
     }
 }
 
-fn as_rate(v: &Value) -> Option<Rate> {
+pub(crate) fn as_rate(v: &Value) -> Option<Rate> {
     match v {
         Value::Rate(r) => *r,
         _ => None,

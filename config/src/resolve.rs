@@ -8,8 +8,9 @@ use crate::global::Config;
 use crate::keys::load_key;
 use crate::macros::Macros;
 use crate::model::{
-    AcctFile, DEFAULT_VMTA, Delivery, DomainKey, PatternAction, PatternRule, RecordFields,
-    RecordType, SmtpListener, SmtpPatternList, SourceHost, VirtualMta, VmtaPool,
+    AcctFile, DEFAULT_VMTA, Delivery, DomainKey, Password, PatternAction, PatternRule,
+    RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser, SourceHost, VirtualMta,
+    VmtaPool,
 };
 use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
 use crate::queue::{DomainBlock, DomainIndex, Entry, PATTERN_LIST, Scope, TYPE};
@@ -17,7 +18,7 @@ use crate::setting::{Value, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
     self, ACCT, BLOCKS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER, NOT_YET_BLOCKS,
-    PATTERNS, POOL, SOURCE, SPOOL, Scopes, Status, VMTA,
+    PATTERNS, POOL, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
 use std::collections::BTreeMap;
@@ -56,6 +57,9 @@ fn empty_config(path: &Path) -> Config {
         log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
         log_rotate: 8,
         smtp_server_tls_certificate: None,
+        smtp_server_tls12: true,
+        smtp_server_tls13: true,
+        smtp_users: BTreeMap::new(),
         log_domain: None,
         postmaster: None,
         relay_domains: Vec::new(),
@@ -196,6 +200,13 @@ impl Resolver<'_> {
             "control-socket" if !clear => self.cfg.control_socket = self.path(d),
             "spool" if !clear => self.cfg.spool_dirs.push(self.path(d)),
             "smtp-listener" => self.listener_directive(d),
+            "smtp-server-tls-allow-tlsv1.2" | "smtp-server-tls-allow-tlsv1.3" => {
+                let allowed = self.check(d, v::parse_bool(&text)).unwrap_or(true);
+                match def.name.ends_with("1.2") {
+                    true => self.cfg.smtp_server_tls12 = allowed,
+                    false => self.cfg.smtp_server_tls13 = allowed,
+                }
+            }
             "name-server" => self.name_servers(d),
             "relay-domain" => self.relay_domains(d),
             "total-max-smtp-in" | "total-max-smtp-out" | "log-rotate" => self.total(def, d),
@@ -355,6 +366,7 @@ impl Resolver<'_> {
             ACCT => self.acct_block(b),
             PATTERNS => self.patterns_block(b),
             SPOOL => self.spool_block(b),
+            USER => self.user_block(b),
             _ => self.listener_block(b),
         }
     }
@@ -723,6 +735,80 @@ impl Resolver<'_> {
             .insert(name.clone(), SmtpPatternList { name, rules });
     }
 
+    /// `<smtp-user NAME>`: a password (plain or an Argon2 hash) and maybe a named source.
+    fn user_block(&mut self, b: &Block) {
+        let name = self.block_name(b);
+        let mut password = None;
+        let mut source = None;
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, USER, &Scope::Global),
+                Item::Directive(d) => self.user_directive(d, &mut password, &mut source),
+            }
+        }
+        let Some(name) = name else { return };
+        let Some(password) = password else {
+            if b.items
+                .iter()
+                .any(|i| matches!(i, Item::Directive(d) if d.name == "password"))
+            {
+                return; // a bad password value, already reported
+            }
+            let msg = format!("<smtp-user {name}> needs a password");
+            self.diags.error(b.span.clone(), msg);
+            return;
+        };
+        if self.cfg.smtp_users.contains_key(&name) {
+            let msg = format!("<smtp-user {name}> is defined twice");
+            self.diags.error(b.arg.span.clone(), msg);
+            return;
+        }
+        let user = SmtpUser {
+            name: name.clone(),
+            password,
+            source,
+            span: b.span.clone(),
+        };
+        self.cfg.smtp_users.insert(name, user);
+    }
+
+    fn user_directive(
+        &mut self,
+        d: &Directive,
+        password: &mut Option<Password>,
+        source: &mut Option<String>,
+    ) {
+        let Some((_, def)) = self.known(d, USER) else {
+            return;
+        };
+        let text = d.value.text.trim();
+        match def.name {
+            "password" if text.is_empty() => {
+                self.diags
+                    .error(d.value.span.clone(), "password: a value is missing")
+            }
+            "password" => match Password::parse(text) {
+                Password::Argon2(h) if !is_phc(&h) => self.diags.error(
+                    d.value.span.clone(),
+                    "password: not a valid Argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH)",
+                ),
+                p => *password = Some(p),
+            },
+            "authentication-method" if !text.eq_ignore_ascii_case("password") => {
+                let msg = format!(
+                    "authentication-method: '{text}' is not supported by pmtad (only password)"
+                );
+                self.diags.error(d.value.span.clone(), msg);
+            }
+            "source" => {
+                self.refs
+                    .push((RefKind::NamedSource, text.to_string(), d.value.span.clone()));
+                *source = Some(text.to_string());
+            }
+            _ => {}
+        }
+    }
+
     fn spool_block(&mut self, b: &Block) {
         // Only the first spool directory is used, so only its settings count.
         let first = self.cfg.spool_dirs.is_empty();
@@ -794,6 +880,7 @@ impl Resolver<'_> {
             self.cfg.spool_dirs.push(PathBuf::from("/var/spool/pmtad"));
         }
         self.check_refs();
+        self.check_tls();
         self.check_pipes();
         self.check_pools();
     }
@@ -813,6 +900,43 @@ impl Resolver<'_> {
                 self.diags
                     .error(span, format!("{what} '{name}' is not defined"));
             }
+        }
+    }
+
+    /// A source that requires TLS needs a certificate to offer it; and some TLS version
+    /// must be left to negotiate.
+    fn check_tls(&mut self) {
+        if !self.cfg.smtp_server_tls12 && !self.cfg.smtp_server_tls13 {
+            let span = Span::new(
+                &std::sync::Arc::from(self.cfg.path.to_string_lossy().as_ref()),
+                1,
+                1,
+            );
+            self.diags.error(
+                span,
+                "smtp-server-tls-allow-tlsv1.2 and -tlsv1.3 are both no: inbound TLS could not negotiate any version",
+            );
+        }
+        if self.cfg.smtp_server_tls_certificate.is_some() {
+            return;
+        }
+        let demands: Vec<Span> = self
+            .cfg
+            .sources
+            .blocks
+            .iter()
+            .flat_map(|b| &b.entries)
+            .filter(|e| {
+                DIRECTIVES[e.slot].name.starts_with("require-starttls")
+                    && e.value == Value::Bool(true)
+            })
+            .map(|e| e.span.clone())
+            .collect();
+        for span in demands {
+            self.diags.error(
+                span,
+                "this source requires STARTTLS, but no smtp-server-tls-certificate is configured",
+            );
         }
     }
 
@@ -889,6 +1013,17 @@ fn representative(p: &DomainPattern) -> String {
         DomainPattern::Subdomains(d) => format!("pmtad-check.{d}"),
         DomainPattern::IpLiteral(n) => format!("[{}]", n.addr()),
     }
+}
+
+/// A PHC string of Argon2: `$argon2X$v=N$params$salt$hash` (checked fully at login).
+fn is_phc(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('$').collect();
+    parts.len() == 6
+        && parts[0].is_empty()
+        && parts[2].starts_with("v=")
+        && parts[3].contains("m=")
+        && !parts[4].is_empty()
+        && !parts[5].is_empty()
 }
 
 /// Named sources: `{auth}`, `{pickup}`, or a word of letters, digits, `-`, `_`, `.`.

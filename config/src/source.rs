@@ -5,7 +5,7 @@
 use crate::model::SourcePolicy;
 use crate::queue::{
     Effective, Entry, LOG_COMMANDS, LOG_CONNECTIONS, LOG_DATA, REQUIRE_RDNS, as_bool, as_limit,
-    as_text,
+    as_rate, as_text,
 };
 use crate::table::{SOURCE, idx, idx_in};
 use ipnet::IpNet;
@@ -38,6 +38,13 @@ const ADD_RECEIVED: usize = idx("add-received-header");
 const HIDE_SOURCE: usize = idx("hide-message-source");
 const CHECK_IPREV: usize = idx("check-iprev-inbound");
 const REJECT_IPREV_FAIL: usize = idx("reject-iprev-check-fail");
+const ALLOW_AUTH: usize = idx("allow-auth");
+const REQUIRE_AUTH: usize = idx("require-auth");
+const ALLOW_PLAIN_AUTH: usize = idx("allow-unencrypted-plain-auth");
+const TLS_BEFORE_AUTH: usize = idx("require-starttls-before-auth");
+const AUTH_FAILURE_RATE: usize = idx("smtp-max-auth-failure-rate");
+const ALLOW_STARTTLS: usize = idx("allow-starttls");
+pub(crate) const REQUIRE_STARTTLS: usize = idx_in("require-starttls", SOURCE);
 
 impl SourceIndex {
     pub fn has_named(&self, name: &str) -> bool {
@@ -46,8 +53,9 @@ impl SourceIndex {
             .any(|b| b.key == SourceKey::Named(name.to_string()))
     }
 
-    /// The merged policy for a client at `ip`, with a named source applied last.
-    pub fn policy(&self, ip: IpAddr, named: Option<&str>) -> SourcePolicy {
+    /// The merged policy for a client at `ip`, with named sources applied last, in order
+    /// (a listener's `source=`, then an authenticated user's source).
+    pub fn policy(&self, ip: IpAddr, named: &[&str]) -> SourcePolicy {
         let mut cidrs: Vec<(u8, usize)> = self
             .blocks
             .iter()
@@ -62,7 +70,7 @@ impl SourceIndex {
         for (_, i) in cidrs {
             eff.apply(self.blocks[i].entries.iter());
         }
-        if let Some(name) = named {
+        for name in named {
             let key = SourceKey::Named(name.to_string());
             for block in self.blocks.iter().filter(|b| b.key == key) {
                 eff.apply(block.entries.iter());
@@ -86,5 +94,12 @@ fn build(eff: &Effective<'_>) -> SourcePolicy {
         log_connections: as_bool(eff.get(LOG_CONNECTIONS)),
         log_commands: as_bool(eff.get(LOG_COMMANDS)),
         log_data: as_bool(eff.get(LOG_DATA)),
+        allow_auth: as_bool(eff.get(ALLOW_AUTH)),
+        require_auth: as_bool(eff.get(REQUIRE_AUTH)),
+        allow_unencrypted_plain_auth: as_bool(eff.get(ALLOW_PLAIN_AUTH)),
+        require_starttls_before_auth: as_bool(eff.get(TLS_BEFORE_AUTH)),
+        max_auth_failures: as_rate(eff.get(AUTH_FAILURE_RATE)).filter(|r| r.count > 0),
+        allow_starttls: as_bool(eff.get(ALLOW_STARTTLS)),
+        require_starttls: as_bool(eff.get(REQUIRE_STARTTLS)),
     }
 }

@@ -16,9 +16,10 @@ pub const ACCT: Scopes = 1 << 5;
 pub const PATTERNS: Scopes = 1 << 6;
 pub const SPOOL: Scopes = 1 << 7;
 pub const LISTENER: Scopes = 1 << 8;
+pub const USER: Scopes = 1 << 9;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 9] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 10] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -28,6 +29,7 @@ pub const SCOPE_NAMES: [(Scopes, &str); 9] = [
     (PATTERNS, "<smtp-pattern-list>"),
     (SPOOL, "<spool>"),
     (LISTENER, "<smtp-listener>"),
+    (USER, "<smtp-user>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -227,6 +229,8 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("control-socket", GLOBAL, K::Path, "/run/pmtad/control.sock", "Unix socket pmtactl talks to (mode 0660)"),
     imp("name-server", GLOBAL, K::NameServers, "", "DNS servers to use instead of /etc/resolv.conf, IP[:PORT] (port 53 when absent)"),
     imp("smtp-server-tls-certificate", GLOBAL, K::Path, "", "PEM file with the certificate chain and private key; the SMTP listener offers STARTTLS with it"),
+    imp("smtp-server-tls-allow-tlsv1.2", GLOBAL, K::Bool, "yes", "inbound STARTTLS may negotiate TLS 1.2"),
+    imp("smtp-server-tls-allow-tlsv1.3", GLOBAL, K::Bool, "yes", "inbound STARTTLS may negotiate TLS 1.3 (at least one of 1.2 and 1.3 must be allowed; older versions are never offered)"),
     imp("log-file", GLOBAL, K::Path, "/var/log/pmtad/pmtad.log", "main log file"),
     imp("log-rotate", GLOBAL, K::Count, "8", "generations of the main log kept when it rotates (at midnight and on request)"),
     imp("log-domain", GLOBAL, K::Path, "", "per-domain delivery log; %d expands to the recipient domain"),
@@ -301,8 +305,20 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("hide-message-source", SOURCE, K::Bool, "no", "leave the client's name and IP out of the Received header"),
     imp("check-iprev-inbound", SOURCE, K::Bool, "no", "PowerMTA: check reverse DNS of clients (with reject-iprev-check-fail = require-rdns)"),
     imp("reject-iprev-check-fail", SOURCE, K::Bool, "no", "PowerMTA: refuse clients failing the reverse DNS check"),
+    imp("allow-auth", SOURCE, K::Bool, "yes", "offer SMTP AUTH (PLAIN, LOGIN) to this source when <smtp-user>s are configured"),
+    imp("require-auth", SOURCE, K::Bool, "no", "refuse MAIL (530 5.7.0) until the client authenticated"),
+    imp("allow-unencrypted-plain-auth", SOURCE, K::Bool, "no", "offer and accept AUTH before STARTTLS (otherwise AUTH is offered only over TLS and refused with 538 5.7.11 in plain text)"),
+    imp("require-starttls-before-auth", SOURCE, K::Bool, "no", "refuse AUTH before STARTTLS (530 5.7.0), even with allow-unencrypted-plain-auth"),
+    imp("smtp-max-auth-failure-rate", SOURCE, K::Rate, "unlimited", "N/TIME: after N failed AUTH attempts from one client address in TIME (counted from the first), AUTH is refused with 421 and the connection closed until TIME has passed"),
+    imp("allow-starttls", SOURCE, K::Bool, "yes", "offer STARTTLS to this source (needs smtp-server-tls-certificate; PowerMTA's default is no, pmtad offers TLS whenever it has a certificate)"),
+    imp("require-starttls", SOURCE, K::Bool, "no", "in <source>: refuse MAIL, RCPT, DATA, VRFY and AUTH before STARTTLS (530 5.7.0); needs smtp-server-tls-certificate"),
     // ---- <smtp-listener> ----
     imp("source", LISTENER, K::Text, "", "named <source> whose policy applies to this listener's clients"),
+    // ---- <smtp-user> ----
+    imp("password", USER, K::Text, "", "the user's password: plain text (as PowerMTA), or an Argon2 hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH, as `pmtad --hash-password` prints); never logged"),
+    imp("authentication-method", USER, K::Text, "password", "how the user proves who it is: password (system and certificate are PowerMTA methods pmtad refuses)"),
+    imp("source", USER, K::Text, "", "named <source> applied to the user's sessions once authenticated (default: <source {auth}>)"),
+    not_yet("tls-certificate", USER, "certificate authentication"),
     // ---- <acct-file> ----
     imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)"),
     rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME"),
@@ -343,8 +359,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("smtp-server-tls-ciphers", GLOBAL, "inbound TLS ciphers"),
     not_yet("smtp-server-tls-allow-tlsv1", GLOBAL, "inbound TLS 1.0"),
     not_yet("smtp-server-tls-allow-tlsv1.1", GLOBAL, "inbound TLS 1.1"),
-    not_yet("smtp-server-tls-allow-tlsv1.2", GLOBAL, "inbound TLS 1.2"),
-    not_yet("smtp-server-tls-allow-tlsv1.3", GLOBAL, "inbound TLS 1.3"),
     not_yet("custom-dsn-from-header", GLOBAL, "From header of DSNs"),
     not_yet("dsn-failed-from-template", GLOBAL, "DSN template"),
     not_yet("dsn-failed-subject-template", GLOBAL, "DSN template"),
@@ -451,12 +465,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("log-transfer-failures", DOMAIN, "log transfer failures"),
     not_yet("log-disabled-ips", DOMAIN, "log disabled source IPs"),
     not_yet("log-messages", DOMAIN, "log bounce-processor messages"),
-    not_yet("require-auth", SOURCE, "inbound AUTH required"),
-    not_yet("allow-auth", SOURCE, "inbound AUTH offered"),
-    not_yet("allow-starttls", SOURCE, "inbound STARTTLS offered"),
-    not_yet("require-starttls-before-auth", SOURCE, "inbound TLS before AUTH"),
-    not_yet("allow-unencrypted-plain-auth", SOURCE, "inbound PLAIN without TLS"),
-    not_yet("smtp-max-auth-failure-rate", SOURCE, "AUTH lockout"),
     not_yet("allow-mailmerge", SOURCE, "XMRG"),
     not_yet("always-allow-api-submission", SOURCE, "API submission"),
     not_yet("pattern-list", SOURCE, "virtual MTA selection by pattern"),
@@ -592,11 +600,11 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("smtp-pattern-list", PATTERNS, GLOBAL, "reply-text rules that change queue behaviour"),
     ("spool", SPOOL, GLOBAL, "a spool directory"),
     ("smtp-listener", LISTENER, GLOBAL, "an inbound listener IP:PORT with settings"),
+    ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
 ];
 
 /// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
 pub static NOT_YET_BLOCKS: &[&str] = &[
-    "smtp-user",
     "source-group",
     "pattern-list",
     "bounce-category-patterns",

@@ -70,6 +70,7 @@ fn wrap(bit: u16, body: &str, n: usize) -> String {
         b if b == scope_of("smtp-listener").unwrap() => {
             ("smtp-listener 127.0.0.1:0", "smtp-listener")
         }
+        b if b == scope_of("smtp-user").unwrap() => (&*format!("smtp-user u{n}"), "smtp-user"),
         other => panic!("no wrapper for scope bit {other}"),
     };
     format!("<{open}>\n{body}</{close}>\n")
@@ -82,10 +83,13 @@ fn every_unimplemented_directive_and_block_loads_with_one_warning_naming_it() {
     for def in DIRECTIVES.iter().filter(|d| d.status == Status::NotYet) {
         for bit in (0..16).map(|i| 1u16 << i).filter(|b| def.scopes & b != 0) {
             let line = format!("{} 1\n", def.name);
-            // A pool needs a member to be a pool at all; that line warns about nothing.
-            let body = match scope_of("virtual-mta-pool") == Some(bit) {
-                true => format!("virtual-mta v\n{line}"),
-                false => line,
+            // A pool needs a member, a user a password; those lines warn about nothing.
+            let body = if scope_of("virtual-mta-pool") == Some(bit) {
+                format!("virtual-mta v\n{line}")
+            } else if scope_of("smtp-user") == Some(bit) {
+                format!("password x\n{line}")
+            } else {
+                line
             };
             text.push_str(&wrap(bit, &body, expected.len()));
             expected.push(format!("'{}'", def.name));

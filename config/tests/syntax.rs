@@ -126,7 +126,7 @@ fn config_is_shareable_across_threads() {
 fn known_powermta_directives_and_blocks_warn_by_name() {
     let loaded = load(
         "http-mgmt-port 8080\nrun-as-root no\n<domain *>\nuse-dane yes\n</domain>\n\
-         <smtp-user bob>\npassword x\n</smtp-user>\n<source 0/0>\nprocess-x-job yes\n</source>\n",
+         <source-group bob>\nmax-smtp-in 3\n</source-group>\n<source 0/0>\nallow-mailmerge yes\n</source>\n",
     );
     let w: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(w.len(), 5, "{w:#?}");
@@ -134,8 +134,8 @@ fn known_powermta_directives_and_blocks_warn_by_name() {
         "http-mgmt-port",
         "run-as-root",
         "use-dane",
-        "<smtp-user>",
-        "process-x-job",
+        "<source-group>",
+        "allow-mailmerge",
     ]
     .iter()
     .enumerate()

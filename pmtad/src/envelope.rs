@@ -78,4 +78,7 @@ pub struct Envelope {
     /// record written days later, after a restart, needs no read of the spooled content.
     #[serde(default)]
     pub acct_headers: Vec<(String, String)>,
+    /// The user the feeder authenticated as (SMTP AUTH), for accounting's `rcvSmtpUser`.
+    #[serde(default)]
+    pub auth_user: Option<String>,
 }

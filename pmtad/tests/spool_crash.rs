@@ -146,6 +146,7 @@ async fn pmtad_spool_list_prints_the_spool_offline() {
         job_id: None,
         helo: None,
         acct_headers: Vec::new(),
+        auth_user: None,
     };
     let id = spool.store(&env, b"hello".to_vec().into()).await.unwrap();
     spool

@@ -48,6 +48,12 @@ impl TestCa {
     pub fn new() -> Result<Self, CertError> {
         let key = KeyPair::generate()?;
         let mut params = CertificateParams::new(Vec::<String>::new())?;
+        // Distinct subject names: OpenSSL (curl) takes a leaf whose issuer name equals its
+        // subject name for a self-signed certificate, whoever signed it.
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "pmta-tests CA");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
@@ -74,7 +80,13 @@ impl TestCa {
     pub fn leaf(&self, names: &[&str]) -> Result<Leaf, CertError> {
         let key = KeyPair::generate()?;
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let cert = CertificateParams::new(names)?.signed_by(&key, &self.issuer)?;
+        let mut params = CertificateParams::new(names.clone())?;
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        let cn = names.first().map_or("pmta-tests leaf", String::as_str);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let cert = params.signed_by(&key, &self.issuer)?;
         let cert_pem = format!("{}{}", cert.pem(), self.cert.pem());
         Ok(Leaf {
             chain: vec![cert.der().clone(), self.cert_der()],

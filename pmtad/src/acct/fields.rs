@@ -152,12 +152,14 @@ pub enum Field {
     DlvTlsCipher,
     RcvSourceIp,
     RcvDestinationIp,
+    /// The user the feeder authenticated as (SMTP AUTH).
+    RcvSmtpUser,
     /// `header_NAME`: a message header captured at intake (name kept as configured).
     Header(String),
 }
 
 /// Column names, in the same order as the unit variants above.
-const NAMES: [(&str, Field); 29] = {
+const NAMES: [(&str, Field); 30] = {
     use Field::*;
     [
         ("type", Type),
@@ -189,6 +191,7 @@ const NAMES: [(&str, Field); 29] = {
         ("dlvTlsCipher", DlvTlsCipher),
         ("rcvSourceIp", RcvSourceIp),
         ("rcvDestinationIp", RcvDestinationIp),
+        ("rcvSmtpUser", RcvSmtpUser),
     ]
 };
 

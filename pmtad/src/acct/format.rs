@@ -112,6 +112,9 @@ fn write_message_field(f: &Field, rec: &AcctRecord, out: &mut String) -> bool {
         Field::RcvDestinationIp => push_ip(out, rec.rcv_dest_ip),
         Field::JobId => msg.iter().for_each(|m| push_opt(out, m.job_id.as_deref())),
         Field::EnvId => msg.iter().for_each(|m| push_opt(out, m.env_id.as_deref())),
+        Field::RcvSmtpUser => msg
+            .iter()
+            .for_each(|m| push_opt(out, m.auth_user.as_deref())),
         Field::Header(_) => msg.iter().for_each(|m| write_header(f, &m.headers, out)),
         _ => return false,
     }

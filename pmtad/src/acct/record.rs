@@ -86,6 +86,7 @@ pub(crate) struct MessageFacts {
     pub helo: Option<String>,
     pub job_id: Option<String>,
     pub env_id: Option<String>,
+    pub auth_user: Option<String>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -99,6 +100,7 @@ impl MessageFacts {
             helo: env.helo.clone(),
             job_id: env.job_id.clone(),
             env_id: env.env_id.clone(),
+            auth_user: env.auth_user.clone(),
             headers: env.acct_headers.clone(),
         }
     }

@@ -22,6 +22,7 @@ fn envelope(rcpts: &[&str]) -> Envelope {
         job_id: Some("job-7".into()),
         helo: Some("feeder.example".into()),
         acct_headers: vec![("Message-Id".into(), "<m1@sender.example>".into())],
+        auth_user: None,
     }
 }
 

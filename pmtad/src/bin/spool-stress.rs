@@ -53,6 +53,7 @@ fn envelope(n: usize) -> Envelope {
         job_id: None,
         helo: None,
         acct_headers: Vec::new(),
+        auth_user: None,
     }
 }
 

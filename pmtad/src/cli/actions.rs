@@ -13,6 +13,9 @@ pub fn run(cli: &Cli) -> ExitCode {
     if let Some(Command::Spool(SpoolCommand::List { json })) = &cli.command {
         return spool_list(&cli.config, *json);
     }
+    if cli.hash_password {
+        return hash_password();
+    }
     if cli.check_config {
         return check_config(&cli.config);
     }
@@ -20,6 +23,31 @@ pub fn run(cli: &Cli) -> ExitCode {
         return show_settings(&cli.config, queue);
     }
     serve(&cli.config)
+}
+
+/// `--hash-password`: one line of standard input (without its line end) to a PHC string.
+fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut line) {
+        eprintln!("pmtad: cannot read the password: {e}");
+        return ExitCode::from(1);
+    }
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        eprintln!("pmtad: the password is empty");
+        return ExitCode::from(1);
+    }
+    match crate::daemon::hash_password(password.as_bytes()) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("pmtad: cannot hash the password: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// The daemon run mode: load the config (exit [`EXIT_CONFIG`] before binding anything if

@@ -21,7 +21,8 @@ pub const USAGE: &str = "\
 pmtad [-c FILE]
        pmtad [-c FILE] --check-config
        pmtad [-c FILE] --show-settings DOMAIN[/VMTA]
-       pmtad [-c FILE] spool list [--json]";
+       pmtad [-c FILE] spool list [--json]
+       pmtad --hash-password < PASSWORD";
 
 /// pmtad: a PowerMTA-class mail transfer agent.
 #[derive(Debug, Parser)]
@@ -48,6 +49,11 @@ pub struct Cli {
     /// from (or `default`), and exit.
     #[arg(long, value_name = "DOMAIN[/VMTA]", conflicts_with = "check_config")]
     pub show_settings: Option<String>,
+
+    /// Read a password (one line) from standard input and print its Argon2id hash in PHC
+    /// form, for `password` in an `<smtp-user>` block; then exit. Needs no config.
+    #[arg(long, conflicts_with_all = ["check_config", "show_settings"])]
+    pub hash_password: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,

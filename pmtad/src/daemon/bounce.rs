@@ -63,6 +63,7 @@ fn envelope(env: &Envelope, text: &str, now: u64) -> Envelope {
         job_id: env.job_id.clone(),
         helo: None,
         acct_headers: Vec::new(),
+        auth_user: None,
     }
 }
 
@@ -210,6 +211,7 @@ mod tests {
             job_id: None,
             helo: None,
             acct_headers: Vec::new(),
+            auth_user: None,
         };
         let reply = internal_reply(550, "5.1.1", "no such user");
         let by = Producer::Remote {

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::envelope::{Envelope, MessageId};
-use crate::inbound::{self, LookupError, RecipientRules, SourceRules, StoreError};
+use crate::inbound::{
+    self, Credentials, FailureRate, LookupError, RecipientRules, SourceRules, StoreError,
+};
 use crate::spool::{ContentWriter, SpoolError};
 
 use super::Shared;
@@ -76,27 +78,30 @@ impl inbound::Intake for DaemonIntake {
     fn source_policy(&self, peer: IpAddr, local: SocketAddr) -> SourceRules {
         let policies = self.shared.policies();
         let cfg = &policies.config;
-        let named = cfg
-            .smtp_listeners
-            .iter()
-            .find(|l| l.port == local.port() && l.net.contains(&local.ip()))
-            .and_then(|l| l.source.as_deref());
-        let p = cfg.source_named(peer, named);
-        SourceRules {
-            always_allow_relaying: p.always_allow_relaying,
-            smtp_service: p.smtp_service,
-            max_message_size: p.max_message_size,
-            max_rcpt_per_message: None,
-            default_virtual_mta: p.default_virtual_mta,
-            process_x_virtual_mta: p.process_x_virtual_mta,
-            add_received_header: p.add_received_header,
-            hide_message_source: p.hide_message_source,
-            require_rdns: p.require_rdns,
-            log_connections: p.log_connections,
-            log_commands: p.log_commands,
-            command_timeout: Duration::from_secs(600),
-            data_timeout: Duration::from_secs(600),
-        }
+        source_rules(cfg.source_named(peer, listener_source(cfg, local)))
+    }
+
+    fn auth_available(&self) -> bool {
+        !self.shared.policies().config.smtp_users.is_empty()
+    }
+
+    async fn authenticate(&self, creds: &Credentials) -> Option<String> {
+        let policies = self.shared.policies();
+        let good = super::users::check(&policies.config.smtp_users, creds).await;
+        good.then(|| creds.user.clone())
+    }
+
+    fn auth_source_policy(&self, peer: IpAddr, local: SocketAddr, user: &str) -> SourceRules {
+        let policies = self.shared.policies();
+        let cfg = &policies.config;
+        source_rules(cfg.source_for_user(peer, listener_source(cfg, local), user))
+    }
+
+    fn authenticated(&self, peer: IpAddr, user: &str) {
+        let user = crate::inbound::printable(user);
+        self.shared
+            .logs
+            .event(format_args!("smtp: [{peer}] authenticated as {user}"));
     }
 
     fn recipient_rules(&self, domain: &str, vmta: &str) -> RecipientRules {
@@ -182,4 +187,41 @@ fn store_error(shared: &Shared, e: SpoolError) -> StoreError {
         shared.check_space(true);
     }
     StoreError::Unavailable(e.to_string())
+}
+
+/// The session's view of a merged `<source>` policy.
+fn source_rules(p: config::SourcePolicy) -> SourceRules {
+    SourceRules {
+        always_allow_relaying: p.always_allow_relaying,
+        smtp_service: p.smtp_service,
+        max_message_size: p.max_message_size,
+        max_rcpt_per_message: None,
+        default_virtual_mta: p.default_virtual_mta,
+        process_x_virtual_mta: p.process_x_virtual_mta,
+        add_received_header: p.add_received_header,
+        hide_message_source: p.hide_message_source,
+        require_rdns: p.require_rdns,
+        log_connections: p.log_connections,
+        log_commands: p.log_commands,
+        command_timeout: Duration::from_secs(600),
+        data_timeout: Duration::from_secs(600),
+        allow_auth: p.allow_auth,
+        require_auth: p.require_auth,
+        allow_unencrypted_plain_auth: p.allow_unencrypted_plain_auth,
+        require_starttls_before_auth: p.require_starttls_before_auth,
+        max_auth_failures: p.max_auth_failures.map(|r| FailureRate {
+            max: u32::try_from(r.count).unwrap_or(u32::MAX),
+            per: r.per,
+        }),
+        allow_starttls: p.allow_starttls,
+        require_starttls: p.require_starttls,
+    }
+}
+
+/// The named source of the listener a client reached, if it has one.
+fn listener_source(cfg: &config::Config, local: SocketAddr) -> Option<&str> {
+    cfg.smtp_listeners
+        .iter()
+        .find(|l| l.port == local.port() && l.net.contains(&local.ip()))
+        .and_then(|l| l.source.as_deref())
 }

@@ -19,6 +19,7 @@ mod policies;
 mod run;
 pub(crate) mod space;
 mod state;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +42,7 @@ pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentBounce, State};
+pub use users::hash_password;
 
 /// Traffic counters for `show status`.
 #[derive(Debug, Default)]

@@ -64,7 +64,15 @@ async fn bind_smtp(shared: &Arc<Shared>) -> anyhow::Result<SmtpServer<DaemonInta
     let cfg = &policies.config;
     let addrs: Vec<_> = cfg.smtp_listeners.iter().map(|l| l.bind_addr()).collect();
     let tls = match &cfg.smtp_server_tls_certificate {
-        Some(pem) => Some(crate::inbound::tls::server_config_from_files(pem, pem)?),
+        Some(pem) => {
+            let versions = crate::inbound::tls::TlsVersions {
+                tls12: cfg.smtp_server_tls12,
+                tls13: cfg.smtp_server_tls13,
+            };
+            Some(crate::inbound::tls::server_config_from_files(
+                pem, pem, versions,
+            )?)
+        }
         None => None,
     };
     let listener = ListenerConfig {

@@ -22,6 +22,38 @@ pub(crate) enum Command<'a> {
     Vrfy,
     StartTls,
     Help,
+    /// `AUTH MECHANISM [initial-response]` (RFC 4954).
+    Auth(&'a str, Option<&'a [u8]>),
+}
+
+impl Command<'_> {
+    /// Whether `require-starttls` holds this command back until TLS is active.
+    pub(crate) fn needs_tls(&self) -> bool {
+        matches!(
+            self,
+            Command::Mail(..)
+                | Command::Rcpt(..)
+                | Command::Data
+                | Command::Vrfy
+                | Command::Auth(..)
+        )
+    }
+}
+
+/// A command line as the session log may show it: an AUTH initial response (which carries
+/// the password) is replaced by `***`.
+pub(crate) fn redacted(line: &[u8]) -> std::borrow::Cow<'_, str> {
+    let text = String::from_utf8_lossy(line);
+    let is_auth = text
+        .get(..5)
+        .is_some_and(|v| v.eq_ignore_ascii_case("AUTH "));
+    match text.split_ascii_whitespace().nth(2) {
+        Some(_) if is_auth => {
+            let mechanism = text.split_ascii_whitespace().nth(1).unwrap_or("");
+            std::borrow::Cow::Owned(format!("AUTH {mechanism} ***"))
+        }
+        _ => text,
+    }
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -83,6 +115,7 @@ pub(crate) fn parse(line: &[u8]) -> Result<Command<'_>, ParseError> {
         b"VRFY" if !arg.is_empty() => Ok(Command::Vrfy),
         b"VRFY" => Err(ParseError::Syntax),
         b"HELP" => Ok(Command::Help),
+        b"AUTH" => auth(arg),
         _ => Err(ParseError::Unknown),
     }
 }
@@ -107,6 +140,16 @@ fn domain_arg(arg: &str) -> Result<&str, ParseError> {
         return Err(ParseError::Syntax);
     }
     Ok(name)
+}
+
+fn auth(arg: &str) -> Result<Command<'_>, ParseError> {
+    let mut words = arg.split_ascii_whitespace();
+    let mechanism = words.next().ok_or(ParseError::Syntax)?;
+    let initial = words.next().map(str::as_bytes);
+    if words.next().is_some() {
+        return Err(ParseError::Syntax);
+    }
+    Ok(Command::Auth(mechanism, initial))
 }
 
 fn mail(arg: &str) -> Result<Command<'_>, ParseError> {
@@ -234,6 +277,20 @@ mod tests {
         assert_eq!(parse(b"HELO"), Err(ParseError::Syntax));
         assert_eq!(parse(b"MAIL\x00"), Err(ParseError::Invalid));
         assert_eq!(parse(b"\xff\xfe"), Err(ParseError::Invalid));
+    }
+
+    #[test]
+    fn parses_auth_and_redacts_its_response() {
+        assert_eq!(
+            parse(b"AUTH PLAIN AGEAYg=="),
+            Ok(Command::Auth("PLAIN", Some(&b"AGEAYg=="[..])))
+        );
+        assert_eq!(parse(b"auth login"), Ok(Command::Auth("login", None)));
+        assert_eq!(parse(b"AUTH"), Err(ParseError::Syntax));
+        assert_eq!(parse(b"AUTH PLAIN a b"), Err(ParseError::Syntax));
+        assert_eq!(redacted(b"auth plain AGEAYg=="), "AUTH plain ***");
+        assert_eq!(redacted(b"AUTH LOGIN"), "AUTH LOGIN");
+        assert_eq!(redacted(b"MAIL FROM:<a@b>"), "MAIL FROM:<a@b>");
     }
 
     #[test]

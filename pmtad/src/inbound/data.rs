@@ -264,6 +264,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             job_id: None,
             helo: self.helo.clone(),
             acct_headers: std::mem::take(&mut msg.acct_headers),
+            auth_user: self.auth_user.clone(),
         }
     }
 }

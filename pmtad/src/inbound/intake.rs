@@ -10,6 +10,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use super::lockout::FailureRate;
+pub use super::sasl::Credentials;
 use crate::envelope::{Envelope, MessageId};
 
 /// Effective `<source>` policy for one connection, read once when the client connects.
@@ -41,6 +43,20 @@ pub struct SourceRules {
     pub command_timeout: Duration,
     /// `smtp-data-timeout`: longest wait for the next chunk of message data.
     pub data_timeout: Duration,
+    /// `allow-auth`: AUTH is offered (when the daemon has users).
+    pub allow_auth: bool,
+    /// `require-auth`: MAIL is refused (530 5.7.0) until the client authenticated.
+    pub require_auth: bool,
+    /// AUTH before STARTTLS is offered and accepted.
+    pub allow_unencrypted_plain_auth: bool,
+    /// AUTH before STARTTLS is refused with 530 whatever `allow_unencrypted_plain_auth` says.
+    pub require_starttls_before_auth: bool,
+    /// `smtp-max-auth-failure-rate`, per client address.
+    pub max_auth_failures: Option<FailureRate>,
+    /// STARTTLS is offered (when the listener has a certificate).
+    pub allow_starttls: bool,
+    /// Only EHLO, HELO, STARTTLS, NOOP, RSET and QUIT before TLS (530 5.7.0 otherwise).
+    pub require_starttls: bool,
 }
 
 impl Default for SourceRules {
@@ -60,6 +76,13 @@ impl Default for SourceRules {
             log_commands: false,
             command_timeout: Duration::from_secs(600),
             data_timeout: Duration::from_secs(600),
+            allow_auth: true,
+            require_auth: false,
+            allow_unencrypted_plain_auth: false,
+            require_starttls_before_auth: false,
+            max_auth_failures: None,
+            allow_starttls: true,
+            require_starttls: false,
         }
     }
 }
@@ -121,6 +144,30 @@ pub trait Intake: Send + Sync + 'static {
     /// resolves back to `ip` (`pmtad::dns::Resolver::rdns_confirmed`). An error is a
     /// temporary failure (the client is told 450 and may retry).
     fn rdns_confirmed(&self, ip: IpAddr) -> impl Future<Output = Result<bool, LookupError>> + Send;
+
+    /// Whether any user may log in (AUTH is offered only then).
+    fn auth_available(&self) -> bool {
+        false
+    }
+
+    /// Checks credentials; the user's name when they are good. An unknown user and a
+    /// wrong password must cost the same and answer the same (`None`).
+    fn authenticate(&self, creds: &Credentials) -> impl Future<Output = Option<String>> + Send {
+        let _ = creds;
+        std::future::ready(None)
+    }
+
+    /// `<source>` rules for a client that authenticated as `user` (its `source`, or
+    /// `{auth}`, on top of the address's rules).
+    fn auth_source_policy(&self, peer: IpAddr, local: SocketAddr, user: &str) -> SourceRules {
+        let _ = user;
+        self.source_policy(peer, local)
+    }
+
+    /// Told after each successful AUTH (the daemon counts sessions per user).
+    fn authenticated(&self, peer: IpAddr, user: &str) {
+        let _ = (peer, user);
+    }
 
     /// Header names whose first value is captured into `Envelope::acct_headers` (the
     /// accounting files' `header_NAME` columns); read once per connection.

@@ -19,6 +19,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::intake::Intake;
+use super::lockout::AuthLockout;
 use super::session::{LOG_TARGET, Session, SessionContext};
 use crate::logs::LogSink;
 
@@ -159,6 +160,7 @@ impl<I: Intake> SmtpServer<I> {
             stats: Arc::new(InboundStats::default()),
             shutdown: CancellationToken::new(),
             log: config.log,
+            lockout: Arc::new(AuthLockout::default()),
         };
         Ok(SmtpServer {
             listeners,

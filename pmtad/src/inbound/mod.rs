@@ -4,8 +4,10 @@
 //! Data flow: [`SmtpServer`] accepts a connection -> `session` (greeting, commands) ->
 //! `transaction` (MAIL/RCPT policy) -> `data` (dot-unstuffing in `dot`, `X-Virtual-MTA`
 //! handling in `headers`, our `Received:` from `received`) streamed into
-//! [`Intake::begin`]'s [`Content`] -> [`Intake::store`] -> 250.
+//! [`Intake::begin`]'s [`Content`] -> [`Intake::store`] -> 250. SMTP AUTH is `auth` (the
+//! exchange), `sasl` (PLAIN/LOGIN decoding) and `lockout` (failure rate per client address).
 
+mod auth;
 mod command;
 mod conn;
 mod data;
@@ -13,12 +15,17 @@ mod dot;
 mod headers;
 mod intake;
 mod listener;
+mod lockout;
 mod received;
+mod sasl;
 mod session;
 pub mod tls;
 mod transaction;
 
-pub use intake::{Content, Intake, LookupError, RecipientRules, SourceRules, StoreError};
+pub use auth::printable;
+pub use intake::{
+    Content, Credentials, FailureRate, Intake, LookupError, RecipientRules, SourceRules, StoreError,
+};
 pub use listener::{
     BindError, InboundCounts, InboundStats, ListenerConfig, SessionLimits, SmtpServer,
 };

@@ -15,6 +15,7 @@ use super::conn::{Conn, ReadError};
 use super::data::DataBuffers;
 use super::intake::{Intake, SourceRules};
 use super::listener::{InboundStats, SessionLimits};
+use super::lockout::AuthLockout;
 use super::transaction::Transaction;
 use crate::logs::{Dialogue, LogSink, SessionLog};
 
@@ -47,6 +48,8 @@ pub(crate) struct SessionContext<I> {
     pub stats: Arc<InboundStats>,
     pub shutdown: CancellationToken,
     pub log: Option<LogSink>,
+    /// Failed AUTH attempts per client address, across sessions.
+    pub lockout: Arc<AuthLockout>,
 }
 
 pub(crate) struct Session<I: Intake, IO> {
@@ -55,6 +58,10 @@ pub(crate) struct Session<I: Intake, IO> {
     pub(super) rules: SourceRules,
     pub(super) host: String,
     pub(super) peer: SocketAddr,
+    /// The listener address the client reached (named sources hang on it).
+    pub(super) local: SocketAddr,
+    /// The user the client authenticated as (SMTP AUTH).
+    pub(super) auth_user: Option<String>,
     /// The HELO/EHLO name, once given.
     pub(super) helo: Option<String>,
     pub(super) esmtp: bool,
@@ -65,7 +72,7 @@ pub(crate) struct Session<I: Intake, IO> {
     /// Header names accounting wants captured, read once per connection.
     pub(super) wanted_headers: Arc<[String]>,
     /// The dialogue trace (`log-connections`, `log-commands`) in the main log.
-    log: Option<SessionLog>,
+    pub(super) log: Option<SessionLog>,
     errors: u32,
     line: Vec<u8>,
     scratch: String,
@@ -99,6 +106,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             ctx,
             conn,
             peer,
+            local,
+            auth_user: None,
             helo: None,
             esmtp: false,
             txn: Transaction::default(),
@@ -173,7 +182,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     async fn command(&mut self, line: &[u8]) -> Step {
         if let Some(log) = self.log.as_ref().filter(|l| l.commands_enabled()) {
-            log.received(&String::from_utf8_lossy(line));
+            log.received(&command::redacted(line));
         }
         match command::parse(line) {
             Ok(cmd) => self.dispatch(cmd).await,
@@ -182,6 +191,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     async fn dispatch(&mut self, cmd: Command<'_>) -> Step {
+        if self.rules.require_starttls && !self.conn.is_tls() && cmd.needs_tls() {
+            return self.refuse("530 5.7.0 Error: must issue a STARTTLS command first");
+        }
         match cmd {
             Command::Ehlo(name) => self.hello(name, true),
             Command::Helo(name) => self.hello(name, false),
@@ -201,6 +213,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
                 Err(Stop::Quit)
             }
             Command::StartTls => self.start_tls().await,
+            Command::Auth(mechanism, initial) => self.auth(mechanism, initial).await,
         }
     }
 
@@ -222,15 +235,25 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             None => self.reply("250-SIZE"),
         }
         self.reply("250-8BITMIME");
-        if self.ctx.tls.is_some() && !self.conn.is_tls() {
+        if self.starttls_offered() {
             self.reply("250-STARTTLS");
+        }
+        if self.auth_offered() {
+            self.reply_fmt(format_args!("250-AUTH {}", super::sasl::OFFERED));
         }
         self.reply("250 ENHANCEDSTATUSCODES");
         Ok(())
     }
 
+    fn starttls_offered(&self) -> bool {
+        self.ctx.tls.is_some() && !self.conn.is_tls() && self.rules.allow_starttls
+    }
+
     async fn start_tls(&mut self) -> Step {
         let acceptor = match &self.ctx.tls {
+            Some(_) if !self.conn.is_tls() && !self.rules.allow_starttls => {
+                return self.refuse("502 5.5.1 Error: STARTTLS not available");
+            }
             Some(a) if !self.conn.is_tls() => a.clone(),
             Some(_) => return self.refuse("503 5.5.1 Error: TLS already active"),
             None => {
@@ -246,6 +269,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         self.helo = None;
         self.esmtp = false;
         self.txn.reset();
+        if self.auth_user.take().is_some() {
+            self.rules = self.ctx.intake.source_policy(self.peer.ip(), self.local);
+        }
         Ok(())
     }
 

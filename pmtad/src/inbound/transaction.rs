@@ -65,6 +65,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         if self.txn.mail_from.is_some() {
             return self.refuse("503 5.5.1 Error: nested MAIL command");
         }
+        if self.rules.require_auth && self.auth_user.is_none() {
+            return self.refuse("530 5.7.0 Error: authentication required");
+        }
         if !self.ctx.intake.storage_available() {
             self.reply(NO_STORAGE);
             return Ok(());

@@ -22,6 +22,7 @@ fn env(rcpts: &[&str], vmta: &str, received: u64, size: u64) -> Envelope {
         job_id: None,
         helo: None,
         acct_headers: Vec::new(),
+        auth_user: None,
     }
 }
 

@@ -150,6 +150,8 @@ pub fn encode_envelope(out: &mut Vec<u8>, env: &Envelope, size: u64) {
         put_opt_str(out, r.orcpt.as_deref());
         put_u8(out, state_code(r.state));
     }
+    // Added after the recipients so that envelopes written before it still decode.
+    put_opt_str(out, env.auth_user.as_deref());
 }
 
 /// A bounds-checked little-endian reader over a byte slice.
@@ -242,7 +244,13 @@ pub fn decode_envelope(buf: &[u8]) -> R<Envelope> {
             state: state_from(r.u8()?)?,
         });
     }
+    let auth_user = if r.rest().is_empty() {
+        None
+    } else {
+        r.opt_string()?
+    };
     Ok(Envelope {
+        auth_user,
         mail_from,
         recipients,
         vmta,
@@ -329,6 +337,7 @@ mod tests {
             job_id: None,
             helo: Some("feeder.example".into()),
             acct_headers: vec![("X-Campaign".into(), "c1".into())],
+            auth_user: Some("alice".into()),
         }
     }
 
@@ -350,9 +359,13 @@ mod tests {
     fn truncated_envelope_is_an_error_not_a_panic() {
         let mut buf = Vec::new();
         encode_envelope(&mut buf, &sample(), 1);
-        for cut in 0..buf.len() {
-            assert!(decode_envelope(&buf[..cut]).is_err());
+        // Where an envelope written before `auth_user` existed ends: that one decodes.
+        let legacy = buf.len() - (1 + 4 + "alice".len());
+        for cut in (0..buf.len()).filter(|&c| c != legacy) {
+            assert!(decode_envelope(&buf[..cut]).is_err(), "cut at {cut}");
         }
+        let old = decode_envelope(&buf[..legacy]).unwrap();
+        assert_eq!(old.auth_user, None);
     }
 
     #[test]

@@ -97,6 +97,7 @@ mod tests {
             job_id: None,
             helo: None,
             acct_headers: Vec::new(),
+            auth_user: None,
         }
     }
 

@@ -26,6 +26,7 @@ pub(crate) fn envelope(rcpts: &[&str]) -> Envelope {
         job_id: Some("job-1".into()),
         helo: Some("feeder.example".into()),
         acct_headers: vec![("X-Campaign".into(), "c1".into())],
+        auth_user: None,
     }
 }
 

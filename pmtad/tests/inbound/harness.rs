@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use pmtad::envelope::{Envelope, MessageId};
 use pmtad::inbound::{
-    Content, Intake, ListenerConfig, LookupError, RecipientRules, SmtpServer, SourceRules,
-    StoreError,
+    Content, Credentials, Intake, ListenerConfig, LookupError, RecipientRules, SmtpServer,
+    SourceRules, StoreError,
 };
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -54,6 +54,10 @@ pub struct Collector {
     pub rdns: Option<bool>,
     pub wanted_headers: Arc<[String]>,
     pub fail_store: AtomicBool,
+    /// SMTP AUTH users and their passwords.
+    pub users: HashMap<String, String>,
+    /// The rules of an authenticated session (`None`: the address's rules).
+    pub auth_source: Option<SourceRules>,
     stored: mpsc::UnboundedSender<Stored>,
     next_id: Mutex<u64>,
 }
@@ -76,6 +80,21 @@ impl Intake for Collector {
 
     fn source_policy(&self, _peer: IpAddr, _local: SocketAddr) -> SourceRules {
         self.source.clone()
+    }
+
+    fn auth_available(&self) -> bool {
+        !self.users.is_empty()
+    }
+
+    async fn authenticate(&self, creds: &Credentials) -> Option<String> {
+        let good = self.users.get(&creds.user).map(String::as_bytes) == Some(&creds.password[..]);
+        good.then(|| creds.user.clone())
+    }
+
+    fn auth_source_policy(&self, _peer: IpAddr, _local: SocketAddr, _user: &str) -> SourceRules {
+        self.auth_source
+            .clone()
+            .unwrap_or_else(|| self.source.clone())
     }
 
     fn recipient_rules(&self, domain: &str, vmta: &str) -> RecipientRules {
@@ -145,6 +164,8 @@ pub async fn start(setup: impl FnOnce(&mut Collector, &mut ListenerConfig)) -> T
         rdns: Some(true),
         wanted_headers: Arc::from([]),
         fail_store: AtomicBool::new(false),
+        users: HashMap::new(),
+        auth_source: None,
         stored: tx,
         next_id: Mutex::new(0),
     };

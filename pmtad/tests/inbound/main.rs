@@ -1,5 +1,6 @@
 //! Component tests of the inbound SMTP server over real TCP on loopback.
 
+mod auth;
 mod dialogue;
 mod harness;
 mod policy;

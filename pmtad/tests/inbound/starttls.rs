@@ -9,14 +9,14 @@ use tokio_rustls::TlsConnector;
 use crate::harness::{Client, HOST, send_message, start};
 
 /// A self-signed certificate for [`HOST`]: the server config and the client's trust root.
-fn certificate() -> (Arc<rustls::ServerConfig>, CertificateDer<'static>) {
+pub fn certificate() -> (Arc<rustls::ServerConfig>, CertificateDer<'static>) {
     let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
     let cert = ck.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
     (tls::server_config(vec![cert.clone()], key).unwrap(), cert)
 }
 
-fn connector(root: CertificateDer<'static>) -> TlsConnector {
+pub fn connector(root: CertificateDer<'static>) -> TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(root).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -80,4 +80,41 @@ async fn failed_handshake_closes_only_that_session() {
         .unwrap();
     let mut c = server.connect().await;
     assert_eq!(c.reply().await.code, 220);
+}
+
+/// `smtp-server-tls-allow-tlsv1.2 no`: a client that speaks only TLS 1.2 fails the
+/// handshake; a TLS 1.3 client gets through.
+#[tokio::test]
+async fn only_the_allowed_tls_versions_are_negotiated() {
+    let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
+    let cert = ck.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
+    let versions = tls::TlsVersions {
+        tls12: false,
+        tls13: true,
+    };
+    let server_tls = tls::server_config_with(vec![cert.clone()], key, versions).unwrap();
+    let server = start(|_, cfg| cfg.tls = Some(server_tls)).await;
+    for (version, ok) in [
+        (&rustls::version::TLS12, false),
+        (&rustls::version::TLS13, true),
+    ] {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert.clone()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[version])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let mut c = server.connect().await;
+        c.reply().await;
+        c.expect("EHLO client.test.example", "250").await;
+        c.expect("STARTTLS", "220").await;
+        let name = ServerName::try_from(HOST).unwrap();
+        let tls = TlsConnector::from(Arc::new(config))
+            .connect(name, c.io.into_inner())
+            .await;
+        assert_eq!(tls.is_ok(), ok, "{version:?}");
+    }
 }

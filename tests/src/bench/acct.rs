@@ -152,6 +152,7 @@ fn envelope() -> Envelope {
         job_id: Some("job-77".into()),
         helo: Some("feeder1.example.com".into()),
         acct_headers: Vec::new(),
+        auth_user: None,
     }
 }
 

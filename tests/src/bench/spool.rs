@@ -108,6 +108,7 @@ fn envelope(n: usize) -> Envelope {
         job_id: Some("bench".into()),
         helo: Some("feeder.example".into()),
         acct_headers: Vec::new(),
+        auth_user: None,
     }
 }
 

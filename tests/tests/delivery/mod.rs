@@ -2,6 +2,7 @@
 //! through the test's own DNS server, under the per-domain policy of its config.
 
 mod acct_pipe;
+mod auth;
 mod crash;
 mod dkim;
 mod harness;
