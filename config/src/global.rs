@@ -1,8 +1,9 @@
 //! [`Config`]: the resolved configuration and the questions the daemon asks it.
 
 use crate::model::{
-    AUTH_SOURCE, AcctFile, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting, QueuePolicy,
-    SmtpListener, SmtpPatternList, SmtpUser, SourceHost, SourcePolicy, VirtualMta, VmtaPool,
+    AUTH_SOURCE, AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting,
+    QueuePolicy, SmtpListener, SmtpPatternList, SmtpUser, SourceHost, SourcePolicy, VirtualMta,
+    VmtaPool,
 };
 use crate::queue::DomainIndex;
 use crate::source::SourceIndex;
@@ -53,6 +54,8 @@ pub struct Config {
     pub pools: BTreeMap<String, VmtaPool>,
     pub(crate) domains: DomainIndex,
     pub(crate) sources: SourceIndex,
+    /// `<bounce-category-patterns>` lines in file order; tried before the shipped set.
+    pub bounce_category_patterns: Vec<BounceCategoryRule>,
 }
 
 impl Config {

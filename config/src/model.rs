@@ -289,6 +289,15 @@ impl SmtpPatternList {
     }
 }
 
+/// `/REGEX/ CATEGORY` of `<bounce-category-patterns>`: the regex source (checked at load,
+/// matched case-insensitively) and the category it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BounceCategoryRule {
+    pub regex: String,
+    pub category: String,
+    pub span: Span,
+}
+
 /// STARTTLS use for outbound delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum TlsMode {
@@ -421,6 +430,8 @@ pub struct QueuePolicy {
     pub backoff_to_normal_after_delivery: bool,
     /// `reenable-source-ip-after`: how long `disable-source-ip` lasts (None = for good).
     pub reenable_source_ip_after: Option<Duration>,
+    /// `notify-of-delay-every`: delay DSN cadence for NOTIFY=DELAY recipients (None = never).
+    pub notify_of_delay_every: Option<Duration>,
     pub log_connections: bool,
     pub log_commands: bool,
     pub log_data: bool,

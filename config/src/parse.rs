@@ -304,15 +304,31 @@ fn col_of(line: &str, byte: usize) -> u32 {
 
 /// `name value…`: the first word is the name, the rest (trimmed) the value.
 fn split_directive(body: &str, line: &str, start: usize, span: &Span) -> Directive {
-    let name_len = body.find(char::is_whitespace).unwrap_or(body.len());
+    let name_len = regex_line_len(body)
+        .unwrap_or_else(|| body.find(char::is_whitespace).unwrap_or(body.len()));
     let rest = &body[name_len..];
     let value_off = start + name_len + (rest.len() - rest.trim_start().len());
     let value_span = span.at_col(col_of(line, value_off));
+    let name = &body[..name_len];
     Directive {
-        name: body[..name_len].to_ascii_lowercase(),
+        // A `/REGEX/` line keeps its case: `\S` and `\s` differ.
+        name: if name.starts_with('/') {
+            name.to_string()
+        } else {
+            name.to_ascii_lowercase()
+        },
         span: span.clone(),
         value: make_value(rest.trim(), value_span),
     }
+}
+
+/// A line of a pattern block (`<bounce-category-patterns>`) starts with `/REGEX/`, which
+/// may hold spaces: its "name" runs to the last `/` (the value after it is one word).
+fn regex_line_len(body: &str) -> Option<usize> {
+    let end = body
+        .rfind('/')
+        .filter(|&e| body.starts_with('/') && e > 0)?;
+    Some(end + 1)
 }
 
 /// A value that is one double-quoted string is unquoted (backslash escapes the next char).

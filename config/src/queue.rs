@@ -183,6 +183,7 @@ const LOG_ENTRIES: usize = idx("log-entries");
 pub(crate) const ACCOUNTING_LOG: usize = idx("accounting-log");
 const RETRY_AFTER: usize = idx("retry-after");
 const BOUNCE_AFTER: usize = idx("bounce-after");
+const NOTIFY_OF_DELAY: usize = idx("notify-of-delay-every");
 const MAX_MSG_PER_CONNECTION: usize = idx("max-msg-per-connection");
 const MAX_MSG_RATE: usize = idx("max-msg-rate");
 const MAX_CONNECT_RATE: usize = idx("max-connect-rate");
@@ -380,6 +381,10 @@ impl Effective<'_> {
             backoff_to_normal_after_delivery: as_bool(self.get(BACKOFF_TO_NORMAL_DELIVERY)),
             reenable_source_ip_after: match self.get(REENABLE_SOURCE_IP) {
                 Value::MaybeDuration(d) => *d,
+                _ => None,
+            },
+            notify_of_delay_every: match self.get(NOTIFY_OF_DELAY) {
+                Value::MaybeDuration(d) => d.filter(|d| !d.is_zero()),
                 _ => None,
             },
             log_connections: as_bool(self.get(LOG_CONNECTIONS)),

@@ -8,17 +8,17 @@ use crate::global::Config;
 use crate::keys::load_key;
 use crate::macros::Macros;
 use crate::model::{
-    AcctFile, DEFAULT_VMTA, Delivery, DomainKey, Password, PatternAction, PatternRule,
-    RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser, SourceHost, VirtualMta,
-    VmtaPool,
+    AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, Password, PatternAction,
+    PatternRule, RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser, SourceHost,
+    VirtualMta, VmtaPool,
 };
 use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
 use crate::queue::{DomainBlock, DomainIndex, Entry, PATTERN_LIST, Scope, TYPE};
 use crate::setting::{Value, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
-    self, ACCT, BLOCKS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER, NOT_YET_BLOCKS,
-    PATTERNS, POOL, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
+    self, ACCT, BLOCKS, BOUNCE_CATS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER,
+    NOT_YET_BLOCKS, PATTERNS, POOL, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
 use std::collections::BTreeMap;
@@ -73,6 +73,7 @@ fn empty_config(path: &Path) -> Config {
         pools: BTreeMap::new(),
         domains: DomainIndex::default(),
         sources: SourceIndex::default(),
+        bounce_category_patterns: Vec::new(),
     }
 }
 
@@ -367,6 +368,7 @@ impl Resolver<'_> {
             PATTERNS => self.patterns_block(b),
             SPOOL => self.spool_block(b),
             USER => self.user_block(b),
+            BOUNCE_CATS => self.bounce_cats_block(b),
             _ => self.listener_block(b),
         }
     }
@@ -807,6 +809,49 @@ impl Resolver<'_> {
             }
             _ => {}
         }
+    }
+
+    /// `<bounce-category-patterns>`: lines `/REGEX/ CATEGORY`, in file order (several blocks
+    /// add up). Each regex is compiled now, so a bad one is an error at its line.
+    fn bounce_cats_block(&mut self, b: &Block) {
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, BOUNCE_CATS, &Scope::Global),
+                Item::Directive(d) => {
+                    if let Some(rule) = self.bounce_cat_rule(d) {
+                        self.cfg.bounce_category_patterns.push(rule);
+                    }
+                }
+            }
+        }
+    }
+
+    fn bounce_cat_rule(&mut self, d: &Directive) -> Option<BounceCategoryRule> {
+        let Some(src) = d.name.strip_prefix('/').and_then(|n| n.strip_suffix('/')) else {
+            let msg = format!("expected /REGEX/ CATEGORY, found '{}'", d.name);
+            self.diags.error(d.span.clone(), msg);
+            return None;
+        };
+        let category = d.value.text.trim();
+        if category.is_empty() || category.contains(char::is_whitespace) {
+            let msg = "a bounce category pattern needs one category word after /REGEX/";
+            self.diags.error(d.value.span.clone(), msg);
+            return None;
+        }
+        if let Err(e) = regex::RegexBuilder::new(src)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+        {
+            let msg = format!("bad regex: {}", e.to_string().lines().last().unwrap_or(""));
+            self.diags.error(d.span.at_col(d.span.col + 1), msg);
+            return None;
+        }
+        Some(BounceCategoryRule {
+            regex: src.to_string(),
+            category: category.to_ascii_lowercase(),
+            span: d.span.clone(),
+        })
     }
 
     fn spool_block(&mut self, b: &Block) {

@@ -17,9 +17,10 @@ pub const PATTERNS: Scopes = 1 << 6;
 pub const SPOOL: Scopes = 1 << 7;
 pub const LISTENER: Scopes = 1 << 8;
 pub const USER: Scopes = 1 << 9;
+pub const BOUNCE_CATS: Scopes = 1 << 10;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 10] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 11] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -30,6 +31,7 @@ pub const SCOPE_NAMES: [(Scopes, &str); 10] = [
     (SPOOL, "<spool>"),
     (LISTENER, "<smtp-listener>"),
     (USER, "<smtp-user>"),
+    (BOUNCE_CATS, "<bounce-category-patterns>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -276,6 +278,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("accounting-log", DOMAIN, K::Path, "", "per-domain accounting CSV file"),
     imp("retry-after", DOMAIN, K::DurationList, "10m", "retry intervals; the last repeats"),
     imp("bounce-after", DOMAIN, K::Duration, "4d12h", "undelivered mail older than this bounces (message-expired)"),
+    imp("notify-of-delay-every", DOMAIN, K::DurationOrNever, "4h", "recipients that asked for delay notices (RCPT TO ... NOTIFY=DELAY) get a delay DSN (Action: delayed, Will-Retry-Until) each time their mail has waited another TIME; without a NOTIFY parameter none are sent (PowerMTA's default), NOTIFY=NEVER also suppresses the failure DSN; never = no delay DSNs"),
     imp("max-msg-per-connection", DOMAIN, K::Count, "0", "reconnect after N messages (0 = no limit)"),
     imp("max-msg-rate", DOMAIN, K::Rate, "unlimited", "most recipients attempted per interval"),
     imp("max-connect-rate", DOMAIN, K::Rate, "unlimited", "most new connections per interval"),
@@ -403,7 +406,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("smtp-553-means-invalid-mailbox", DOMAIN, "553 classification"),
     not_yet("smtp-421-means-mx-unavailable", DOMAIN, "421 handling"),
     not_yet("replace-smtp-421-service-response", DOMAIN, "421 text in bounces"),
-    not_yet("notify-of-delay-every", DOMAIN, "delay DSN cadence"),
     not_yet("dsn-format", DOMAIN, "DSN format"),
     not_yet("deliver-local-dsn", DOMAIN, "deprecated"),
     not_yet("disable-acct-records", DOMAIN, "suppress accounting records"),
@@ -601,13 +603,13 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("spool", SPOOL, GLOBAL, "a spool directory"),
     ("smtp-listener", LISTENER, GLOBAL, "an inbound listener IP:PORT with settings"),
     ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
+    ("bounce-category-patterns", BOUNCE_CATS, GLOBAL, "lines /REGEX/ CATEGORY giving the bounceCat of a failure: the regex runs case-insensitively over \"X.Y.Z;reply text\" (enhanced status, a semicolon, the reply), first match wins; these lines are tried before the shipped PowerMTA set (spam-related, bad-mailbox, quota-issues, policy-related, message-expired, ...), then 'other'; the category goes into the accounting bounceCat of b and t records, the DSN's X-PowerMTA-BounceCategory and domain detail's recent errors"),
 ];
 
 /// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
 pub static NOT_YET_BLOCKS: &[&str] = &[
     "source-group",
     "pattern-list",
-    "bounce-category-patterns",
     "mx-rollup-list",
     "address-list",
     "bounce-processor",

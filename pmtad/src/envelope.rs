@@ -34,6 +34,56 @@ pub enum RcptState {
     Failed,
 }
 
+/// RFC 3461 `NOTIFY=` of one recipient: which DSNs the sender asked for. The empty value
+/// means the client gave no NOTIFY: failure notices only (RFC 3461 §5.2.1 leaves delay
+/// notices to the MTA; PowerMTA, like pmtad, sends none then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Notify(u8);
+
+impl Notify {
+    const SUCCESS: u8 = 1;
+    const FAILURE: u8 = 2;
+    const DELAY: u8 = 4;
+    const NEVER: u8 = 8;
+
+    /// `NEVER` or a comma list of `SUCCESS`, `FAILURE`, `DELAY` (any case); None if invalid
+    /// (NEVER combined with another keyword, an unknown keyword, an empty item).
+    pub fn parse(value: &str) -> Option<Notify> {
+        let mut bits = 0;
+        for word in value.split(',') {
+            bits |= match word.to_ascii_uppercase().as_str() {
+                "SUCCESS" => Self::SUCCESS,
+                "FAILURE" => Self::FAILURE,
+                "DELAY" => Self::DELAY,
+                "NEVER" => Self::NEVER,
+                _ => return None,
+            };
+        }
+        let never_alone = bits & Self::NEVER == 0 || bits == Self::NEVER;
+        never_alone.then_some(Notify(bits))
+    }
+
+    /// True when the sender asked for delay notices.
+    pub fn wants_delay(self) -> bool {
+        self.0 & Self::DELAY != 0
+    }
+
+    /// True unless the sender asked for no failure notice (NOTIFY without FAILURE).
+    pub fn wants_failure(self) -> bool {
+        self.0 == 0 || self.0 & Self::FAILURE != 0
+    }
+
+    /// The four flag bits, for the spool.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// From [`Notify::bits`]; unknown bits are dropped.
+    pub fn from_bits(bits: u8) -> Notify {
+        Notify(bits & 0x0f)
+    }
+}
+
 /// One envelope recipient.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Recipient {
@@ -42,6 +92,9 @@ pub struct Recipient {
     /// RFC 3461 ORCPT parameter, if the client gave one.
     pub orcpt: Option<String>,
     pub state: RcptState,
+    /// RFC 3461 NOTIFY (stored in the spool's state byte, so older spools read as unset).
+    #[serde(default)]
+    pub notify: Notify,
 }
 
 impl Recipient {

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod acct;
+pub mod bouncecat;
 pub mod cli;
 pub mod control;
 pub mod daemon;

@@ -136,6 +136,7 @@ async fn pmtad_spool_list_prints_the_spool_offline() {
                 address: (*a).into(),
                 orcpt: None,
                 state: RcptState::Pending,
+                notify: Default::default(),
             })
             .collect(),
         vmta: DEFAULT_VMTA.into(),

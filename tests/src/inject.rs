@@ -14,6 +14,8 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 #[derive(Debug, Clone)]
 pub struct Message {
     pub from: String,
+    /// Recipient addresses; text after a space is sent as RCPT parameters
+    /// (`"a@b.test NOTIFY=DELAY"` -> `RCPT TO:<a@b.test> NOTIFY=DELAY`).
     pub rcpts: Vec<String>,
     /// RFC 5322 text with CRLF line ends, not dot-stuffed (the injector stuffs it).
     pub data: Vec<u8>,
@@ -101,7 +103,10 @@ impl Session {
     pub async fn send(&mut self, msg: &Message) -> std::io::Result<Reply> {
         let mut cmds = format!("MAIL FROM:<{}>\r\n", msg.from);
         for r in &msg.rcpts {
-            cmds.push_str(&format!("RCPT TO:<{r}>\r\n"));
+            match r.split_once(' ') {
+                Some((addr, params)) => cmds.push_str(&format!("RCPT TO:<{addr}> {params}\r\n")),
+                None => cmds.push_str(&format!("RCPT TO:<{r}>\r\n")),
+            }
         }
         cmds.push_str("DATA\r\n");
         if self.pipelining {

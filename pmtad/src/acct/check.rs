@@ -9,16 +9,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::AcctError;
-use super::bouncecat::BounceCategories;
 use super::options::{AcctConfig, AcctFileOptions, Layout};
 
 /// Checks every accounting setting: field names, patterns, and that each file's directory
 /// (and `move-to` directory) exists and accepts new files. Returns every problem found.
 pub fn check(cfg: &AcctConfig) -> Result<(), Vec<AcctError>> {
     let mut errors = Vec::new();
-    if let Err(e) = BounceCategories::new(&cfg.bounce_patterns) {
-        errors.push(e);
-    }
     for f in cfg.files.iter().chain(&cfg.domain_files) {
         check_file(f, &mut errors);
     }

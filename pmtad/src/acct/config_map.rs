@@ -7,18 +7,22 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::AcctError;
 use super::fields::RecordType;
 use super::options::{AcctConfig, AcctFileOptions, PipeOptions};
+use crate::bouncecat::BounceCategories;
 
 /// The accounting settings of a loaded configuration: every `<acct-file>` block and every
 /// domain's `accounting-log` (where `log-entries yes`), found by asking the policy of each
 /// `<domain>` pattern for `{default}`, each virtual MTA and each pool.
-pub fn acct_config(cfg: &config::Config) -> AcctConfig {
-    AcctConfig {
+///
+/// Fails only when the `<bounce-category-patterns>` do not compile as one set.
+pub fn acct_config(cfg: &config::Config) -> Result<AcctConfig, AcctError> {
+    Ok(AcctConfig {
         files: cfg.acct_files.iter().filter_map(file_options).collect(),
         domain_files: domain_files(cfg),
-        bounce_patterns: Vec::new(),
-    }
+        bounce: Arc::new(BounceCategories::from_config(cfg)?),
+    })
 }
 
 /// The per-domain accounting file of a queue, or `None` unless `log-entries yes` and an
@@ -128,7 +132,7 @@ mod tests {
              <domain quiet.com>\n  accounting-log {d}/never.csv\n</domain>\n"
         );
         let loaded = config::load_str(&text, &format!("{d}/pmtad.conf")).unwrap();
-        let acct = acct_config(&loaded.config);
+        let acct = acct_config(&loaded.config).unwrap();
         assert_eq!(acct.files.len(), 1, "the f-only file is skipped");
         let f = &acct.files[0];
         assert_eq!(

@@ -2,10 +2,10 @@
 //! program reads exactly the lines a file would hold.
 
 use super::AcctError;
-use super::bouncecat::BounceCategories;
 use super::format::{FmtCtx, write_field};
 use super::options::{AcctFileOptions, Layout};
 use super::record::AcctRecord;
+use crate::bouncecat::BounceCategories;
 
 /// The column layout of one output plus reusable field buffers.
 #[derive(Debug)]

@@ -12,10 +12,10 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::AcctError;
-use super::bouncecat::BounceCategories;
 use super::encode::Encoder;
 use super::options::AcctFileOptions;
 use super::record::AcctRecord;
+use crate::bouncecat::BounceCategories;
 use crate::logs::clock::{self, DAY};
 
 /// An open accounting file.

@@ -8,10 +8,10 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::bouncecat::BounceCategories;
 use super::fields::{Field, RecordType};
 use super::record::AcctRecord;
 use super::status;
+use crate::bouncecat::BounceCategories;
 use crate::logs::clock;
 use crate::outcome::{Outcome, Producer};
 

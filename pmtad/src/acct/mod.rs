@@ -13,7 +13,6 @@
 //!    [`AcctRecord::queue_transient`] (`tq`), sent with [`Accounting::record`];
 //! 4. at shutdown: [`Accounting::shutdown`] writes and fsyncs everything.
 
-mod bouncecat;
 mod check;
 mod config_map;
 mod encode;
@@ -28,7 +27,7 @@ mod set;
 mod status;
 mod writer;
 
-pub use bouncecat::BounceCategories;
+pub use crate::bouncecat::BounceCategories;
 pub use check::{check, parent_dir, probe_writable_dir};
 pub use config_map::{acct_config, domain_file};
 pub use fields::{DELIVERY_FIELDS, Field, RecordType};
@@ -38,7 +37,7 @@ pub use options::{AcctConfig, AcctFileOptions, Layout, PipeOptions};
 pub use pipe::AcctPipe;
 pub use record::{AcctRecord, Attempt, DlvType};
 pub use set::AcctSet;
-pub use status::describe as describe_status;
+pub use status::{describe as describe_status, enhanced_code};
 pub use writer::{Accounting, CHANNEL_CAPACITY};
 
 use std::path::PathBuf;
@@ -50,8 +49,8 @@ pub enum AcctError {
     UnknownRecordType(String),
     #[error("unknown accounting field {0:?}")]
     UnknownField(String),
-    #[error("bad bounce-category pattern: {0}")]
-    BadPattern(String),
+    #[error(transparent)]
+    BadPattern(#[from] crate::bouncecat::BadPattern),
     #[error("accounting path {path}: {reason}")]
     Unwritable { path: PathBuf, reason: String },
     #[error("accounting file {path}: {source}")]

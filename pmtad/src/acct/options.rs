@@ -100,8 +100,9 @@ pub struct AcctConfig {
     /// Every domain's `accounting-log` (with `log-entries yes`), checked at load; records
     /// name theirs through [`super::Attempt::domain_file`].
     pub domain_files: Vec<AcctFileOptions>,
-    /// `<bounce-category-patterns>` lines `(regex, category)`, tried before the defaults.
-    pub bounce_patterns: Vec<(String, String)>,
+    /// The bounce-category engine of the configuration (`<bounce-category-patterns>` then
+    /// the shipped set), shared with DSNs and `domain detail`.
+    pub bounce: std::sync::Arc<crate::bouncecat::BounceCategories>,
 }
 
 impl AcctConfig {

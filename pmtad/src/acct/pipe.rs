@@ -24,10 +24,10 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::AcctError;
-use super::bouncecat::BounceCategories;
 use super::encode::Encoder;
 use super::options::{AcctFileOptions, PipeOptions};
 use super::record::AcctRecord;
+use crate::bouncecat::BounceCategories;
 use crate::logs::clock;
 
 /// Bytes that may wait for one program before its records are dropped.

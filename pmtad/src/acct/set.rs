@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::AcctError;
-use super::bouncecat::BounceCategories;
 use super::file::AcctFile;
 use super::options::{AcctConfig, AcctFileOptions};
 use super::pipe::AcctPipe;
 use super::record::AcctRecord;
+use crate::bouncecat::BounceCategories;
 
 /// One `<acct-file>` block: a file, or a program reading the records. (A handful per
 /// configuration, so the size difference between the variants does not matter.)
@@ -49,7 +49,7 @@ pub struct AcctSet {
     outputs: Vec<Output>,
     domain_opts: HashMap<PathBuf, AcctFileOptions>,
     domain: HashMap<Arc<Path>, AcctFile>,
-    bounce: BounceCategories,
+    bounce: Arc<BounceCategories>,
 }
 
 impl AcctSet {
@@ -69,7 +69,7 @@ impl AcctSet {
             outputs,
             domain_opts,
             domain: HashMap::new(),
-            bounce: BounceCategories::new(&cfg.bounce_patterns)?,
+            bounce: cfg.bounce.clone(),
         })
     }
 

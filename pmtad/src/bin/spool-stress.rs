@@ -44,6 +44,7 @@ fn envelope(n: usize) -> Envelope {
             address: format!("user{n}@x{}.example", n % 7),
             orcpt: None,
             state: RcptState::Pending,
+            notify: Default::default(),
         }],
         vmta: DEFAULT_VMTA.into(),
         received_at: 1_764_000_000,

@@ -6,44 +6,78 @@
 //! processors that key on it keep working.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::Shared;
-use crate::acct::BounceCategories;
-use crate::delivery::classify::{bounce_category, status_code};
+use crate::delivery::classify::status_code;
 use crate::envelope::{Envelope, RcptState, Recipient};
 use crate::logs::clock::now_secs;
 use crate::outcome::{Outcome, Producer};
 
-/// Queue a DSN to the sender of `env` for its `bounced` recipients (index, outcome).
-/// Nothing is sent for the null sender (a bounce of a bounce).
+/// What a DSN reports (RFC 3464 `Action:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DsnKind {
+    /// The recipients bounced: `Action: failed`.
+    Failed,
+    /// Still queued after `notify-of-delay-every`: `Action: delayed`, with the time
+    /// delivery will be tried until.
+    Delayed { retry_until: u64 },
+}
+
+/// Everything a DSN says, apart from the original headers.
+pub struct Report<'a> {
+    pub kind: DsnKind,
+    /// Our host name (Reporting-MTA, boundary, Message-ID).
+    pub host: &'a str,
+    /// The From address (`postmaster`, else MAILER-DAEMON@host).
+    pub from: &'a str,
+    pub env: &'a Envelope,
+    /// The recipients reported on: index into `env.recipients`, and the outcome.
+    pub rcpts: &'a [(u32, Outcome)],
+    pub now: u64,
+    /// `X-PowerMTA-BounceCategory`: the category of the first recipient's reply.
+    pub category: &'a str,
+}
+
+/// Queue a DSN of `kind` to the sender of `env` for `rcpts` (index, outcome). Nothing is
+/// sent for the null sender (a bounce of a bounce).
 pub async fn send(
     shared: &Arc<Shared>,
     env: &Envelope,
     original_headers: &[u8],
-    bounced: &[(u32, Outcome)],
+    rcpts: &[(u32, Outcome)],
+    kind: DsnKind,
 ) {
-    if env.mail_from.is_empty() || bounced.is_empty() {
+    if env.mail_from.is_empty() || rcpts.is_empty() {
         return;
     }
     let host = shared.host_name();
-    let from = shared
-        .policies()
+    let policies = shared.policies();
+    let from = policies
         .config
         .postmaster
         .clone()
         .unwrap_or_else(|| format!("MAILER-DAEMON@{host}"));
     let now = now_secs();
-    let text = build(&host, &from, env, bounced, now, original_headers);
+    let report = Report {
+        kind,
+        host: &host,
+        from: &from,
+        env,
+        rcpts,
+        now,
+        category: policies.bounce().classify_reply(rcpts[0].1.reply()),
+    };
+    let text = build(&report, original_headers);
     let dsn_env = envelope(env, &text, now);
     let mut w = shared.spool.content_writer();
     if let Err(e) = w.write(text.as_bytes()) {
-        tracing::error!("bounce to {}: {e}", env.mail_from);
+        tracing::error!("DSN to {}: {e}", env.mail_from);
         return;
     }
     match shared.spool.store(&dsn_env, w.finish()).await {
         Ok(id) => shared.accepted(id, dsn_env).await,
-        Err(e) => tracing::error!("bounce to {}: spool: {e}", env.mail_from),
+        Err(e) => tracing::error!("DSN to {}: spool: {e}", env.mail_from),
     }
 }
 
@@ -54,6 +88,7 @@ fn envelope(env: &Envelope, text: &str, now: u64) -> Envelope {
             address: env.mail_from.clone(),
             orcpt: None,
             state: RcptState::Pending,
+            notify: Default::default(),
         }],
         vmta: env.vmta.clone(),
         received_at: now,
@@ -67,37 +102,31 @@ fn envelope(env: &Envelope, text: &str, now: u64) -> Envelope {
     }
 }
 
-fn categories() -> &'static BounceCategories {
-    static CATS: OnceLock<BounceCategories> = OnceLock::new();
-    CATS.get_or_init(|| BounceCategories::new(&[]).expect("built-in bounce categories compile"))
-}
-
 /// The DSN text (CRLF line ends). `original_headers` may be empty.
-pub fn build(
-    host: &str,
-    from: &str,
-    env: &Envelope,
-    bounced: &[(u32, Outcome)],
-    now: u64,
-    original_headers: &[u8],
-) -> String {
-    let boundary = format!("{now:x}.{}/{host}", bounced.len());
-    let first = bounced[0].1.reply();
-    let category = bounce_category(first, categories()).to_string();
+pub fn build(r: &Report<'_>, original_headers: &[u8]) -> String {
+    let boundary = format!("{:x}.{}/{}", r.now, r.rcpts.len(), r.host);
+    let subject = match r.kind {
+        DsnKind::Failed => "Undelivered Mail Returned to Sender",
+        DsnKind::Delayed { .. } => "Delayed Mail (still being retried)",
+    };
     let mut s = String::with_capacity(2048);
     let _ = write!(
         s,
         "From: Mail Delivery System <{from}>\r\nTo: <{to}>\r\n\
-         Subject: Undelivered Mail Returned to Sender\r\nDate: {date}\r\n\
+         Subject: {subject}\r\nDate: {date}\r\n\
          Message-ID: <{now:x}.{n}.dsn@{host}>\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n\
          X-PowerMTA-BounceCategory: {category}\r\n\
          Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n",
-        to = env.mail_from,
-        date = rfc5322_date(now),
-        n = env.received_at,
+        from = r.from,
+        to = r.env.mail_from,
+        date = rfc5322_date(r.now),
+        now = r.now,
+        n = r.env.received_at,
+        host = r.host,
+        category = r.category,
     );
-    human_part(&mut s, host, env, bounced, &boundary);
-    status_part(&mut s, host, env, bounced, &boundary);
+    human_part(&mut s, r, &boundary);
+    status_part(&mut s, r, &boundary);
     if !original_headers.is_empty() {
         let _ = write!(
             s,
@@ -110,60 +139,78 @@ pub fn build(
     s
 }
 
-fn human_part(
-    s: &mut String,
-    host: &str,
-    env: &Envelope,
-    bounced: &[(u32, Outcome)],
-    boundary: &str,
-) {
+fn human_part(s: &mut String, r: &Report<'_>, boundary: &str) {
+    let what = match r.kind {
+        DsnKind::Failed => "Your message could not be delivered to one or more recipients.",
+        DsnKind::Delayed { .. } => {
+            "Your message has not been delivered yet to one or more recipients.\r\n\
+             This is a warning only: delivery will be tried again; you do not need to resend."
+        }
+    };
     let _ = write!(
         s,
         "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-         This is the mail system at host {host}.\r\n\r\n\
-         Your message could not be delivered to one or more recipients.\r\n\r\n"
+         This is the mail system at host {host}.\r\n\r\n{what}\r\n\r\n",
+        host = r.host
     );
-    for (i, outcome) in bounced {
-        let rcpt = &env.recipients[*i as usize].address;
+    for (i, outcome) in r.rcpts {
+        let rcpt = &r.env.recipients[*i as usize].address;
         let _ = write!(s, "<{rcpt}>: {}\r\n", outcome.reply());
+    }
+    if let DsnKind::Delayed { retry_until } = r.kind {
+        let _ = write!(
+            s,
+            "\r\nDelivery will be tried until {}.\r\n",
+            rfc5322_date(retry_until)
+        );
     }
     s.push_str("\r\n");
 }
 
-fn status_part(
-    s: &mut String,
-    host: &str,
-    env: &Envelope,
-    bounced: &[(u32, Outcome)],
-    boundary: &str,
-) {
+fn status_part(s: &mut String, r: &Report<'_>, boundary: &str) {
     let _ = write!(
         s,
         "--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n\
          Reporting-MTA: dns; {host}\r\nArrival-Date: {}\r\n",
-        rfc5322_date(env.received_at)
+        rfc5322_date(r.env.received_at),
+        host = r.host
     );
-    if let Some(id) = &env.env_id {
+    if let Some(id) = &r.env.env_id {
         let _ = write!(s, "Original-Envelope-Id: {id}\r\n");
     }
-    for (i, outcome) in bounced {
-        let rcpt = &env.recipients[*i as usize];
-        let reply = outcome.reply();
-        let _ = write!(s, "\r\nFinal-Recipient: rfc822; {}\r\n", rcpt.address);
-        if let Some(o) = &rcpt.orcpt {
-            let _ = write!(s, "Original-Recipient: {o}\r\n");
-        }
-        let _ = write!(s, "Action: failed\r\nStatus: {}\r\n", status_code(reply));
-        if let Outcome::Permanent {
-            by: Producer::Remote { host, .. },
-            ..
-        } = outcome
-        {
-            let _ = write!(s, "Remote-MTA: dns; {host}\r\n");
-        }
-        let _ = write!(s, "Diagnostic-Code: smtp; {reply}\r\n");
+    for (i, outcome) in r.rcpts {
+        recipient_fields(s, r, &r.env.recipients[*i as usize], outcome);
     }
     s.push_str("\r\n");
+}
+
+/// One per-recipient group of the delivery-status part (RFC 3464 §2.3).
+fn recipient_fields(s: &mut String, r: &Report<'_>, rcpt: &Recipient, outcome: &Outcome) {
+    let reply = outcome.reply();
+    let _ = write!(s, "\r\nFinal-Recipient: rfc822; {}\r\n", rcpt.address);
+    if let Some(o) = &rcpt.orcpt {
+        let _ = write!(s, "Original-Recipient: {o}\r\n");
+    }
+    let action = match r.kind {
+        DsnKind::Failed => "failed",
+        DsnKind::Delayed { .. } => "delayed",
+    };
+    let _ = write!(s, "Action: {action}\r\nStatus: {}\r\n", status_code(reply));
+    if let Outcome::Permanent {
+        by: Producer::Remote { host, .. },
+        ..
+    }
+    | Outcome::Transient {
+        by: Producer::Remote { host, .. },
+        ..
+    } = outcome
+    {
+        let _ = write!(s, "Remote-MTA: dns; {host}\r\n");
+    }
+    let _ = write!(s, "Diagnostic-Code: smtp; {reply}\r\n");
+    if let DsnKind::Delayed { retry_until } = r.kind {
+        let _ = write!(s, "Will-Retry-Until: {}\r\n", rfc5322_date(retry_until));
+    }
 }
 
 /// `Wed, 25 Nov 2026 13:45:00 +0000`.
@@ -196,11 +243,13 @@ mod tests {
                     address: "gone@example.com".into(),
                     orcpt: None,
                     state: RcptState::Pending,
+                    notify: Default::default(),
                 },
                 Recipient {
                     address: "ok@example.com".into(),
                     orcpt: None,
                     state: RcptState::Pending,
+                    notify: Default::default(),
                 },
             ],
             vmta: "v".into(),
@@ -219,14 +268,17 @@ mod tests {
             ip: [127, 0, 0, 2].into(),
         };
         let bounced = vec![(0, Outcome::Permanent { reply, by })];
-        let text = build(
-            "mta.test",
-            "postmaster@mta.test",
-            &env,
-            &bounced,
-            1_795_614_300,
-            b"Subject: hi\r\n",
-        );
+        let report = Report {
+            kind: DsnKind::Failed,
+            host: "mta.test",
+            from: "postmaster@mta.test",
+            env: &env,
+            rcpts: &bounced,
+            now: 1_795_614_300,
+            category: crate::bouncecat::BounceCategories::shared_default()
+                .classify_reply(bounced[0].1.reply()),
+        };
+        let text = build(&report, b"Subject: hi\r\n");
         assert!(text.contains("To: <sender@example.org>"));
         assert!(text.contains("From: Mail Delivery System <postmaster@mta.test>"));
         assert!(text.contains("Final-Recipient: rfc822; gone@example.com"));

@@ -131,11 +131,12 @@ impl Shared {
     pub fn reload(&self) -> Result<Vec<String>, Vec<String>> {
         let loaded = config::load(&self.config_path).map_err(|d| lines(&d.to_string()))?;
         let warnings = loaded.warnings.iter().map(|w| w.to_string()).collect();
-        let cfg = loaded.config;
-        let acct = crate::acct::acct_config(&cfg);
+        let policies = Arc::new(Policies::new(loaded.config).map_err(|e| vec![e.to_string()])?);
+        let cfg = &policies.config;
+        let acct = policies.acct.clone();
         crate::acct::check(&acct)
             .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
-        let log_opts = crate::logs::log_options(&cfg);
+        let log_opts = crate::logs::log_options(cfg);
         let resolver = Resolver::new(&cfg.name_servers).map_err(|e| vec![e.to_string()])?;
         self.logs
             .reload(&log_opts)
@@ -144,7 +145,6 @@ impl Shared {
         tokio::spawn(async move {
             let _ = acct_handle.reload(acct).await;
         });
-        let policies = Arc::new(Policies::new(cfg));
         self.resolver.store(Arc::new(resolver));
         self.policies.store(policies.clone());
         self.state()
@@ -199,12 +199,14 @@ fn system_host_name() -> String {
 /// start accounting and logs.
 pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shared>> {
     create_dirs(&cfg)?;
-    let acct_cfg = crate::acct::acct_config(&cfg);
+    let policies = Policies::new(cfg)?;
+    let cfg = &policies.config;
+    let acct_cfg = policies.acct.clone();
     if let Err(errs) = crate::acct::check(&acct_cfg) {
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         anyhow::bail!("{}", text.join("\n"));
     }
-    let logs = LogSink::open(&crate::logs::log_options(&cfg))?;
+    let logs = LogSink::open(&crate::logs::log_options(cfg))?;
     let acct = Accounting::start(&acct_cfg)?;
     let (spool, recovered) = Spool::open(cfg.spool_dir(), crate::spool::SpoolOptions::default())?;
     let resolver = Resolver::new(&cfg.name_servers)?;
@@ -216,9 +218,10 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     for m in &recovered {
         state.index.insert(m.id, &m.envelope, now);
     }
+    let policies = Arc::new(policies);
     let shared = Arc::new(Shared {
         config_path: config_path.to_path_buf(),
-        policies: ArcSwap::from_pointee(Policies::new(cfg)),
+        policies: ArcSwap::new(policies),
         resolver: ArcSwap::from_pointee(resolver),
         spool,
         state: Mutex::new(state),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::policies::Policies;
 use super::{RecentBounce, Shared, convert};
-use crate::acct::{AcctRecord, Attempt, BounceCategories, DlvType};
+use crate::acct::{AcctRecord, Attempt, DlvType};
 use crate::delivery::SessionInfo;
 use crate::delivery::classify::expired;
 use crate::envelope::{Envelope, RcptState};
@@ -114,6 +114,7 @@ pub async fn apply(
     let mut actions = Vec::new();
     let mut bounce_queue = None;
     let mut notes = Vec::new();
+    let mut delayed = Vec::new();
     let policies = shared.policies();
     for (&i, outcome) in lease.recipients.iter().zip(results) {
         let rules = pattern_actions(shared, ctx, &outcome);
@@ -137,19 +138,22 @@ pub async fn apply(
             }
             Outcome::Permanent { reply, .. } => {
                 finals.push((i, RcptState::Failed));
-                bounced.push((i, outcome.clone()));
+                if rcpt.notify.wants_failure() {
+                    bounced.push((i, outcome.clone()));
+                }
                 notes.push(RecentBounce {
                     at: now_s,
                     rcpt: rcpt.address.to_string(),
                     diag: reply.to_string(),
-                    category: BounceCategories::shared_default()
-                        .classify_reply(reply)
-                        .to_string(),
+                    category: policies.bounce().classify_reply(reply).to_string(),
                 });
             }
             Outcome::Transient { reply, .. } => {
                 pending.push(i);
                 last_error = Some(reply.to_string());
+                if rcpt.notify.wants_delay() && ctx.policy.notify_of_delay_every.is_some() {
+                    delayed.push((i, outcome.clone()));
+                }
             }
         }
     }
@@ -157,7 +161,14 @@ pub async fn apply(
         tracing::error!("spool: recording delivery states of {}: {e}", lease.message);
     }
     if !bounced.is_empty() {
-        super::bounce::send(shared, env, headers_of(content), &bounced).await;
+        let kind = super::bounce::DsnKind::Failed;
+        super::bounce::send(shared, env, headers_of(content), &bounced, kind).await;
+    }
+    let delayed = due_delay_notices(shared, ctx, lease.message, env, delayed, &finals, age);
+    if !delayed.is_empty() {
+        let retry_until = env.received_at + ctx.policy.bounce_after.as_secs();
+        let kind = super::bounce::DsnKind::Delayed { retry_until };
+        super::bounce::send(shared, env, headers_of(content), &delayed, kind).await;
     }
     let mut st = shared.state();
     let policies = shared.policies();
@@ -190,6 +201,45 @@ pub async fn apply(
     // Counters last: whoever sees a delivery counted also sees the queue without it.
     count(shared, delivered, bounced_n, deferred_n, content.len());
     verdict
+}
+
+/// The delayed recipients (of those that asked for NOTIFY=DELAY) owed a delay notice now:
+/// one each time their mail has waited another `notify-of-delay-every`. The count sent is
+/// kept per recipient in memory (a restart may repeat the latest notice once); final
+/// recipients drop theirs.
+fn due_delay_notices(
+    shared: &Shared,
+    ctx: &Context,
+    id: crate::envelope::MessageId,
+    env: &Envelope,
+    delayed: Vec<(u32, Outcome)>,
+    finals: &[(u32, RcptState)],
+    age: Duration,
+) -> Vec<(u32, Outcome)> {
+    let mut st = shared.state();
+    if !st.delay_notices.is_empty() {
+        for (i, _) in finals {
+            st.delay_notices.remove(&(id, *i));
+        }
+    }
+    let Some(every) = ctx.policy.notify_of_delay_every else {
+        return Vec::new();
+    };
+    if delayed.is_empty() || env.mail_from.is_empty() {
+        return Vec::new();
+    }
+    let periods = (age.as_secs() / every.as_secs().max(1)) as u32;
+    delayed
+        .into_iter()
+        .filter(|(i, _)| {
+            let sent = st.delay_notices.entry((id, *i)).or_insert(0);
+            let due = periods > *sent;
+            if due {
+                *sent = periods;
+            }
+            due
+        })
+        .collect()
 }
 
 /// The wait before the next try after `failures` failed ones (zero once expired).

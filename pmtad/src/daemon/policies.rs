@@ -25,25 +25,35 @@ pub struct Policies {
     acct_types: Vec<crate::acct::RecordType>,
     /// DKIM key rings of this configuration, built on first use per virtual MTA.
     pub keyrings: super::dkim::KeyRings,
+    /// The accounting settings of this configuration; its bounce-category engine is the one
+    /// DSNs and `domain detail` use too (see [`Policies::bounce`]).
+    pub acct: crate::acct::AcctConfig,
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
     /// `&str` avoids building a `(String, String)` key per lookup.
     queues: RwLock<HashMap<String, ByVmta>>,
 }
 
 impl Policies {
-    pub fn new(config: Config) -> Self {
-        let acct = crate::acct::acct_config(&config);
+    /// Fails when the `<bounce-category-patterns>` do not compile as one set.
+    pub fn new(config: Config) -> Result<Self, crate::acct::AcctError> {
+        let acct = crate::acct::acct_config(&config)?;
         let wanted = acct.wanted_headers().unwrap_or_default();
         let mut acct_types: Vec<_> = acct.files.iter().flat_map(|f| f.records.clone()).collect();
         acct_types.sort_unstable();
         acct_types.dedup();
-        Self {
+        Ok(Self {
             wanted_headers: Arc::from(wanted),
             acct_types,
             config,
             keyrings: Default::default(),
+            acct,
             queues: RwLock::new(HashMap::new()),
-        }
+        })
+    }
+
+    /// The bounce-category engine: one per configuration, for every consumer.
+    pub fn bounce(&self) -> &crate::bouncecat::BounceCategories {
+        &self.acct.bounce
     }
 
     /// True when an accounting output takes records of type `t` for a queue whose

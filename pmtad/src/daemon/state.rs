@@ -201,6 +201,9 @@ pub struct State {
     pub vmta_out: HashMap<Arc<str>, u32>,
     /// Open outbound connections in total (`total-max-smtp-out`).
     pub total_out: u32,
+    /// Delay notices sent per (message, recipient index) that asked for NOTIFY=DELAY:
+    /// how many `notify-of-delay-every` periods they covered.
+    pub delay_notices: HashMap<(crate::envelope::MessageId, u32), u32>,
 }
 
 impl State {

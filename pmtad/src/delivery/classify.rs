@@ -1,10 +1,9 @@
 //! From what a server (or the network) said to the one [`Outcome`] type, plus the PowerMTA
 //! bounce category of a failure.
 //!
-//! Categories come from the accounting module's `<bounce-category-patterns>` list
-//! ([`BounceCategories`]) so the DSN, the `b` record and `domain detail` agree.
+//! Categories come from [`crate::bouncecat::BounceCategories`], the one engine the DSN, the
+//! `b`/`t` records and `domain detail` share.
 
-use crate::acct::BounceCategories;
 use crate::outcome::{Outcome, Producer, Reply};
 
 /// Builds a reply, taking the RFC 3463 enhanced code from the start of the text when the
@@ -21,6 +20,16 @@ pub fn reply_from_parts(code: u16, text: &str) -> Reply {
             enhanced: None,
             text: text.to_string(),
         },
+    }
+}
+
+/// A reply read back from its display form (`451 4.7.1 try later`); text without a leading
+/// three-digit code counts as a `451` (a local failure described in words).
+pub fn reply_from_display(text: &str) -> Reply {
+    let (head, rest) = text.split_once(' ').unwrap_or((text, ""));
+    match head.parse::<u16>() {
+        Ok(code) if head.len() == 3 => reply_from_parts(code, rest),
+        _ => reply_from_parts(451, text),
     }
 }
 
@@ -56,28 +65,12 @@ pub fn outcome_from_reply(reply: Reply, by: Producer) -> Outcome {
 
 /// The enhanced status for DSNs and accounting: the server's, or one derived from the basic
 /// code (`553` without a code means a bad mailbox, as PowerMTA's
-/// `smtp-553-means-invalid-mailbox yes` default).
+/// `smtp-553-means-invalid-mailbox yes` default). One rule, in [`crate::acct::enhanced_code`],
+/// for the DSN, `dsnStatus` and the bounce category's subject.
 pub fn status_code(reply: &Reply) -> String {
-    if let Some(e) = reply
-        .enhanced
-        .as_deref()
-        .filter(|e| split_enhanced(e).is_some())
-    {
-        return e.to_string();
-    }
-    match reply.code {
-        553 => "5.1.1".to_string(),
-        c if (200..300).contains(&c) => "2.0.0".to_string(),
-        c if (500..600).contains(&c) => "5.0.0".to_string(),
-        _ => "4.0.0".to_string(),
-    }
-}
-
-/// The PowerMTA bounce category (`bad-mailbox`, `quota-issues`, `spam-related`, …) of a reply,
-/// by running the pattern list over `"X.Y.Z;text"`.
-pub fn bounce_category<'a>(reply: &Reply, patterns: &'a BounceCategories) -> &'a str {
-    let subject = format!("{};{}", status_code(reply), reply.text);
-    patterns.classify(&subject)
+    let mut s = String::with_capacity(8);
+    crate::acct::enhanced_code(reply, &mut s);
+    s
 }
 
 /// The outcome for a recipient whose message stayed queued longer than `bounce-after`.
@@ -132,16 +125,16 @@ mod tests {
 
     #[test]
     fn derived_status_and_categories() {
-        let cats = BounceCategories::default();
+        let cats = crate::bouncecat::BounceCategories::default();
         let r = reply_from_parts(553, "mailbox name not allowed");
         assert_eq!(status_code(&r), "5.1.1");
         let r = reply_from_parts(550, "5.1.1 user unknown");
-        assert_eq!(bounce_category(&r, &cats), "bad-mailbox");
+        assert_eq!(cats.classify_reply(&r), "bad-mailbox");
         let r = reply_from_parts(552, "5.2.2 mailbox full");
-        assert_eq!(bounce_category(&r, &cats), "quota-issues");
+        assert_eq!(cats.classify_reply(&r), "quota-issues");
         let r = reply_from_parts(554, "5.7.1 message rejected as spam");
-        assert_eq!(bounce_category(&r, &cats), "spam-related");
+        assert_eq!(cats.classify_reply(&r), "spam-related");
         let e = expired(None);
-        assert_eq!(bounce_category(e.reply(), &cats), "message-expired");
+        assert_eq!(cats.classify_reply(e.reply()), "message-expired");
     }
 }

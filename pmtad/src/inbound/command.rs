@@ -65,6 +65,8 @@ pub(crate) struct MailParams<'a> {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct RcptParams<'a> {
     pub orcpt: Option<&'a str>,
+    /// RFC 3461 NOTIFY, when given.
+    pub notify: Option<crate::envelope::Notify>,
 }
 
 /// Why a line is not a command we can act on; each maps to one reply.
@@ -181,7 +183,10 @@ fn rcpt(arg: &str) -> Result<Command<'_>, ParseError> {
         let mut buf = [0u8; 8];
         match upper(key, &mut buf) {
             b"ORCPT" if value.contains(';') && xtext(value) => out.orcpt = Some(value),
-            b"NOTIFY" if !value.is_empty() => {}
+            b"NOTIFY" => {
+                let n = crate::envelope::Notify::parse(value).ok_or(ParseError::BadParam)?;
+                out.notify = Some(n);
+            }
             _ => return Err(ParseError::BadParam),
         }
     }
@@ -325,10 +330,20 @@ mod tests {
     fn parses_rcpt_to() {
         let p = RcptParams {
             orcpt: Some("rfc822;x@y"),
+            notify: None,
         };
         assert_eq!(
             parse(b"RCPT TO:<u@d> ORCPT=rfc822;x@y"),
             Ok(Command::Rcpt("u@d", p))
+        );
+        let Ok(Command::Rcpt(_, p)) = parse(b"RCPT TO:<u@d> NOTIFY=failure,DELAY") else {
+            panic!("NOTIFY parses");
+        };
+        let n = p.notify.unwrap();
+        assert!(n.wants_delay() && n.wants_failure());
+        assert_eq!(
+            parse(b"RCPT TO:<u@d> NOTIFY=NEVER,DELAY"),
+            Err(ParseError::BadParam)
         );
         assert_eq!(
             parse(b"RCPT TO:<Postmaster>"),

@@ -127,6 +127,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             address,
             orcpt: params.orcpt.map(str::to_string),
             state: RcptState::Pending,
+            notify: params.notify.unwrap_or_default(),
         });
         self.reply("250 2.1.5 Ok");
         Ok(())

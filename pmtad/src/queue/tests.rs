@@ -12,6 +12,7 @@ fn env(rcpts: &[&str], vmta: &str, received: u64, size: u64) -> Envelope {
                 address: (*a).into(),
                 orcpt: None,
                 state: RcptState::Pending,
+                notify: Default::default(),
             })
             .collect(),
         vmta: vmta.into(),

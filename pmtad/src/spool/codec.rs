@@ -148,7 +148,7 @@ pub fn encode_envelope(out: &mut Vec<u8>, env: &Envelope, size: u64) {
     for r in &env.recipients {
         put_str(out, &r.address);
         put_opt_str(out, r.orcpt.as_deref());
-        put_u8(out, state_code(r.state));
+        put_u8(out, state_code(r.state) | r.notify.bits() << 4);
     }
     // Added after the recipients so that envelopes written before it still decode.
     put_opt_str(out, env.auth_user.as_deref());
@@ -238,10 +238,15 @@ pub fn decode_envelope(buf: &[u8]) -> R<Envelope> {
     let n = r.u32()? as usize;
     let mut recipients = Vec::with_capacity(n.min(r.rest().len() / 6));
     for _ in 0..n {
+        let address = r.string()?;
+        let orcpt = r.opt_string()?;
+        // Low nibble: the state; high nibble: the NOTIFY flags (zero in older spools).
+        let byte = r.u8()?;
         recipients.push(Recipient {
-            address: r.string()?,
-            orcpt: r.opt_string()?,
-            state: state_from(r.u8()?)?,
+            address,
+            orcpt,
+            state: state_from(byte & 0x0f)?,
+            notify: crate::envelope::Notify::from_bits(byte >> 4),
         });
     }
     let auth_user = if r.rest().is_empty() {
@@ -322,11 +327,13 @@ mod tests {
                     address: "x@y.example".into(),
                     orcpt: Some("rfc822;x@y.example".into()),
                     state: RcptState::Pending,
+                    notify: Default::default(),
                 },
                 Recipient {
                     address: "z@y.example".into(),
                     orcpt: None,
                     state: RcptState::Delivered,
+                    notify: Default::default(),
                 },
             ],
             vmta: "{default}".into(),

@@ -88,6 +88,7 @@ mod tests {
                 address: "r@example.com".into(),
                 orcpt: None,
                 state: RcptState::Pending,
+                notify: Default::default(),
             }],
             vmta: "v1".into(),
             received_at: 1_700_000_000,

@@ -16,6 +16,7 @@ pub(crate) fn envelope(rcpts: &[&str]) -> Envelope {
                 address: (*a).into(),
                 orcpt: None,
                 state: RcptState::Pending,
+                notify: Default::default(),
             })
             .collect(),
         vmta: DEFAULT_VMTA.into(),

@@ -236,7 +236,10 @@ pub struct Event {
     pub remote_ip: Option<String>,
     /// The SMTP reply or the error text (`421 4.7.0 Try again later`, `connection refused`).
     pub diag: String,
-    /// PowerMTA's bounce category of a bounce (`bad-mailbox`, `policy-related`, …).
+    /// The bounce category of a failure (`spam-related`, `bad-mailbox`, …), from the same
+    /// `<bounce-category-patterns>` engine as the accounting `bounceCat`; `null` for
+    /// deliveries.
+    #[serde(default)]
     pub category: Option<String>,
 }
 

@@ -142,6 +142,7 @@ fn envelope() -> Envelope {
                 address: (*r).into(),
                 orcpt: None,
                 state: RcptState::Pending,
+                notify: Default::default(),
             })
             .collect(),
         vmta: "mta1".into(),

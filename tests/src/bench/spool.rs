@@ -99,6 +99,7 @@ fn envelope(n: usize) -> Envelope {
             address: format!("user{n}@d{}.example", n % 1000),
             orcpt: None,
             state: RcptState::Pending,
+            notify: Default::default(),
         }],
         vmta: DEFAULT_VMTA.into(),
         received_at: 1_764_000_000 + (n / 1000) as u64,

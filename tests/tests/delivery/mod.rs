@@ -3,7 +3,9 @@
 
 mod acct_pipe;
 mod auth;
+mod categories;
 mod crash;
+mod delay;
 mod dkim;
 mod harness;
 mod idle;

@@ -74,7 +74,17 @@ fn snapshot(shared: &Shared, domain: &str, now: Now) -> Vec<QueueDetail> {
     ids.into_iter()
         .map(|q| {
             st.rt(q, &policies);
-            queue_detail(&mut st, q, now, &policies.config)
+            let mut detail = queue_detail(&mut st, q, now, &policies.config);
+            // Deferrals get their category from the engine the accounting `t` record used
+            // (bounces carry the one recorded with them).
+            for e in detail
+                .recent_errors
+                .iter_mut()
+                .filter(|e| e.category.is_none())
+            {
+                events::categorise(e, policies.bounce());
+            }
+            detail
         })
         .collect()
 }

@@ -34,6 +34,17 @@ pub fn bounce_event(b: &RecentBounce, vmta: &str) -> Event {
     }
 }
 
+/// Sets the bounce category of a failure event: its text is the reply as
+/// [`crate::outcome::Reply`] displays it, read back and classified by `cats`, the engine the
+/// accounting `bounceCat` of the same reply came from. Deliveries stay without one.
+pub fn categorise(e: &mut Event, cats: &crate::bouncecat::BounceCategories) {
+    if e.kind == EventKind::Delivered {
+        return;
+    }
+    let reply = crate::delivery::classify::reply_from_display(&e.diag);
+    e.category = Some(cats.classify_reply(&reply).to_string());
+}
+
 /// A recent delivery of a queue as an [`Event`].
 pub fn delivery_event(at: u64, vmta: &str, text: &str) -> Event {
     Event {

@@ -1,5 +1,11 @@
 //! Bounce categories (`bounceCat`): PowerMTA's `<bounce-category-patterns>`.
 //!
+//! The one engine for the category of a failure: the accounting `bounceCat` of `b` and `t`
+//! records, the DSN's `X-PowerMTA-BounceCategory` and `domain detail`'s recent errors all
+//! call [`BounceCategories::classify_reply`] on the same compiled instance of a
+//! configuration (held by the daemon's policies), so they cannot disagree. Inbound bounce
+//! and feedback processing classifies remote DSN text through the same call.
+//!
 //! The subject classified is `"<enhanced status>;<reply text>"`, e.g.
 //! `5.1.1;user unknown`: the shipped list's code rules are anchored `^X.Y.Z;`, its phrase
 //! rules match the text. Rules are tried in order, first match wins; user rules from the
@@ -8,7 +14,11 @@
 
 use regex::{RegexSet, RegexSetBuilder};
 
-use super::AcctError;
+/// A rule list that does not compile (a regex `config` accepted alone can still make the
+/// combined set too large).
+#[derive(Debug, thiserror::Error)]
+#[error("bad bounce-category pattern: {0}")]
+pub struct BadPattern(String);
 
 /// The default rule list: phrase rules first, then status-code rules, as PowerMTA ships it.
 const DEFAULTS: &[(&str, &str)] = &[
@@ -108,18 +118,28 @@ const DEFAULTS: &[(&str, &str)] = &[
 pub struct BounceCategories {
     set: RegexSet,
     categories: Vec<String>,
+    /// The configured rules (before the shipped ones), which identify the list.
+    user: Vec<(String, String)>,
 }
+
+impl PartialEq for BounceCategories {
+    fn eq(&self, other: &Self) -> bool {
+        self.user == other.user
+    }
+}
+
+impl Eq for BounceCategories {}
 
 impl Default for BounceCategories {
     fn default() -> Self {
-        Self::new(&[]).expect("the shipped bounce-category patterns compile")
+        Self::shared_default().clone()
     }
 }
 
 impl BounceCategories {
     /// Compiles `user` rules (`(regex, category)`, from `<bounce-category-patterns>`) ahead of
     /// the shipped defaults. Matching is case-insensitive, as reply texts vary in case.
-    pub fn new(user: &[(String, String)]) -> Result<Self, AcctError> {
+    pub fn new(user: &[(String, String)]) -> Result<Self, BadPattern> {
         let rules: Vec<(&str, &str)> = user
             .iter()
             .map(|(r, c)| (r.as_str(), c.as_str()))
@@ -128,23 +148,42 @@ impl BounceCategories {
         let set = RegexSetBuilder::new(rules.iter().map(|(r, _)| *r))
             .case_insensitive(true)
             .build()
-            .map_err(|e| AcctError::BadPattern(e.to_string()))?;
+            .map_err(|e| BadPattern(e.to_string()))?;
         let categories = rules.iter().map(|(_, c)| c.to_string()).collect();
-        Ok(BounceCategories { set, categories })
+        Ok(BounceCategories {
+            set,
+            categories,
+            user: user.to_vec(),
+        })
+    }
+
+    /// The configuration's `<bounce-category-patterns>` ahead of the shipped set.
+    pub fn from_config(cfg: &config::Config) -> Result<Self, BadPattern> {
+        if cfg.bounce_category_patterns.is_empty() {
+            return Ok(Self::default());
+        }
+        let user: Vec<(String, String)> = cfg
+            .bounce_category_patterns
+            .iter()
+            .map(|r| (r.regex.clone(), r.category.clone()))
+            .collect();
+        Self::new(&user)
     }
 
     /// The shipped rules compiled once per process (compiling the set takes milliseconds;
     /// use this wherever no `<bounce-category-patterns>` are configured).
     pub fn shared_default() -> &'static BounceCategories {
         static SHARED: std::sync::OnceLock<BounceCategories> = std::sync::OnceLock::new();
-        SHARED.get_or_init(BounceCategories::default)
+        SHARED.get_or_init(|| {
+            BounceCategories::new(&[]).expect("the shipped bounce-category patterns compile")
+        })
     }
 
     /// The category of a reply, classifying `"<enhanced status>;<text>"` exactly as the
     /// accounting `bounceCat` column does.
     pub fn classify_reply(&self, reply: &crate::outcome::Reply) -> &str {
         let mut subject = String::with_capacity(8 + reply.text.len());
-        super::status::enhanced_code(reply, &mut subject);
+        crate::acct::enhanced_code(reply, &mut subject);
         subject.push(';');
         subject.push_str(&reply.text);
         self.classify(&subject)
