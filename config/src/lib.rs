@@ -31,6 +31,7 @@
 //!   `man/pmta.conf.5` ([`man::render`]).
 #![forbid(unsafe_code)]
 
+mod consequences;
 mod diag;
 mod global;
 mod keys;
@@ -46,6 +47,7 @@ mod source;
 mod table;
 mod values;
 
+pub use consequences::Consequence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;
 pub use model::*;

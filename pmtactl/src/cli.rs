@@ -198,9 +198,11 @@ pub enum DomainCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum TestCmd {
-    /// Check FILE locally (no daemon needed), or ask the daemon to check its own config.
+    /// Check FILE (or the --config file) locally, no daemon needed; with neither, ask the
+    /// daemon to check the file it runs on.
     Config {
-        /// The file to check locally; without it, the running daemon checks its own config file.
+        /// The file to check locally [default: --config FILE; without both, the running
+        /// daemon checks its own config file].
         #[arg(value_hint = ValueHint::FilePath)]
         file: Option<PathBuf>,
     },

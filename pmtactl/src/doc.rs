@@ -156,7 +156,7 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;
-    man.render_synopsis_section(&mut out)?;
+    out.extend_from_slice(format!(".SH SYNOPSIS\n{}\n", synopsis("pmtactl", &cmd)).as_bytes());
     man.render_description_section(&mut out)?;
     man.render_options_section(&mut out)?;
     out.extend_from_slice(COMMANDS_INTRO.as_bytes());
@@ -195,13 +195,77 @@ fn render_verb(
         let text = config::roff::escape(&about);
         out.extend_from_slice(format!("{text}\n.PP\n").as_bytes());
     }
+    out.extend_from_slice(format!("{}\n", synopsis(&full, cmd)).as_bytes());
     let mut part = Vec::new();
-    man.render_synopsis_section(&mut part)?;
     if cmd.get_arguments().next().is_some() {
         man.render_options_section(&mut part)?;
     }
     out.extend_from_slice(&without_headings(&part));
     Ok(())
+}
+
+/// A synopsis line with every option's value placeholder (`[--socket PATH]`,
+/// `--queue DOMAIN[/VMTA]`) and the operands (`PATTERN`, `[FILE]`), in roff. clap_mangen's
+/// own synopsis names the options only, which reads as if they took no value.
+fn synopsis(bin: &str, cmd: &clap::Command) -> String {
+    let mut words = vec![format!("\\fB{}\\fR", config::roff::escape(bin))];
+    let args: Vec<&clap::Arg> = cmd.get_arguments().filter(|a| !a.is_hide_set()).collect();
+    for a in args.iter().filter(|a| !a.is_positional()) {
+        words.push(option_word(a));
+    }
+    for a in args.iter().filter(|a| a.is_positional()) {
+        let name = format!("\\fI{}\\fR", config::roff::escape(&value_name(a)));
+        let many = if a.get_num_args().is_some_and(|n| n.max_values() > 1) {
+            "..."
+        } else {
+            ""
+        };
+        words.push(if a.is_required_set() {
+            format!("{name}{many}")
+        } else {
+            format!("[{name}{many}]")
+        });
+    }
+    if cmd.has_subcommands() {
+        words.push("\\fICOMMAND\\fR".into());
+    }
+    words.join(" ")
+}
+
+/// The placeholder of an option's value or an operand: its value name, else its id.
+fn value_name(a: &clap::Arg) -> String {
+    a.get_value_names()
+        .and_then(|v| v.first())
+        .map_or_else(|| a.get_id().to_string().to_uppercase(), |v| v.to_string())
+}
+
+/// `[-n N|--lines N]`, `--queue DOMAIN[/VMTA]`, `[--json]`.
+fn option_word(a: &clap::Arg) -> String {
+    let mut names = Vec::new();
+    if let Some(s) = a.get_short() {
+        names.push(format!("\\fB\\-{s}\\fR"));
+    }
+    if let Some(l) = a.get_long() {
+        names.push(format!(
+            "\\fB{}\\fR",
+            config::roff::escape(&format!("--{l}"))
+        ));
+    }
+    let value = if a.get_action().takes_values() {
+        format!(" \\fI{}\\fR", config::roff::escape(&value_name(a)))
+    } else {
+        String::new()
+    };
+    let word = names
+        .iter()
+        .map(|n| format!("{n}{value}"))
+        .collect::<Vec<_>>()
+        .join("|");
+    if a.is_required_set() {
+        word
+    } else {
+        format!("[{word}]")
+    }
 }
 
 /// What a verb does: its own text, preceded by its parent's when the parent has no other

@@ -275,7 +275,7 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and not __fish_seen_subcommand_from config help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and not __fish_seen_subcommand_from config help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and not __fish_seen_subcommand_from config help" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'Check FILE locally (no daemon needed), or ask the daemon to check its own config'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'Check FILE (or the --config file) locally, no daemon needed; with neither, ask the daemon to check the file it runs on'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and not __fish_seen_subcommand_from config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from config" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from config" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
@@ -286,7 +286,7 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from config" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from config" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from help" -f -a "config" -d 'Check FILE locally (no daemon needed), or ask the daemon to check its own config'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from help" -f -a "config" -d 'Check FILE (or the --config file) locally, no daemon needed; with neither, ask the daemon to check the file it runs on'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
@@ -445,7 +445,7 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "version" -d 'Same as `pmtactl version`'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from domain" -f -a "detail" -d 'Why is this domain (not) sending: a verdict line, then queues, connections, holds, MX, errors; settings with --settings'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from test" -f -a "config" -d 'Check FILE locally (no daemon needed), or ask the daemon to check its own config'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from test" -f -a "config" -d 'Check FILE (or the --config file) locally, no daemon needed; with neither, ask the daemon to check the file it runs on'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from pause" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from resume" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from set" -f -a "queue" -d 'Set the delivery mode of matching queues'

@@ -26,7 +26,7 @@ end
 
 complete -c pmtad -n "__fish_pmtad_needs_command" -s c -l config -d 'Configuration file (PowerMTA syntax; see pmta.conf(5))' -r -F
 complete -c pmtad -n "__fish_pmtad_needs_command" -l show-settings -d 'Print every effective setting of queue DOMAIN[/VMTA] with the file:line it came from (or `default`), and exit' -r
-complete -c pmtad -n "__fish_pmtad_needs_command" -s t -l check-config -d 'Check the configuration, print every error and warning, and exit: 0 if it is valid, 1 if not. Binds nothing, touches no file'
+complete -c pmtad -n "__fish_pmtad_needs_command" -s t -l check-config -d 'Check the configuration, print every error and warning, and exit: 0 if it is valid, 1 if not. A valid one also gets a `consequence:` line for what it will do that is likely unintended (no source may relay; a <domain> block that never applies; dkim-sign with no key). Binds nothing, touches no file'
 complete -c pmtad -n "__fish_pmtad_needs_command" -l hash-password -d 'Read a password (one line) from standard input and print its Argon2id hash in PHC form, for `password` in an `<smtp-user>` block; then exit. Needs no config'
 complete -c pmtad -n "__fish_pmtad_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pmtad -n "__fish_pmtad_needs_command" -s V -l version -d 'Print version'

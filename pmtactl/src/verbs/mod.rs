@@ -21,11 +21,14 @@ use crate::client::Session;
 use crate::error::CliError;
 use crate::render::Out;
 
-/// Runs the command; verbs that need no daemon never connect.
+/// Runs the command; verbs that need no daemon never connect. `test config` checks FILE,
+/// else the `--config` file, locally; only `test config` alone asks the daemon about the
+/// file it runs on.
 pub async fn run(cli: &Cli, out: &mut Out) -> Result<(), CliError> {
     if let Command::Test {
-        what: TestCmd::Config { file: Some(file) },
+        what: TestCmd::Config { file },
     } = &cli.command
+        && let Some(file) = file.as_ref().or(cli.config.as_ref())
     {
         return crate::local::test_config(file, out);
     }

@@ -60,7 +60,8 @@ fn serve(path: &Path) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pmtad: {e:#}");
-            ExitCode::from(1)
+            let cantcreat = e.downcast_ref::<crate::daemon::CreateDirError>().is_some();
+            ExitCode::from(if cantcreat { EXIT_CANTCREAT } else { 1 })
         }
     }
 }
@@ -86,6 +87,10 @@ fn load(path: &Path) -> Option<Config> {
 /// Exit status of the run mode when the configuration does not load (pmtad(8) EXIT STATUS).
 pub const EXIT_CONFIG: u8 = 64;
 
+/// Exit status of the run mode when a directory of the config cannot be created
+/// (sysexits' EX_CANTCREAT); like [`EXIT_CONFIG`], a restart cannot help.
+pub const EXIT_CANTCREAT: u8 = 73;
+
 fn summary(path: &Path, diags: &Diagnostics) -> String {
     let errors = diags.errors().count();
     let warnings = diags.0.len() - errors;
@@ -95,9 +100,14 @@ fn summary(path: &Path, diags: &Diagnostics) -> String {
     )
 }
 
+/// `--check-config`: errors and warnings (stderr), then the consequences of a valid config
+/// (stdout: what it will and will not do), then the verdict. Consequences do not fail it.
 fn check_config(path: &Path) -> ExitCode {
     match load(path) {
-        Some(_) => {
+        Some(cfg) => {
+            for c in cfg.consequences() {
+                println!("{c}");
+            }
             println!("pmtad: {} is valid", path.display());
             ExitCode::SUCCESS
         }

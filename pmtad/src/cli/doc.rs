@@ -68,9 +68,13 @@ EXIT STATUS
       not exist; in run mode, start-up failed after the configuration
       loaded (another pmtad answers on the control socket or holds the
       spool's lock, a listener address cannot be bound, the spool cannot
-      be opened, a directory cannot be created)
+      be opened)
   2   usage error (unknown option, missing value)
   64  run mode: the configuration file has errors; nothing was bound
+  73  run mode: a directory of the configuration (spool, log, accounting,
+      control socket) cannot be created, e.g. permission denied; nothing
+      was bound (sysexits EX_CANTCREAT; the systemd unit does not restart
+      on 64 or 73)
 
 FILES
   /etc/pmtad/pmta.conf      the configuration (--config)

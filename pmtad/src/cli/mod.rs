@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueHint};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use actions::{EXIT_CONFIG, render_settings, run};
+pub use actions::{EXIT_CANTCREAT, EXIT_CONFIG, render_settings, run};
 
 /// Where pmtad looks for its config when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "/etc/pmtad/pmta.conf";
@@ -41,7 +41,9 @@ pub struct Cli {
     pub config: PathBuf,
 
     /// Check the configuration, print every error and warning, and exit:
-    /// 0 if it is valid, 1 if not. Binds nothing, touches no file.
+    /// 0 if it is valid, 1 if not. A valid one also gets a `consequence:` line for what it
+    /// will do that is likely unintended (no source may relay; a <domain> block that never
+    /// applies; dkim-sign with no key). Binds nothing, touches no file.
     #[arg(short = 't', long)]
     pub check_config: bool,
 

@@ -51,7 +51,7 @@ pub trait Backend: Send + Sync + 'static {
         req: QueuesRequest,
     ) -> impl Future<Output = BackendResult<Vec<QueueSummary>>> + Send;
 
-    /// `show vmtas`: every virtual MTA with mail queued.
+    /// `show vmtas`: every configured virtual MTA, and any other with mail queued.
     fn vmtas(&self) -> impl Future<Output = BackendResult<Vec<VmtaSummary>>> + Send;
 
     /// `show settings DOMAIN[/VMTA]` (`vmta: None` = the default virtual MTA).

@@ -112,6 +112,7 @@ impl Shared {
     pub async fn accepted(&self, id: MessageId, envelope: Envelope) {
         let now = crate::logs::clock::now_secs();
         let queued = self.state().index.insert(id, &envelope, now);
+        self.logs.accepted(id, &envelope);
         self.counters.msgs_in.fetch_add(1, Ordering::Relaxed);
         self.counters
             .rcpts_in
@@ -157,7 +158,23 @@ impl Shared {
 
 /// Create the directories the config names (spool, log and accounting folders), as an
 /// operator expects from a fresh install; permissions problems surface here, before binding.
-fn create_dirs(cfg: &config::Config) -> anyhow::Result<()> {
+/// A directory pmtad needs could not be created: restarting cannot help until the operator
+/// fixes the path or the permissions, so the run mode exits with
+/// [`crate::cli::EXIT_CANTCREAT`] (the unit's `RestartPreventExitStatus` names it).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot create {}: {source} (relative paths in the config are relative to its \
+     directory; an installed system uses absolute ones, see contrib/pmta.conf)",
+    path.display()
+)]
+pub struct CreateDirError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Creates every directory the config writes into (spool, logs, accounting, socket).
+pub(crate) fn create_dirs(cfg: &config::Config) -> Result<(), CreateDirError> {
     let mut dirs = vec![cfg.spool_dir().to_path_buf()];
     dirs.extend(cfg.log_file.parent().map(Path::to_path_buf));
     dirs.extend(
@@ -175,7 +192,10 @@ fn create_dirs(cfg: &config::Config) -> anyhow::Result<()> {
     );
     dirs.extend(cfg.control_socket.parent().map(Path::to_path_buf));
     for d in dirs.iter().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(d).map_err(|e| anyhow::anyhow!("creating {}: {e}", d.display()))?;
+        std::fs::create_dir_all(d).map_err(|source| CreateDirError {
+            path: d.clone(),
+            source,
+        })?;
     }
     Ok(())
 }

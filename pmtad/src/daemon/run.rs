@@ -25,6 +25,8 @@ pub fn run(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
 
 async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     let mut signals = watch_signals()?;
+    // A directory that cannot be created is its own exit status, before anything is bound.
+    super::create_dirs(&cfg)?;
     // Before anything else: a second pmtad must refuse to start while one answers here.
     let control = ControlSocket::bind(&cfg.control_socket).await?;
     let shared = start(config_path, cfg)?;

@@ -104,6 +104,43 @@ impl LogSink {
         }
     }
 
+    /// A message was acknowledged with 250: one `received` line per recipient domain, for
+    /// `tail logs` (and `--domain`) only, as PowerMTA's monitor shows receptions; the
+    /// accounting `r` record is the durable trace, so the log files are not grown by it.
+    pub fn accepted(&self, id: impl Display, env: &crate::envelope::Envelope) {
+        let now = clock::now_secs();
+        let mut domains: Vec<String> = env
+            .recipients
+            .iter()
+            .map(|r| r.domain().to_ascii_lowercase())
+            .collect();
+        domains.sort_unstable();
+        domains.dedup();
+        let from = if env.mail_from.is_empty() {
+            "<>"
+        } else {
+            env.mail_from.as_str()
+        };
+        let source = env
+            .source_ip
+            .map_or_else(|| "pmtad".to_string(), |ip| ip.to_string());
+        for d in domains {
+            let rcpts: Vec<&str> = env
+                .recipients
+                .iter()
+                .filter(|r| r.domain().eq_ignore_ascii_case(&d))
+                .map(|r| r.address.as_str())
+                .collect();
+            let text = format!(
+                "received {id} from {from} for {} ({} bytes, vmta {}, from {source})",
+                rcpts.join(", "),
+                env.size,
+                env.vmta
+            );
+            self.inner.ring.push(now, Some(&d), text);
+        }
+    }
+
     /// A delivery outcome for one recipient of queue `domain/vmta`.
     pub fn outcome(&self, rcpt: &str, queue_domain: &str, vmta: &str, outcome: &Outcome) {
         let (verb, reply, by) = match outcome {

@@ -521,11 +521,18 @@ async fn verb_tail_logs() {
     let backlog = rx.recv_timeout(WAIT).expect("the backlog line");
     assert!(backlog.contains("delivered c@yahoo.com"), "{backlog}");
     w.inject_ok(&each(&["d@yahoo.com"])).await;
-    let line = rx.recv_timeout(WAIT);
+    // First the reception (a `received` line per accepted message), then the delivery.
+    let first = rx.recv_timeout(WAIT);
+    let second = rx.recv_timeout(WAIT);
     let _ = child.kill();
     let _ = child.wait();
-    let line = line.expect("a line while following");
-    assert!(line.contains("delivered d@yahoo.com"), "{line}");
+    let first = first.expect("a line while following");
+    assert!(
+        first.contains("received ") && first.contains("for d@yahoo.com"),
+        "{first}"
+    );
+    let second = second.expect("a second line while following");
+    assert!(second.contains("delivered d@yahoo.com"), "{second}");
 }
 
 /// Exit codes: 0 success, 1 the command failed, 2 usage error, 3 daemon not reachable (with

@@ -1,6 +1,7 @@
 //! pmtad's config-only command line, run as a real process: `--check-config` and
 //! `--show-settings` print what they should and exit 0 / 1 / 2 as documented.
 
+mod install;
 mod readme_tour;
 mod service_unit;
 

@@ -86,7 +86,7 @@ fn the_unit_s_directories_are_pmtad_s_defaults() {
     assert_eq!(directive("User"), "pmtad");
     assert_eq!(
         directive("RestartPreventExitStatus"),
-        pmtad::cli::EXIT_CONFIG.to_string()
+        format!("{} {}", pmtad::cli::EXIT_CONFIG, pmtad::cli::EXIT_CANTCREAT)
     );
 }
 

@@ -40,10 +40,28 @@ async fn tail_follow_shows_a_delivery_as_it_happens() {
     let backlog = rx.recv_timeout(WAIT).expect("the backlog line");
     assert!(backlog.contains("delivered a@tail.test"), "{backlog}");
     w.inject(&[&["x@other.test"], &["b@tail.test"]]).await;
-    let line = rx.recv_timeout(WAIT).expect("a line while following");
+    // Each accepted message shows as `received` (PowerMTA's monitor shows receptions too),
+    // before its delivery; only the followed domain's lines come.
+    let mut lines = Vec::new();
+    while !lines
+        .iter()
+        .any(|l: &String| l.contains("delivered b@tail.test"))
+    {
+        lines.push(rx.recv_timeout(WAIT).expect("a line while following"));
+    }
     let _ = child.kill();
     let _ = child.wait();
-    assert!(line.contains("delivered b@tail.test"), "{line}");
+    let received = lines.iter().position(|l| {
+        l.contains("received ") && l.contains("from sender@src.test for b@tail.test")
+    });
+    let delivered = lines
+        .iter()
+        .position(|l| l.contains("delivered b@tail.test"));
+    assert!(received.is_some() && received < delivered, "{lines:#?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("other.test")),
+        "{lines:#?}"
+    );
 }
 
 /// The unprivileged user tests run pmtactl as.

@@ -272,3 +272,27 @@ async fn domain_detail_explains_tls_required_but_not_offered() {
     assert_eq!(q["recent_errors"][0]["kind"], "tls_error");
     assert!(w.delivered().is_empty());
 }
+
+/// `show vmtas` lists a configured virtual MTA with nothing queued; `pmtactl --config FILE
+/// test config` checks FILE (not the daemon's file), as `test config FILE` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_vmtas_lists_every_configured_vmta_and_test_config_checks_the_named_file() {
+    let extra = "<virtual-mta idle1>\n</virtual-mta>\n";
+    let w = World::start_full("127.0.0.86", &[], &[], extra).await;
+    let v = w.json(&["show", "vmtas"]);
+    let idle = find(&v["vmtas"], "name", "idle1");
+    assert_eq!(idle["rcpts"], 0, "{v}");
+
+    let bad = w.path("bad.conf");
+    std::fs::write(&bad, "max-smtp-outt 3\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        &["--config", bad, "test", "config"][..],
+        &["test", "config", bad],
+    ] {
+        let out = w.ctl(args, 1);
+        let all = format!("{}{}", pmta_tests::output::stdout(&out), stderr(&out));
+        assert!(all.contains("bad.conf"), "{args:?}: {all}");
+    }
+    w.ctl(&["test", "config"], 0);
+}

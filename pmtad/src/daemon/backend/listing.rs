@@ -159,28 +159,32 @@ pub fn future(at: Option<u64>, now_s: u64) -> Option<String> {
 }
 
 /// `show vmtas`: virtual MTAs with mail queued, with their source address and EHLO name.
+/// `show vmtas`: every configured virtual MTA (also those with nothing queued: an operator
+/// checks that a new one is there), plus any other with mail queued (`{default}`).
 pub fn vmtas(shared: &Shared) -> Vec<VmtaSummary> {
     let policies = shared.policies();
     let cfg = &policies.config;
-    let mut by_vmta: HashMap<Arc<str>, VmtaSummary> = HashMap::new();
+    let empty = |name: &str| VmtaSummary {
+        name: name.to_string(),
+        domains: 0,
+        rcpts: 0,
+        kbytes: 0,
+        connections: 0,
+        source_ip: cfg.source_hosts_of(name).first().map(|s| s.ip.to_string()),
+        host_name: cfg.ehlo_name(name, None).map(str::to_string),
+    };
+    let mut by_vmta: HashMap<Arc<str>, VmtaSummary> = cfg
+        .virtual_mtas
+        .keys()
+        .map(|n| (Arc::from(n.as_str()), empty(n)))
+        .collect();
     for r in rows(shared, |_, _| true)
         .into_iter()
         .filter(|r| r.rcpts > 0)
     {
         let v = by_vmta
             .entry(r.vmta.clone())
-            .or_insert_with(|| VmtaSummary {
-                name: r.vmta.to_string(),
-                domains: 0,
-                rcpts: 0,
-                kbytes: 0,
-                connections: 0,
-                source_ip: cfg
-                    .source_hosts_of(&r.vmta)
-                    .first()
-                    .map(|s| s.ip.to_string()),
-                host_name: cfg.ehlo_name(&r.vmta, None).map(str::to_string),
-            });
+            .or_insert_with(|| empty(&r.vmta));
         v.domains += 1;
         v.rcpts += r.rcpts;
         v.kbytes += kbytes(r.bytes);
