@@ -52,6 +52,8 @@ pub struct Config {
     pub smtp_pattern_lists: BTreeMap<String, SmtpPatternList>,
     pub virtual_mtas: BTreeMap<String, VirtualMta>,
     pub pools: BTreeMap<String, VmtaPool>,
+    /// The HTTP management interface (`http-*` directives).
+    pub http: crate::http::HttpMgmt,
     pub(crate) domains: DomainIndex,
     pub(crate) sources: SourceIndex,
     /// `<bounce-category-patterns>` lines in file order; tried before the shipped set.

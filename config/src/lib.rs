@@ -34,6 +34,7 @@
 mod consequences;
 mod diag;
 mod global;
+mod http;
 mod keys;
 mod macros;
 pub mod man;
@@ -50,6 +51,7 @@ mod values;
 pub use consequences::Consequence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;
+pub use http::{HttpAccess, HttpLevel, HttpMgmt};
 pub use model::*;
 pub use table::{BLOCKS, DIRECTIVES, DirectiveDef, Kind, NOT_YET_BLOCKS, Status, suggest};
 pub use values::{DomainPattern, Host, HostLevels, HostPort, Rate};

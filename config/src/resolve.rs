@@ -71,6 +71,7 @@ fn empty_config(path: &Path) -> Config {
         smtp_pattern_lists: BTreeMap::new(),
         virtual_mtas: BTreeMap::new(),
         pools: BTreeMap::new(),
+        http: crate::http::HttpMgmt::default(),
         domains: DomainIndex::default(),
         sources: SourceIndex::default(),
         bounce_category_patterns: Vec::new(),
@@ -220,6 +221,7 @@ impl Resolver<'_> {
                 let hosts = self.source_host(d);
                 self.cfg.source_hosts.extend(hosts);
             }
+            name if name.starts_with("http-") => self.http_directive(def, d, clear),
             _ => {}
         }
     }
@@ -253,6 +255,45 @@ impl Resolver<'_> {
             "total-max-smtp-in" => self.cfg.total_max_smtp_in = n,
             "log-rotate" => self.cfg.log_rotate = n,
             _ => self.cfg.total_max_smtp_out = n,
+        }
+    }
+
+    /// `http-mgmt-port`, `http-access`, `http-api-key`, `http-default-max-items`,
+    /// `http-metrics-top-queues`.
+    fn http_directive(&mut self, def: &DirectiveDef, d: &Directive, clear: bool) {
+        use crate::http;
+        let text = d.value.text.as_str();
+        let defaults = http::HttpMgmt::default();
+        let h = &mut self.cfg.http;
+        match def.name {
+            "http-mgmt-port" if clear => h.listen = None,
+            "http-access" if clear => h.access.clear(),
+            "http-api-key" if clear => h.api_keys.clear(),
+            "http-default-max-items" if clear => h.default_max_items = defaults.default_max_items,
+            _ if clear => h.metrics_top_queues = defaults.metrics_top_queues,
+            "http-mgmt-port" => {
+                if let Some(listen) = self.check(d, http::parse_mgmt_port(text)) {
+                    self.cfg.http.listen = listen;
+                }
+            }
+            "http-access" => {
+                if let Some(a) = self.check(d, http::parse_access(text)) {
+                    self.cfg.http.access.push(a);
+                }
+            }
+            "http-api-key" => {
+                if let Some(k) = self.check(d, http::parse_api_key(text)) {
+                    self.cfg.http.api_keys.push(k);
+                }
+            }
+            _ => {
+                if let Some(n) = self.check(d, v::parse_u64(text)) {
+                    match def.name {
+                        "http-default-max-items" => self.cfg.http.default_max_items = n,
+                        _ => self.cfg.http.metrics_top_queues = n,
+                    }
+                }
+            }
         }
     }
 

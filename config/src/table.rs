@@ -91,6 +91,10 @@ pub enum Kind {
     Words,
     /// `NAME VALUE[, VALUE…]`.
     Macro,
+    /// `[IP:]PORT` of the HTTP management interface (`0` = off).
+    HttpPort,
+    /// `CIDR none|monitor|operator|admin`.
+    HttpAccess,
     /// Not checked (PowerMTA directives we accept with a warning).
     Any,
 }
@@ -130,6 +134,8 @@ impl Kind {
             Kind::VmtaName => "NAME",
             Kind::Words => "WORD[,WORD…]",
             Kind::Macro => "NAME VALUE[, …]",
+            Kind::HttpPort => "[IP:]PORT",
+            Kind::HttpAccess => "CIDR none|monitor|operator|admin",
             Kind::Any => "…",
         }
     }
@@ -243,6 +249,12 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("total-max-smtp-out", GLOBAL, K::Count, "1200", "most simultaneous outbound SMTP connections across all queues"),
     rep("domain-key", GLOBAL | VMTA | POOL, K::DomainKey, "DKIM key: selector, signing domain (or *), PEM private key file (RSA or Ed25519); repeatable"),
     rep("smtp-source-host", GLOBAL | VMTA, K::SourceHost, "local source address for outgoing connections and its EHLO name; several are used round-robin"),
+    // ---- HTTP management interface ----
+    imp("http-mgmt-port", GLOBAL, K::HttpPort, "0", "HTTP management interface (PowerMTA's web monitor API, /metrics and a web page): a bare PORT listens on 127.0.0.1 only, IP:PORT on that address ([::]:PORT or 0.0.0.0:PORT for all); 0 = off (PowerMTA's default is 8080); IP:0 takes a free port; plain HTTP; a reload that changes it rebinds"),
+    rep("http-access", GLOBAL, K::HttpAccess, "who may use the HTTP interface: the longest matching CIDR decides; none (403), monitor (read only, /metrics), operator (+ read-only /command), admin (+ /command changes); no matching line = none; repeatable"),
+    rep("http-api-key", GLOBAL, K::Text, "32-128 characters [A-Za-z0-9_]: a request with the header X-API-Key: KEY gets admin access from any address; a wrong key is refused (403); repeatable"),
+    imp("http-default-max-items", GLOBAL, K::Count, "10", "rows of /queues and /domains when the request has no maxitems="),
+    imp("http-metrics-top-queues", GLOBAL, K::Count, "100", "/metrics gives this many queues (the most recipients queued, then the most traffic) their own series; the others are summed under queue=\"other\""),
     // ---- virtual-mta / pool ----
     rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to"),
     rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)"),
@@ -336,12 +348,8 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     // ---- <smtp-pattern-list> ----
     rep("reply", PATTERNS, K::Reply, "/REGEX/ matched (case-insensitively) against remote replies; actions: mode=backoff|normal, backoff-to-normal-after=TIME, bounce-rcpt, bounce-queue, defer-queue, skip-mx, disable-source-ip, reenable-after=TIME"),
     // ---- PowerMTA directives accepted with a warning ----
-    not_yet("http-mgmt-port", GLOBAL, "web monitor port"),
-    not_yet("http-access", GLOBAL, "web monitor access control"),
-    not_yet("http-api-key", GLOBAL, "web monitor API key"),
     not_yet("http-csrf-protection", GLOBAL, "web monitor CSRF protection"),
     not_yet("http-redirect-to-https", GLOBAL, "web monitor HTTPS redirect"),
-    not_yet("http-default-max-items", GLOBAL, "web monitor page size"),
     not_yet("http-default-sort-order", GLOBAL, "web monitor sort order"),
     not_yet("http-mgmt-source", GLOBAL, "legacy web monitor source"),
     not_yet("run-as-root", GLOBAL, "run the daemon as root"),

@@ -15,19 +15,18 @@ fn realistic_powermta_config_loads() {
     let loaded = config::load_str(&text, data("powermta-3.7.conf").to_str().unwrap())
         .unwrap_or_else(|d| panic!("{d}"));
     let warned: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
-    for name in [
-        "http-mgmt-port",
-        "http-access",
-        "run-as-root",
-        "deliver-only",
-        "process-x-job",
-    ] {
+    for name in ["run-as-root", "deliver-only", "process-x-job"] {
         assert!(
             warned.iter().any(|w| w.contains(&format!("'{name}'"))),
             "no warning for {name}: {warned:#?}"
         );
     }
     let cfg = loaded.config;
+    assert_eq!(cfg.http.listen, Some("127.0.0.1:8080".parse().unwrap()));
+    let level = |ip: &str| cfg.http.level_for(ip.parse().unwrap());
+    assert_eq!(level("127.0.0.1"), config::HttpLevel::Admin);
+    assert_eq!(level("10.1.2.3"), config::HttpLevel::Monitor);
+    assert_eq!(level("192.0.2.1"), config::HttpLevel::None);
     assert_eq!(cfg.smtp_listeners.len(), 2);
     assert_eq!(
         cfg.spool_dirs,

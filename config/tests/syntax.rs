@@ -125,13 +125,13 @@ fn config_is_shareable_across_threads() {
 #[test]
 fn known_powermta_directives_and_blocks_warn_by_name() {
     let loaded = load(
-        "http-mgmt-port 8080\nrun-as-root no\n<domain *>\nuse-dane yes\n</domain>\n\
+        "http-csrf-protection yes\nrun-as-root no\n<domain *>\nuse-dane yes\n</domain>\n\
          <source-group bob>\nmax-smtp-in 3\n</source-group>\n<source 0/0>\nallow-mailmerge yes\n</source>\n",
     );
     let w: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(w.len(), 5, "{w:#?}");
     for (i, name) in [
-        "http-mgmt-port",
+        "http-csrf-protection",
         "run-as-root",
         "use-dane",
         "<source-group>",

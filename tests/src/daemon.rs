@@ -85,6 +85,8 @@ pub struct Pmtad {
     pub config: PathBuf,
     /// The SMTP listeners as bound (port 0 resolved).
     pub smtp: Vec<SocketAddr>,
+    /// The HTTP management listener as bound at start (`http-mgmt-port`), if on.
+    pub http: Option<SocketAddr>,
     lines: mpsc::Receiver<String>,
 }
 
@@ -123,6 +125,7 @@ impl Pmtad {
             dir: dir.into(),
             config: config.into(),
             smtp: vec![],
+            http: None,
             lines,
         };
         me.wait_ready(Duration::from_secs(60))?;
@@ -137,6 +140,8 @@ impl Pmtad {
             if let Some(addr) = line.strip_prefix("pmtad: listening smtp ") {
                 self.smtp
                     .push(addr.trim().parse().map_err(std::io::Error::other)?);
+            } else if let Some(addr) = line.strip_prefix("pmtad: listening http ") {
+                self.http = Some(addr.trim().parse().map_err(std::io::Error::other)?);
             } else if line.trim() == "pmtad: ready" {
                 return Ok(());
             }

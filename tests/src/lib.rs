@@ -4,6 +4,7 @@ pub mod bench;
 pub mod certs;
 pub mod daemon;
 pub mod dns;
+pub mod http;
 pub mod inject;
 pub mod output;
 pub mod sink;

@@ -3,4 +3,5 @@ mod bench_smoke;
 mod config_cli;
 mod control;
 mod delivery;
+mod http;
 mod pmtactl;

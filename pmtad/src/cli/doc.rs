@@ -47,6 +47,30 @@ RUN MODE
   A <source> without max-message-size takes 10 MiB (PowerMTA: unlimited),
   refused with 552 5.3.4 at SIZE= and at the end of DATA.
 
+HTTP MANAGEMENT INTERFACE
+  With `http-mgmt-port` set, pmtad also serves HTTP/1.1 (plain, no TLS) on
+  that address (a bare port means 127.0.0.1 only) and prints
+    pmtad: listening http 127.0.0.1:8080
+  before `ready`. Every answer comes from the same code as pmtactl's:
+    GET /status /domains /queues /vmtas         PowerMTA's web monitor API
+    GET /domainDetail?domain=NAME               a domain, its queues, why
+    GET /queueDetail?queue=DOMAIN/VMTA          each is held back, settings
+    POST /command  command=TEXT                 a pmtactl command line
+    GET /metrics                                Prometheus (OpenMetrics)
+    GET /                                       the web monitor page
+  Add format=json (the default; {\"data\":...,\"status\":\"success\"}) or
+  format=xml (<rsp><data>...</data><succ/></rsp>); /domains and /queues
+  take maxitems=N, sort=name|rcpt|size, /queues also queue=PATTERN,
+  paused=yes|no, mode=normal|backoff. Who may do what is decided per
+  request by `http-access` (the longest matching CIDR; none, monitor,
+  operator, admin; no match is 403) or an `http-api-key` sent as
+  X-API-Key (admin). /command needs operator for `show ...` and admin for
+  changes (pause, resume, schedule, set queue, reload, delete). Unknown
+  paths are 404, bad parameters 400, request bodies over 64 KiB 413; a
+  client gets 10 s for its request head and body, and at most 512
+  connections are served at once. A reload that changes http-mgmt-port
+  binds the new address first and keeps the old listener if it cannot.
+
 SIGNALS
   SIGHUP   reload, like `pmtactl reload`: re-read the configuration file;
            on any error keep the running configuration and write each error
@@ -105,6 +129,9 @@ EXAMPLES
     pmtad --show-settings gmail.com/mta1
   Run in the foreground on a checkout's example (state in examples/var/):
     pmtad --config examples/pmta.conf
+  Poll it over HTTP (with `http-mgmt-port 8080`), or scrape it:
+    curl -s 'http://127.0.0.1:8080/status?format=json' | jq .data.status
+    curl -s http://127.0.0.1:8080/metrics
   Reload the configuration of a running daemon, or stop it:
     systemctl reload pmtad      # or: pmtactl reload; kill -HUP PID
     systemctl stop pmtad        # or: kill -TERM PID

@@ -17,3 +17,4 @@ mod tests;
 pub use backend::Backend;
 pub use bind::{ControlSocket, ControlSocketError};
 pub use server::TAIL_DEADLINE_MARGIN;
+pub(crate) use server::{domain_list, queue_list, vmta_list};

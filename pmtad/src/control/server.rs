@@ -58,6 +58,48 @@ pub(super) fn poll_until(deadline: Instant, wait_ms: u32) -> Instant {
     (now + Duration::from_millis(wait_ms.into())).min(latest)
 }
 
+/// `show domains`: the backend's rows sorted, cut to `max_items` and counted. Shared by the
+/// control socket and the HTTP interface so both answer the same rows in the same order.
+pub(crate) async fn domain_list<B: Backend>(
+    backend: &B,
+    req: DomainsRequest,
+) -> Result<DomainList, ControlError> {
+    let (sort, max_items) = (req.sort, req.max_items);
+    let mut domains = backend.domains(req).await?;
+    let total_matching = sort_and_limit(&mut domains, sort, max_items);
+    Ok(DomainList {
+        domains,
+        total_matching,
+    })
+}
+
+/// `show queues`, as [`domain_list`].
+pub(crate) async fn queue_list<B: Backend>(
+    backend: &B,
+    req: QueuesRequest,
+) -> Result<QueueList, ControlError> {
+    let (sort, max_items) = (req.sort, req.max_items);
+    let mut queues = backend.queues(req).await?;
+    let total_matching = sort_and_limit(&mut queues, sort, max_items);
+    Ok(QueueList {
+        queues,
+        total_matching,
+    })
+}
+
+/// `show vmtas`, as [`domain_list`].
+pub(crate) async fn vmta_list<B: Backend>(
+    backend: &B,
+    req: VmtasRequest,
+) -> Result<VmtaList, ControlError> {
+    let mut vmtas = backend.vmtas().await?;
+    let total_matching = sort_and_limit(&mut vmtas, req.sort, req.max_items);
+    Ok(VmtaList {
+        vmtas,
+        total_matching,
+    })
+}
+
 impl<B: Backend> Control for ControlServer<B> {
     async fn hello(self, _: Context, client: ClientHello) -> Hello {
         if client.protocol != PROTOCOL_VERSION {
@@ -79,13 +121,7 @@ impl<B: Backend> Control for ControlServer<B> {
     }
 
     async fn domains(self, _: Context, req: DomainsRequest) -> Result<DomainList, ControlError> {
-        let (sort, max_items) = (req.sort, req.max_items);
-        let mut domains = self.backend.domains(req).await?;
-        let total_matching = sort_and_limit(&mut domains, sort, max_items);
-        Ok(DomainList {
-            domains,
-            total_matching,
-        })
+        domain_list(&*self.backend, req).await
     }
 
     async fn domain_detail(self, _: Context, domain: String) -> Result<DomainDetail, ControlError> {
@@ -93,22 +129,11 @@ impl<B: Backend> Control for ControlServer<B> {
     }
 
     async fn queues(self, _: Context, req: QueuesRequest) -> Result<QueueList, ControlError> {
-        let (sort, max_items) = (req.sort, req.max_items);
-        let mut queues = self.backend.queues(req).await?;
-        let total_matching = sort_and_limit(&mut queues, sort, max_items);
-        Ok(QueueList {
-            queues,
-            total_matching,
-        })
+        queue_list(&*self.backend, req).await
     }
 
     async fn vmtas(self, _: Context, req: VmtasRequest) -> Result<VmtaList, ControlError> {
-        let mut vmtas = self.backend.vmtas().await?;
-        let total_matching = sort_and_limit(&mut vmtas, req.sort, req.max_items);
-        Ok(VmtaList {
-            vmtas,
-            total_matching,
-        })
+        vmta_list(&*self.backend, req).await
     }
 
     async fn settings(self, _: Context, queue: QueueName) -> Result<QueueSettings, ControlError> {

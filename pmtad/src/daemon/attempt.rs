@@ -312,7 +312,10 @@ fn note_resolved(shared: &Shared, q: QueueId, dests: &Result<Vec<Destination>, D
             }
             Ok(hosts)
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => {
+            shared.metrics.dns_failure();
+            Err(e.to_string())
+        }
     };
     let ips = resolved
         .as_ref()
@@ -409,7 +412,12 @@ async fn connect(
             .conns_out
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match SmtpConnection::connect(dest.clone(), cfg.clone()).await {
-            Ok(c) => return Ok((c, dest.ip)),
+            Ok(c) => {
+                if c.info().tls.is_some() {
+                    shared.metrics.tls_handshake_out();
+                }
+                return Ok((c, dest.ip));
+            }
             Err(e) => {
                 unclaim_ip(shared, ctx.q, dest.ip);
                 shared

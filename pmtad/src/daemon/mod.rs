@@ -72,6 +72,11 @@ pub struct Shared {
     pub counters: Counters,
     /// Whether intake is refused for lack of spool space.
     pub space: SpoolSpace,
+    /// Counters only `/metrics` reads (DNS failures, TLS handshakes).
+    pub metrics: crate::metrics::DaemonMetrics,
+    /// Bumped after every successful reload, for parts that follow the config (the HTTP
+    /// listener rebinds when `http-mgmt-port` changed).
+    pub reloads: tokio::sync::watch::Sender<u64>,
     pub started: SystemTime,
     pub shutdown: CancellationToken,
 }
@@ -111,7 +116,12 @@ impl Shared {
     /// A message was stored: queue its recipients, write `r` records, wake the scheduler.
     pub async fn accepted(&self, id: MessageId, envelope: Envelope) {
         let now = crate::logs::clock::now_secs();
-        let queued = self.state().index.insert(id, &envelope, now);
+        let queued = {
+            let mut st = self.state();
+            let queued = st.index.insert(id, &envelope, now);
+            count_received(&mut st, &envelope);
+            queued
+        };
         self.logs.accepted(id, &envelope);
         self.counters.msgs_in.fetch_add(1, Ordering::Relaxed);
         self.counters
@@ -152,7 +162,21 @@ impl Shared {
             .apply_policies(&policies, std::time::Instant::now());
         self.logs.event("configuration reloaded");
         self.wake.notify_one();
+        self.reloads.send_modify(|n| *n += 1);
         Ok(warnings)
+    }
+}
+
+/// Counts each pending recipient of a just-queued message as received by its queue.
+fn count_received(st: &mut State, envelope: &Envelope) {
+    let pending = envelope
+        .recipients
+        .iter()
+        .filter(|r| r.state == crate::envelope::RcptState::Pending);
+    for r in pending {
+        if let Some(q) = st.index.queue_id(r.domain(), &envelope.vmta) {
+            st.tally.row(q).received += 1;
+        }
     }
 }
 
@@ -250,6 +274,8 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         logs,
         counters: Counters::default(),
         space: SpoolSpace::default(),
+        metrics: crate::metrics::DaemonMetrics::default(),
+        reloads: tokio::sync::watch::Sender::new(0),
         started: SystemTime::now(),
         shutdown: CancellationToken::new(),
     });

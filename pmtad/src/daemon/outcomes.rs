@@ -197,6 +197,10 @@ pub async fn apply(
         };
         st.index.requeue(lease, &pending, due, &err);
     }
+    let tally = st.tally.row(ctx.q);
+    tally.delivered += delivered as u64;
+    tally.bounced += bounced_n as u64;
+    tally.deferred += deferred_n as u64;
     drop(st);
     // Counters last: whoever sees a delivery counted also sees the queue without it.
     count(shared, delivered, bounced_n, deferred_n, content.len());

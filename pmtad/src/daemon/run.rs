@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{DaemonBackend, DaemonIntake, Shared, run_engine, start};
 use crate::control::ControlSocket;
+use crate::http::HttpListener;
 use crate::inbound::{ListenerConfig, SmtpServer};
 use crate::lifecycle::{Request, watch_signals};
 
@@ -40,6 +41,16 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
         shared.logs.event(format!("listening for SMTP on {addr}"));
     }
     let backend = Arc::new(DaemonBackend::new(shared.clone(), smtp.stats()));
+    let http = bind_http(&shared).await?;
+    if let Some(addr) = http.as_ref().and_then(|l| l.local_addr().ok()) {
+        announce(&format!("listening http {addr}"));
+    }
+    let http_task = tokio::spawn(crate::http::serve(
+        backend.clone(),
+        http,
+        shared.reloads.subscribe(),
+        |addr| announce(&format!("listening http {addr}")),
+    ));
     let control_task = tokio::spawn(control.serve(backend));
     let smtp_task = tokio::spawn(smtp.serve(smtp_stop.clone()));
     announce("ready");
@@ -53,6 +64,8 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     // Aborting the service drops the socket, which removes its file.
     control_task.abort();
     let _ = control_task.await;
+    http_task.abort();
+    let _ = http_task.await;
     smtp_stop.cancel();
     let _ = tokio::time::timeout(DRAIN, smtp_task).await;
     shared.shutdown.cancel();
@@ -85,6 +98,18 @@ async fn bind_smtp(shared: &Arc<Shared>) -> anyhow::Result<SmtpServer<DaemonInta
     };
     let intake = Arc::new(DaemonIntake::new(shared.clone()));
     Ok(SmtpServer::bind(&addrs, intake, listener).await?)
+}
+
+/// The HTTP management listener at start, when `http-mgmt-port` turns it on; an address
+/// that cannot be bound stops the start, as for SMTP.
+async fn bind_http(shared: &Shared) -> anyhow::Result<Option<HttpListener>> {
+    let Some(addr) = shared.policies().config.http.listen else {
+        return Ok(None);
+    };
+    let l = HttpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for HTTP on {addr} (http-mgmt-port): {e}"))?;
+    Ok(Some(l))
 }
 
 fn log_reload(shared: &Shared) {

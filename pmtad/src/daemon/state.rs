@@ -204,6 +204,8 @@ pub struct State {
     /// Delay notices sent per (message, recipient index) that asked for NOTIFY=DELAY:
     /// how many `notify-of-delay-every` periods they covered.
     pub delay_notices: HashMap<(crate::envelope::MessageId, u32), u32>,
+    /// Recipients received, delivered, bounced and deferred per queue (`/metrics`).
+    pub tally: crate::metrics::QueueTally,
 }
 
 impl State {

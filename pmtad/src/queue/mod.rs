@@ -39,6 +39,18 @@ use slots::{Queue, READY, RETRY, sat32};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QueueId(u32);
 
+impl QueueId {
+    /// The queue's position in the index (`0..len`), for tables kept beside it.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_index(i: u32) -> Self {
+        Self(i)
+    }
+}
+
 /// Work handed to the delivery engine: one message's recipients in one queue. Return it
 /// with [`QueueIndex::finish`] or [`QueueIndex::requeue`].
 #[derive(Debug, PartialEq, Eq)]

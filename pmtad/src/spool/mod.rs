@@ -371,6 +371,11 @@ impl Spool {
         }
     }
 
+    /// The fsync latency histogram so far.
+    pub fn fsync_latency(&self) -> crate::metrics::HistogramSnapshot {
+        self.inner.counters.fsync_latency.snapshot()
+    }
+
     /// Runs reclamation until nothing more can be reclaimed (it also runs on its own between
     /// batches and when idle; this is for tests and operators).
     pub async fn compact(&self) {

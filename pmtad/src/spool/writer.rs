@@ -60,6 +60,8 @@ pub enum Op {
 #[derive(Debug, Default)]
 pub struct Counters {
     pub fsyncs: AtomicU64,
+    /// How long each segment fdatasync took (`/metrics`).
+    pub fsync_latency: crate::metrics::Histogram,
     pub batches: AtomicU64,
     pub records: AtomicU64,
 }
@@ -234,7 +236,10 @@ impl Writer {
             return Err(SpoolError::io("appending to segment", path, e));
         }
         self.counters.fsyncs.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = file.sync_data() {
+        let started = std::time::Instant::now();
+        let synced = file.sync_data();
+        self.counters.fsync_latency.observe(started.elapsed());
+        if let Err(e) = synced {
             self.active.must_rotate = true;
             self.rollback(&file);
             return Err(SpoolError::io("syncing segment", path, e));

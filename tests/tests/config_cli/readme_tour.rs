@@ -47,8 +47,18 @@ fn isolated(script: &str, scratch: &Path) -> String {
             "pmtad --config pmta.conf &\n",
             "pmtad --config pmta.conf > pmtad.out 2>&1 &\n\
              until grep -qs 'pmtad: ready' pmtad.out; do sleep 0.05; done\n\
-             PORT=$(sed -n 's/^pmtad: listening smtp 127.0.0.1://p' pmtad.out)\n"
+             PORT=$(sed -n 's/^pmtad: listening smtp 127.0.0.1://p' pmtad.out)\n\
+             HPORT=$(sed -n 's/^pmtad: listening http 127.0.0.1://p' pmtad.out)\n"
                 .to_string(),
+        ),
+        // The HTTP interface too takes a free port.
+        (
+            "http-mgmt-port 8080\\n",
+            "http-mgmt-port 127.0.0.1:0\\n".to_string(),
+        ),
+        (
+            "curl -s \"http://127.0.0.1:8080/",
+            "curl -s \"http://127.0.0.1:$HPORT/".to_string(),
         ),
         ("/tmp/pmtad-tour", scratch),
     ];
@@ -87,6 +97,7 @@ fn the_readme_tour_runs_as_written() {
         "2 recipient(s) listed",
         "paused by the operator",
         "example.net 2",
+        "queued: 2",
         "Configuration reloaded",
         "2 recipient(s) deleted",
         "deleted by operator (pmtactl delete)",

@@ -10,6 +10,7 @@ mod config_verbs;
 mod detail;
 mod events;
 mod listing;
+mod observe;
 mod paging;
 mod status;
 mod typos;
