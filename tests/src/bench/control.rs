@@ -59,7 +59,7 @@ fn ctl(pmtactl: &Path, socket: &Path, args: &[&str]) -> anyhow::Result<(Duration
 }
 
 /// Queues one recipient in each of `domains` domains over `SESSIONS` parallel sessions.
-async fn fill(addr: SocketAddr, domains: usize) -> anyhow::Result<()> {
+pub async fn fill(addr: SocketAddr, domains: usize) -> anyhow::Result<()> {
     let msgs: Vec<Vec<String>> = (0..domains)
         .collect::<Vec<_>>()
         .chunks(RCPTS_PER_MSG)

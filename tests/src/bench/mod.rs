@@ -10,6 +10,7 @@
 pub mod acct;
 pub mod config;
 pub mod control;
+pub mod http;
 pub mod inbound;
 pub mod measure;
 pub mod relay;
@@ -60,11 +61,12 @@ pub enum Part {
     Control,
     Rpc,
     Acct,
+    Http,
 }
 
 impl Part {
     /// Queue first: its resident-memory figure is cleanest in a fresh process.
-    pub const ALL: [Part; 10] = [
+    pub const ALL: [Part; 11] = [
         Part::Queue,
         Part::Config,
         Part::Intake,
@@ -75,6 +77,7 @@ impl Part {
         Part::Control,
         Part::Rpc,
         Part::Acct,
+        Part::Http,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Part {
             Part::Control => "control",
             Part::Rpc => "control-rpc",
             Part::Acct => "acct",
+            Part::Http => "http",
         }
     }
 
@@ -105,6 +109,7 @@ impl Part {
             Part::Control => control::run(&control::Params::at(scale)),
             Part::Rpc => rpc::run(&rpc::Params::at(scale)),
             Part::Acct => acct::run(scale.pick(300_000, 100_000, 2_000)),
+            Part::Http => http::run(&http::Params::at(scale)),
         }
     }
 }

@@ -23,6 +23,25 @@ pub async fn run(
     sessions: u64,
     acct: bool,
 ) -> anyhow::Result<(f64, f64, f64)> {
+    run_with(bin, total, sessions, acct, &Extra::default()).await
+}
+
+/// What a variant of the relay run adds: config lines, and a client scraping the HTTP
+/// interface's `/metrics` this often while mail flows.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    pub config: &'static str,
+    pub scrape_every: Option<Duration>,
+}
+
+/// [`run`] with `extra`.
+pub async fn run_with(
+    bin: &std::path::Path,
+    total: u64,
+    sessions: u64,
+    acct: bool,
+    extra: &Extra,
+) -> anyhow::Result<(f64, f64, f64)> {
     let mut sinks = Vec::new();
     let mut dns = TestDns::builder();
     let first = SmtpSink::builder()
@@ -55,7 +74,12 @@ pub async fn run(
     if acct {
         cfg.push_str("<acct-file log/acct.csv>\n  records d,b\n</acct-file>\n");
     }
+    cfg.push_str(extra.config);
     let pmtad = Pmtad::start_with(bin, dir.path(), &cfg)?;
+    let scraper = match (extra.scrape_every, pmtad.http) {
+        (Some(every), Some(http)) => Some(tokio::spawn(scrape(http, every))),
+        _ => None,
+    };
     let cpu0 = cpu_secs(pmtad.pid());
     let start = Instant::now();
     inject_all(pmtad.smtp_addr(), total, sessions).await?;
@@ -77,7 +101,20 @@ pub async fn run(
     }
     let wall = start.elapsed().as_secs_f64();
     let cpu = cpu_secs(pmtad.pid()) - cpu0;
+    if let Some(task) = scraper {
+        task.abort();
+    }
     Ok((total as f64 / wall, wall, cpu * 1000.0 / total as f64))
+}
+
+/// GETs `/metrics` every `every` until aborted, as a Prometheus server would.
+async fn scrape(http: std::net::SocketAddr, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let r = crate::http::get(http, "/metrics").await;
+        assert_eq!(r.status, 200, "scrape failed: {}", r.body);
+    }
 }
 
 async fn inject_all(addr: std::net::SocketAddr, total: u64, sessions: u64) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Every part, in the order `all` runs them, with the figures each must report.
-const PARTS: [(&str, usize); 10] = [
+const PARTS: [(&str, usize); 11] = [
     ("queue", 2),
     ("config", 3),
     ("intake", 6),
@@ -18,6 +18,7 @@ const PARTS: [(&str, usize); 10] = [
     ("control", 5),
     ("control-rpc", 4),
     ("acct", 5),
+    ("http", 9),
 ];
 
 fn check_figure(part: &str, f: &Value) {
