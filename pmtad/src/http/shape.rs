@@ -4,7 +4,7 @@
 //! arrangement happen here; every number comes from the backend's answer as is.
 
 use proto::{
-    DomainDetail, DomainList, Event, QueueDetail, QueueList, Status, VersionInfo, VmtaList,
+    DomainDetail, DomainList, Event, QueueDetail, QueueList, Status, Verdict, VersionInfo, VmtaList,
 };
 use serde_json::{Map, Value, json};
 
@@ -125,10 +125,27 @@ pub fn vmtas(list: &VmtaList) -> Value {
     json!({"vmta": rows, "total": list.total_matching})
 }
 
-/// `/domainDetail`: the domain's totals and each of its queues in detail.
+/// `/domainDetail`: the domain's totals, the backend's one-line verdict, and each of its
+/// queues in detail.
 pub fn domain_detail(d: &DomainDetail) -> Value {
     let queues: Vec<Value> = d.queues.iter().map(queue_detail).collect();
-    json!({"domain": {"name": d.domain, "rcp": d.rcpts, "kb": d.kbytes, "queue": queues}})
+    json!({"domain": {
+        "name": d.domain,
+        "rcp": d.rcpts,
+        "kb": d.kbytes,
+        "verdict": verdict(&d.verdict),
+        "queue": queues,
+    }})
+}
+
+/// "Is it sending, and if not, why": the backend's verdict as is.
+fn verdict(v: &Verdict) -> Value {
+    json!({
+        "state": serde_json::to_value(v.state).unwrap_or(Value::Null),
+        "reason": v.reason.map(|r| r.as_str()),
+        "line": v.line,
+        "nextAttempt": v.next_attempt,
+    })
 }
 
 /// One queue of a detail page. `heldBack` is the backend's "why is it not sending" list;
@@ -156,6 +173,7 @@ pub fn queue_detail(q: &QueueDetail) -> Value {
     out.insert("mode".into(), json!(q.mode.as_str()));
     out.insert("oldestAge".into(), json!(q.oldest_age_secs));
     out.insert("nextRetry".into(), json!(q.next_retry));
+    out.insert("verdict".into(), verdict(&q.verdict));
     out.insert("heldBack".into(), json!({"reason": held}));
     out.insert("errors".into(), json!({"error": events(&q.recent_errors)}));
     out.insert(

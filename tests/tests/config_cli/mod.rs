@@ -46,7 +46,7 @@ fn check_config_reports_every_error_with_position_and_exits_1() {
     let conf = dir.path().join("bad.conf");
     std::fs::write(
         &conf,
-        "max-smtp-outt 3\n<domain a.com>\n  max-smtp-out lots\n</domain>\nhttp-mgmt-port 8080\n",
+        "max-smtp-outt 3\n<domain a.com>\n  max-smtp-out lots\n</domain>\nhttp-csrf-protection yes\n",
     )
     .unwrap();
     let out = run(&["--config", conf.to_str().unwrap(), "--check-config"]);
@@ -64,7 +64,7 @@ fn check_config_reports_every_error_with_position_and_exits_1() {
         "{err}"
     );
     assert!(
-        err.contains(&format!("{name}:5:1: warning: 'http-mgmt-port'")),
+        err.contains(&format!("{name}:5:1: warning: 'http-csrf-protection'")),
         "{err}"
     );
 }

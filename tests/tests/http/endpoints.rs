@@ -104,6 +104,9 @@ async fn details_carry_the_hold_reasons_of_domain_detail() {
         .collect();
     assert!(kinds.contains(&"paused"), "{q:#}");
     assert_eq!(q["detail"]["held_back"], ctl["queues"][0]["held_back"]);
+    assert_eq!(d["domain"]["verdict"]["line"], ctl["verdict"]["line"]);
+    assert_eq!(d["domain"]["verdict"]["state"], "not_sending");
+    assert_eq!(d["domain"]["verdict"]["reason"], "paused");
     assert!(
         q["settings"]["setting"]
             .as_array()
@@ -143,7 +146,8 @@ async fn bad_requests_are_refused_with_a_message() {
         ("/assets/../Cargo.toml", 404, "no such page"),
         ("/domainDetail", 400, "'domain' is missing"),
         ("/queueDetail?queue=*/x", 400, "expected DOMAIN/VMTA"),
-        ("/queueDetail?queue=none.test/vm", 404, "no queue matches"),
+        ("/queueDetail?queue=none.test/vm", 404, "no such domain"),
+        ("/domainDetail?domain=none.test", 404, "no such domain"),
         ("/domainDetail?domain=", 400, "'domain' is missing"),
         ("/queues?maxitems=lots", 400, "maxitems"),
         ("/queues?sort=weight", 400, "sort=weight"),

@@ -83,6 +83,11 @@ async fn the_web_page_shows_the_queue_and_why_it_is_held_in_chromium() {
     );
     assert!(dom.contains("Why is it not sending?"), "{dom}");
     assert!(
+        dom.contains("class=\"verdict not_sending\""),
+        "the verdict is shown: {dom}"
+    );
+    assert!(dom.contains("NOT SENDING"), "{dom}");
+    assert!(
         dom.contains("data-series=\"delivered\""),
         "the chart is drawn: {dom}"
     );

@@ -104,6 +104,9 @@ function renderDetail(q) {
   facts.appendChild(tb);
   const why = el("div");
   why.appendChild(el("h2", "Why is it not sending?"));
+  const verdict = el("p", q.verdict.line, "verdict " + q.verdict.state);
+  verdict.id = "verdict";
+  why.appendChild(verdict);
   const reasons = el("ul");
   reasons.id = "hold-reasons";
   for (const r of q.heldBack.reason) {
