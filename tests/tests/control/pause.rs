@@ -196,4 +196,15 @@ async fn a_typo_in_a_pause_is_kept_with_a_did_you_mean() {
     assert_eq!(known["warning"], serde_json::Value::Null);
     let rules = w.json(&["show", "paused"]);
     assert_eq!(rules["rules"].as_array().map(Vec::len), Some(2), "{rules}");
+    // Verbs that need an existing queue refuse a typo, naming the closest domain.
+    for verb in [
+        &["schedule", "gmai.com"][..],
+        &["resume", "queue", "gmai.com"],
+    ] {
+        let err = stderr(&w.ctl(verb, 1));
+        assert!(
+            err.contains("no queue matches gmai.com/* (did you mean gmail.com?)"),
+            "{verb:?}: {err}"
+        );
+    }
 }

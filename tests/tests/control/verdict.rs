@@ -188,3 +188,22 @@ async fn an_unknown_domain_is_refused_with_a_did_you_mean() {
     let known = w.json(&["domain", "detail", "hotmail.test"]);
     assert_eq!(known["verdict"]["line"], "IDLE: nothing queued");
 }
+
+/// A remote temporary refusal: the queue waits for its retry, and the verdict says after
+/// which reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferral_says_which_reply_the_queue_waits_after() {
+    let sink = SmtpSink::builder().on_rcpt("a@later.test", reply(421, "4.7.0 try later"));
+    let extra = "<domain later.test>\n  retry-after 10m\n</domain>\n";
+    let w = World::start_sink(sink, "127.0.0.87", &["later.test"], &[], extra).await;
+    w.inject(&[&["a@later.test"]]).await;
+    let d = verdict_for(&w, "later.test", "retry_wait").await;
+    let line = d["verdict"]["line"].as_str().unwrap();
+    assert!(
+        line.starts_with(
+            "NOT SENDING: waiting for the next retry (retry-after) after 421 4.7.0 try later"
+        ),
+        "{line}"
+    );
+    assert_next_attempt(line);
+}

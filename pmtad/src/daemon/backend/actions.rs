@@ -38,6 +38,16 @@ fn report(
     }
 }
 
+/// `no queue matches gmial.com/* (did you mean gmail.com?)`. Takes the state lock: call
+/// it with the lock released.
+fn no_such_queue(shared: &Shared, pattern: &QueuePattern) -> ControlError {
+    let policies = shared.policies();
+    let guess = typos::closest_domain(&shared.state(), &policies.config, &pattern.domain)
+        .map(|c| format!(" (did you mean {c}?)"))
+        .unwrap_or_default();
+    ControlError::NoSuchQueue(format!("{pattern}{guess}"))
+}
+
 /// Records the operator's pause or resume of `pattern` and counts the existing queues whose
 /// pause it changed.
 fn record_pause(st: &mut State, pattern: &QueuePattern, action: RuleAction) -> (usize, u64) {
@@ -79,7 +89,8 @@ pub fn resume(shared: &Shared, pattern: &QueuePattern) -> Result<QueueActionRepo
         .pauses()
         .any(|r| r.pattern == *pattern || pattern.matches(&r.pattern.domain, &r.pattern.vmta));
     if matching(&st, pattern).is_empty() && !had_rule {
-        return Err(ControlError::NoSuchQueue(pattern.to_string()));
+        drop(st);
+        return Err(no_such_queue(shared, pattern));
     }
     let (matched, changed) = record_pause(&mut st, pattern, RuleAction::Resume);
     drop(st);
@@ -128,7 +139,8 @@ pub fn schedule(
     let mut st = shared.state();
     let qs = matching(&st, pattern);
     if qs.is_empty() {
-        return Err(ControlError::NoSuchQueue(pattern.to_string()));
+        drop(st);
+        return Err(no_such_queue(shared, pattern));
     }
     let mut changed = 0;
     for &q in &qs {

@@ -287,7 +287,11 @@ fn holds(rt: &QueueRt, row: &listing::Row, ctx: &HoldContext, now: Now) -> Vec<H
         out.push(reason(HoldKind::VmtaConnectionLimit, detail, None));
     }
     if let Some(at) = row.next_attempt.filter(|&t| t > now.secs) {
-        let detail = "waiting for the next retry (retry-after)".to_string();
+        // The error that caused the wait is the operator's next question.
+        let detail = match rt.recent_errors.back() {
+            Some((_, e)) => format!("waiting for the next retry (retry-after) after {e}"),
+            None => "waiting for the next retry (retry-after)".to_string(),
+        };
         out.push(reason(
             HoldKind::RetryWait,
             detail,
