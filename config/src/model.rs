@@ -484,6 +484,11 @@ pub struct SourcePolicy {
     /// `require-starttls` in a `<source>`: nothing but EHLO/HELO/STARTTLS/NOOP/RSET/QUIT
     /// before TLS.
     pub require_starttls: bool,
+    pub process_x_job: bool,
+    pub retain_x_job: bool,
+    pub jobid_header: Option<String>,
+    pub jobid_prefix: Option<String>,
+    pub process_x_envid: bool,
 }
 
 /// Where an effective setting came from.

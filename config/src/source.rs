@@ -44,6 +44,11 @@ const ALLOW_PLAIN_AUTH: usize = idx("allow-unencrypted-plain-auth");
 const TLS_BEFORE_AUTH: usize = idx("require-starttls-before-auth");
 const AUTH_FAILURE_RATE: usize = idx("smtp-max-auth-failure-rate");
 const ALLOW_STARTTLS: usize = idx("allow-starttls");
+const PROCESS_X_JOB: usize = idx("process-x-job");
+const RETAIN_X_JOB: usize = idx("retain-x-job");
+const JOBID_HEADER: usize = idx("jobid-header");
+const JOBID_PREFIX: usize = idx("jobid-prefix");
+const PROCESS_X_ENVID: usize = idx("process-x-envid");
 pub(crate) const REQUIRE_STARTTLS: usize = idx_in("require-starttls", SOURCE);
 
 impl SourceIndex {
@@ -101,5 +106,10 @@ fn build(eff: &Effective<'_>) -> SourcePolicy {
         max_auth_failures: as_rate(eff.get(AUTH_FAILURE_RATE)).filter(|r| r.count > 0),
         allow_starttls: as_bool(eff.get(ALLOW_STARTTLS)),
         require_starttls: as_bool(eff.get(REQUIRE_STARTTLS)),
+        process_x_job: as_bool(eff.get(PROCESS_X_JOB)),
+        retain_x_job: as_bool(eff.get(RETAIN_X_JOB)),
+        jobid_header: as_text(eff.get(JOBID_HEADER)).filter(|h| !h.is_empty()),
+        jobid_prefix: as_text(eff.get(JOBID_PREFIX)).filter(|p| !p.is_empty()),
+        process_x_envid: as_bool(eff.get(PROCESS_X_ENVID)),
     }
 }

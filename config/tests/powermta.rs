@@ -15,7 +15,7 @@ fn realistic_powermta_config_loads() {
     let loaded = config::load_str(&text, data("powermta-3.7.conf").to_str().unwrap())
         .unwrap_or_else(|d| panic!("{d}"));
     let warned: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
-    for name in ["run-as-root", "deliver-only", "process-x-job"] {
+    for name in ["run-as-root", "deliver-only"] {
         assert!(
             warned.iter().any(|w| w.contains(&format!("'{name}'"))),
             "no warning for {name}: {warned:#?}"

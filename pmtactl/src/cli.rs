@@ -116,6 +116,13 @@ pub enum Show {
     /// Per-virtual-MTA table.
     #[command(visible_alias = "vmta")]
     Vmtas(ListingArgs),
+    /// Jobs (`X-Job:` campaigns): queued, delivered, bounced, deferred, first and last seen.
+    Jobs,
+    /// One job's figures (exit 1 when no such job is known).
+    Job {
+        /// The job id.
+        id: String,
+    },
     /// The stored pause, resume and mode orders (patterns as typed) and what each holds now.
     Paused,
     /// Effective settings of a queue, each with the config line it came from.
@@ -215,6 +222,12 @@ pub enum QueueTarget {
         /// DOMAIN[/VMTA]; a bare DOMAIN means every virtual MTA.
         pattern: String,
     },
+    /// One job: its waiting messages leave the queues (in-flight ones finish) and its new
+    /// mail is held, until `resume job ID`. Not kept across a restart.
+    Job {
+        /// The job id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,10 +243,20 @@ pub enum SetCmd {
 }
 
 #[derive(Debug, Args)]
+#[group(id = "what", required = true, multiple = false, args = ["queue", "job"])]
 pub struct DeleteArgs {
-    /// DOMAIN[/VMTA] with `*` wildcards (required, so a typo cannot empty the spool).
+    /// DOMAIN[/VMTA] with `*` wildcards (this or --job is required, so a typo cannot empty
+    /// the spool).
     #[arg(long, value_name = "DOMAIN[/VMTA]")]
-    pub queue: String,
+    pub queue: Option<String>,
+    /// Every queued recipient of this job (`X-Job`), in any queue.
+    #[arg(
+        long,
+        value_name = "ID",
+        alias = "jobId",
+        conflicts_with = "older_than"
+    )]
+    pub job: Option<String>,
     /// Only recipients queued longer than this (`30m`, `4d12h`, bare seconds).
     #[arg(long, value_name = "T", value_parser = parse_duration)]
     pub older_than: Option<Duration>,

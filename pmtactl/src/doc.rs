@@ -96,7 +96,15 @@ JSON OUTPUT
   show paused    {rules: [{action: pause|resume|backoff|normal, pattern,
                   queues, rcpts}]}; oldest first, the last rule matching
                   a queue decides it; queues/rcpts: what it decides now
-  delete         {deleted, next_cursor: null}
+  delete         {deleted, next_cursor: null} (also delete --job=ID)
+  show jobs      {jobs: [JOB]}; show job ID: one JOB
+  pause job, resume job
+                 {job, changed, messages}; messages: taken out of the
+                  queues (pause) or given back to them (resume)
+  JOB            {job, queued, delivered, bounced, deferred, kbytes,
+                  first_seen, last_seen, paused}; queued/kbytes: in the
+                  spool now; delivered/bounced/deferred: since pmtad
+                  started (deferred counts temporary failures)
   list           {items: [{message_id, rcpt, sender, domain, vmta,
                   queued_at, age_secs, kbytes, attempts, next_retry,
                   last_error}], next_cursor}
@@ -135,6 +143,12 @@ EXAMPLES
     pmtactl show paused
     pmtactl domain detail gmail.com
     pmtactl resume queue 'gmail.com/*'
+  A campaign (mail with `X-Job: c42` from a source with process-x-job
+  yes) that must not go out: hold it, look, then delete what is queued
+  (each recipient gets a `b` record with jobId c42):
+    pmtactl pause job c42
+    pmtactl show job c42
+    pmtactl delete --job=c42
   Apply a new configuration only if it is valid:
     pmtactl test config /etc/pmtad/pmta.conf && pmtactl reload
   Follow one domain's deliveries:

@@ -42,7 +42,6 @@ const POWERMTA_ONLY: &[(&str, &str, &str)] = &[
     ("", "deregister", "there is no management console"),
     ("", "disable", "see pmtactl(8)"),
     ("", "enable", "see pmtactl(8)"),
-    ("show", "jobs", "see pmtactl(8)"),
     (
         "show",
         "vmta-settings",

@@ -1,10 +1,11 @@
 //! The tarpc service: one method per pmtactl verb.
 
 use crate::{
-    ClientHello, ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainList,
-    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport,
-    QueueList, QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport,
-    Status, TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
+    ClientHello, ConfigCheck, ControlError, DeleteJobRequest, DeletePage, DeleteRequest,
+    DomainDetail, DomainList, DomainsRequest, Hello, JobActionReport, JobList, JobSummary,
+    ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueList, QueueMode,
+    QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, Status, TailRequest,
+    TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
 };
 
 /// The control service of pmtad.
@@ -52,4 +53,14 @@ pub trait Control {
     async fn tail_logs(req: TailRequest) -> Result<LogBatch, ControlError>;
     /// `show paused`: the stored pause, resume and mode orders with what they hold now.
     async fn paused() -> Result<OperatorRules, ControlError>;
+    /// `show jobs`.
+    async fn jobs() -> Result<JobList, ControlError>;
+    /// `show job ID`.
+    async fn job(job: String) -> Result<JobSummary, ControlError>;
+    /// `delete --job=ID`: one page; pmtactl calls again with `next_cursor`.
+    async fn delete_job(req: DeleteJobRequest) -> Result<DeletePage, ControlError>;
+    /// `pause job ID`.
+    async fn pause_job(job: String) -> Result<JobActionReport, ControlError>;
+    /// `resume job ID`.
+    async fn resume_job(job: String) -> Result<JobActionReport, ControlError>;
 }

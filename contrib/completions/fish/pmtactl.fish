@@ -47,28 +47,30 @@ complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "list" -d 'List queu
 complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "tail" -d 'Print the delivery log: `tail logs [--follow] [--domain NAME] [--lines N]`'
 complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "version" -d 'Versions of pmtactl and of the daemon, and their protocols'
 complete -c pmtactl -n "__fish_pmtactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
 table\t''
 plain\t''
 json\t''"
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "status" -d 'Uptime, traffic, connections, queue totals, spool'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "domains" -d 'Per-domain table (`show domain NAME…` selects domains)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "domain" -d 'Per-domain table (`show domain NAME…` selects domains)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "topdomains" -d '`show domains` sorted by queued recipients'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "queue" -d 'Per-queue (domain/virtual MTA) table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "vmtas" -d 'Per-virtual-MTA table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "vmta" -d 'Per-virtual-MTA table'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "version" -d 'Same as `pmtactl version`'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta paused settings version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "status" -d 'Uptime, traffic, connections, queue totals, spool'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "domains" -d 'Per-domain table (`show domain NAME…` selects domains)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "domain" -d 'Per-domain table (`show domain NAME…` selects domains)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "topdomains" -d '`show domains` sorted by queued recipients'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "queue" -d 'Per-queue (domain/virtual MTA) table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "vmtas" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "vmta" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "jobs" -d 'Jobs (`X-Job:` campaigns): queued, delivered, bounced, deferred, first and last seen'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "job" -d 'One job\'s figures (exit 1 when no such job is known)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "version" -d 'Same as `pmtactl version`'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and not __fish_seen_subcommand_from status domains domain topdomains queues queue topqueues vmtas vmta jobs job paused settings version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from status" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from status" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from status" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
@@ -197,6 +199,24 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from vmta" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from vmta" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from vmta" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from jobs" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from jobs" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from jobs" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+table\t''
+plain\t''
+json\t''"
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from jobs" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from jobs" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from jobs" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from job" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from job" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from job" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+table\t''
+plain\t''
+json\t''"
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from job" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from job" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from job" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from paused" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
@@ -230,6 +250,8 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "vmtas" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "jobs" -d 'Jobs (`X-Job:` campaigns): queued, delivered, bounced, deferred, first and last seen'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "job" -d 'One job\'s figures (exit 1 when no such job is known)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand show; and __fish_seen_subcommand_from help" -f -a "version" -d 'Same as `pmtactl version`'
@@ -288,17 +310,18 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from help" -f -a "config" -d 'Check FILE (or the --config file) locally, no daemon needed; with neither, ask the daemon to check the file it runs on'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand test; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
 table\t''
 plain\t''
 json\t''"
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -f -a "job" -d 'One job: its waiting messages leave the queues (in-flight ones finish) and its new mail is held, until `resume job ID`. Not kept across a restart'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and not __fish_seen_subcommand_from queue job help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from queue" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from queue" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from queue" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
@@ -308,19 +331,30 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from queue" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from queue" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from queue" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from job" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from job" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from job" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
 table\t''
 plain\t''
 json\t''"
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -s h -l help -d 'Print help'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from job" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from job" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from job" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from help" -f -a "job" -d 'One job: its waiting messages leave the queues (in-flight ones finish) and its new mail is held, until `resume job ID`. Not kept across a restart'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand pause; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+table\t''
+plain\t''
+json\t''"
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -f -a "job" -d 'One job: its waiting messages leave the queues (in-flight ones finish) and its new mail is held, until `resume job ID`. Not kept across a restart'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and not __fish_seen_subcommand_from queue job help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from queue" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from queue" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from queue" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
@@ -330,7 +364,17 @@ json\t''"
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from queue" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from queue" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from queue" -s h -l help -d 'Print help'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from job" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from job" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from job" -l format -d 'Output format; `auto` is a table on a terminal and plain columns otherwise' -r -f -a "auto\t''
+table\t''
+plain\t''
+json\t''"
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from job" -l timeout -d 'Seconds to wait for each answer from the daemon' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from job" -l json -d 'Print the daemon\'s answer as JSON (the schema is in JSON OUTPUT below)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from job" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from help" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from help" -f -a "job" -d 'One job: its waiting messages leave the queues (in-flight ones finish) and its new mail is held, until `resume job ID`. Not kept across a restart'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand resume; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand schedule" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand schedule" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
@@ -365,7 +409,8 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand set; and __fish_seen_sub
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand set; and __fish_seen_subcommand_from queue" -s h -l help -d 'Print help'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand set; and __fish_seen_subcommand_from help" -f -a "queue" -d 'Set the delivery mode of matching queues'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand set; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c pmtactl -n "__fish_pmtactl_using_subcommand delete" -l queue -d 'DOMAIN[/VMTA] with `*` wildcards (required, so a typo cannot empty the spool)' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand delete" -l queue -d 'DOMAIN[/VMTA] with `*` wildcards (this or --job is required, so a typo cannot empty the spool)' -r
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand delete" -l job -d 'Every queued recipient of this job (`X-Job`), in any queue' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand delete" -l older-than -d 'Only recipients queued longer than this (`30m`, `4d12h`, bare seconds)' -r
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand delete" -l socket -d 'The control socket [default: control-socket of --config, else /run/pmtad/control.sock]' -r -F
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand delete" -l config -d 'Read control-socket from this config file (pmtad\'s own `--config`)' -r -F
@@ -441,12 +486,16 @@ complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_su
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "queues" -d 'Per-queue (domain/virtual MTA) table'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "topqueues" -d '`show queues` sorted by queued recipients'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "vmtas" -d 'Per-virtual-MTA table'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "jobs" -d 'Jobs (`X-Job:` campaigns): queued, delivered, bounced, deferred, first and last seen'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "job" -d 'One job\'s figures (exit 1 when no such job is known)'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "paused" -d 'The stored pause, resume and mode orders (patterns as typed) and what each holds now'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "settings" -d 'Effective settings of a queue, each with the config line it came from'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from show" -f -a "version" -d 'Same as `pmtactl version`'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from domain" -f -a "detail" -d 'Why is this domain (not) sending: a verdict line, then queues, connections, holds, MX, errors; settings with --settings'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from test" -f -a "config" -d 'Check FILE (or the --config file) locally, no daemon needed; with neither, ask the daemon to check the file it runs on'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from pause" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from pause" -f -a "job" -d 'One job: its waiting messages leave the queues (in-flight ones finish) and its new mail is held, until `resume job ID`. Not kept across a restart'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from resume" -f -a "queue" -d 'Queues matching DOMAIN[/VMTA] (`*` wildcards; quote them from the shell)'
+complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from resume" -f -a "job" -d 'One job: its waiting messages leave the queues (in-flight ones finish) and its new mail is held, until `resume job ID`. Not kept across a restart'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from set" -f -a "queue" -d 'Set the delivery mode of matching queues'
 complete -c pmtactl -n "__fish_pmtactl_using_subcommand help; and __fish_seen_subcommand_from tail" -f -a "logs" -d 'The delivery log'

@@ -2,6 +2,7 @@
 
 mod actions;
 mod config;
+mod jobs;
 pub use config::print_check;
 mod detail;
 mod listings;
@@ -16,7 +17,9 @@ use std::time::Duration;
 
 use actions::Action;
 
-use crate::cli::{Cli, Command, DomainCmd, QueueTarget, SetCmd, Show, TailCmd, TestCmd};
+use crate::cli::{
+    Cli, Command, DeleteArgs, DomainCmd, QueueTarget, SetCmd, Show, TailCmd, TestCmd,
+};
 use crate::client::Session;
 use crate::error::CliError;
 use crate::render::Out;
@@ -75,6 +78,17 @@ async fn dispatch(command: &Command, s: &Session, out: &mut Out) -> Result<(), C
         Command::Resume {
             what: QueueTarget::Queue { pattern },
         } => actions::run(s, out, Action::Resume, pattern).await,
+        Command::Pause {
+            what: QueueTarget::Job { id },
+        } => jobs::pause(s, out, id, true).await,
+        Command::Resume {
+            what: QueueTarget::Job { id },
+        } => jobs::pause(s, out, id, false).await,
+        Command::Delete(DeleteArgs {
+            job: Some(job),
+            queue: None,
+            ..
+        }) => jobs::delete(s, out, job).await,
         Command::Schedule { pattern } => actions::run(s, out, Action::Schedule, pattern).await,
         Command::Set {
             what: SetCmd::Queue { mode, pattern },
@@ -107,6 +121,8 @@ async fn show(what: &Show, s: &Session, out: &mut Out) -> Result<(), CliError> {
         Show::Topqueues(a) => listings::queues(s, out, a, true).await,
         Show::Vmtas(a) => listings::vmtas(s, out, a).await,
         Show::Paused => actions::paused(s, out).await,
+        Show::Jobs => jobs::list(s, out).await,
+        Show::Job { id } => jobs::show(s, out, id).await,
         Show::Settings { queue } => settings::run(s, out, queue).await,
         Show::Version => version::run(s, out).await,
     }

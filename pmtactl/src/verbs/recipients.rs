@@ -23,7 +23,7 @@ fn secs(d: Option<Duration>) -> Option<u64> {
 
 /// `delete --queue=PATTERN [--older-than=T]`.
 pub async fn delete(s: &Session, out: &mut Out, a: &DeleteArgs) -> Result<(), CliError> {
-    let p = pattern(&a.queue)?;
+    let p = pattern(a.queue.as_deref().unwrap_or_default())?;
     let mut total = DeletePage::default();
     let mut cursor = 0;
     loop {

@@ -4,10 +4,11 @@ use std::future::Future;
 use std::time::Instant;
 
 use proto::{
-    ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainSummary,
-    DomainsRequest, Hello, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport,
-    QueueMode, QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport,
-    Status, TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
+    ConfigCheck, ControlError, DeleteJobRequest, DeletePage, DeleteRequest, DomainDetail,
+    DomainSummary, DomainsRequest, Hello, JobActionReport, JobList, JobSummary, ListPage,
+    ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueMode, QueueName, QueuePattern,
+    QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Status, TailRequest,
+    TestConfigRequest, VersionInfo, VmtaSummary,
 };
 
 /// Result of a backend call; the error travels to pmtactl as is.
@@ -113,4 +114,38 @@ pub trait Backend: Send + Sync + 'static {
 
     /// `show paused`: the operator's pause, resume and mode rules, oldest first.
     fn paused(&self) -> impl Future<Output = BackendResult<OperatorRules>> + Send;
+
+    /// `show jobs`: every job known, by name. The default (backends without a job
+    /// registry, such as test fixtures) knows no job.
+    fn jobs(&self) -> impl Future<Output = BackendResult<JobList>> + Send {
+        std::future::ready(Ok(JobList::default()))
+    }
+
+    /// `show job ID`.
+    fn job(&self, job: String) -> impl Future<Output = BackendResult<JobSummary>> + Send {
+        std::future::ready(Err(no_such_job(&job)))
+    }
+
+    /// One page of `delete --job=ID`.
+    fn delete_job(
+        &self,
+        req: DeleteJobRequest,
+    ) -> impl Future<Output = BackendResult<DeletePage>> + Send {
+        std::future::ready(Err(no_such_job(&req.job)))
+    }
+
+    /// `pause job ID` / `resume job ID`.
+    fn pause_job(
+        &self,
+        job: String,
+        pause: bool,
+    ) -> impl Future<Output = BackendResult<JobActionReport>> + Send {
+        let _ = pause;
+        std::future::ready(Err(no_such_job(&job)))
+    }
+}
+
+/// The answer about a job nothing is known of.
+pub fn no_such_job(job: &str) -> ControlError {
+    ControlError::InvalidRequest(format!("no such job: {job}"))
 }

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use proto::socket::Peer;
 use proto::{
-    ClientHello, ConfigCheck, Control, ControlError, DeletePage, DeleteRequest, DomainDetail,
-    DomainList, DomainsRequest, Hello, ListPage, ListRequest, LogBatch, OperatorRules,
-    PROTOCOL_VERSION, QueueActionReport, QueueList, QueueMode, QueueName, QueuePattern,
-    QueueSettings, QueuesRequest, ReloadReport, Status, TailRequest, TestConfigRequest,
-    VersionInfo, VmtaList, VmtasRequest, sort_and_limit,
+    ClientHello, ConfigCheck, Control, ControlError, DeleteJobRequest, DeletePage, DeleteRequest,
+    DomainDetail, DomainList, DomainsRequest, Hello, JobActionReport, JobList, JobSummary,
+    ListPage, ListRequest, LogBatch, OperatorRules, PROTOCOL_VERSION, QueueActionReport, QueueList,
+    QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, Status,
+    TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest, sort_and_limit,
 };
 use tarpc::context::Context;
 
@@ -209,4 +209,38 @@ impl<B: Backend> Control for ControlServer<B> {
     async fn paused(self, _: Context) -> Result<OperatorRules, ControlError> {
         self.backend.paused().await
     }
+
+    async fn jobs(self, _: Context) -> Result<JobList, ControlError> {
+        self.backend.jobs().await
+    }
+
+    async fn job(self, _: Context, job: String) -> Result<JobSummary, ControlError> {
+        self.backend.job(job).await
+    }
+
+    async fn delete_job(
+        self,
+        _: Context,
+        req: DeleteJobRequest,
+    ) -> Result<DeletePage, ControlError> {
+        if req.cursor == 0 {
+            self.audit(format_args!("delete --job={}", printable(&req.job)));
+        }
+        self.backend.delete_job(req).await
+    }
+
+    async fn pause_job(self, _: Context, job: String) -> Result<JobActionReport, ControlError> {
+        self.audit(format_args!("pause job {}", printable(&job)));
+        self.backend.pause_job(job, true).await
+    }
+
+    async fn resume_job(self, _: Context, job: String) -> Result<JobActionReport, ControlError> {
+        self.audit(format_args!("resume job {}", printable(&job)));
+        self.backend.pause_job(job, false).await
+    }
+}
+
+/// A client-given name as a log line may show it.
+fn printable(s: &str) -> String {
+    crate::inbound::printable(s)
 }

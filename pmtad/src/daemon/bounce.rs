@@ -115,8 +115,7 @@ pub fn build(r: &Report<'_>, original_headers: &[u8]) -> String {
         "From: Mail Delivery System <{from}>\r\nTo: <{to}>\r\n\
          Subject: {subject}\r\nDate: {date}\r\n\
          Message-ID: <{now:x}.{n}.dsn@{host}>\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-replied\r\n\
-         X-PowerMTA-BounceCategory: {category}\r\n\
-         Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n",
+         X-PowerMTA-BounceCategory: {category}\r\n",
         from = r.from,
         to = r.env.mail_from,
         date = rfc5322_date(r.now),
@@ -124,6 +123,15 @@ pub fn build(r: &Report<'_>, original_headers: &[u8]) -> String {
         n = r.env.received_at,
         host = r.host,
         category = r.category,
+    );
+    // The job of the bounced message, so a feeder can match the DSN to its campaign (the
+    // id was checked at intake: no spaces, no control characters).
+    if let Some(job) = &r.env.job_id {
+        let _ = write!(s, "X-Job: {job}\r\n");
+    }
+    let _ = write!(
+        s,
+        "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n"
     );
     human_part(&mut s, r, &boundary);
     status_part(&mut s, r, &boundary);
@@ -257,7 +265,7 @@ mod tests {
             source_ip: None,
             size: 10,
             env_id: Some("ENV1".into()),
-            job_id: None,
+            job_id: Some("c42".into()),
             helo: None,
             acct_headers: Vec::new(),
             auth_user: None,
@@ -287,6 +295,7 @@ mod tests {
         assert!(text.contains("Remote-MTA: dns; mx.example.com"));
         assert!(text.contains("X-PowerMTA-BounceCategory: bad-mailbox"));
         assert!(text.contains("Original-Envelope-Id: ENV1"));
+        assert!(text.contains("\r\nX-Job: c42\r\nContent-Type: multipart/report"));
         assert!(text.contains("report-type=delivery-status"));
         assert!(text.contains("Content-Type: text/rfc822-headers"));
     }

@@ -215,6 +215,11 @@ fn source_rules(p: config::SourcePolicy) -> SourceRules {
         }),
         allow_starttls: p.allow_starttls,
         require_starttls: p.require_starttls,
+        process_x_job: p.process_x_job,
+        retain_x_job: p.retain_x_job,
+        jobid_header: p.jobid_header,
+        jobid_prefix: p.jobid_prefix,
+        process_x_envid: p.process_x_envid,
     }
 }
 

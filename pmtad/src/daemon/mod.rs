@@ -13,6 +13,7 @@ mod dkim;
 mod engine;
 mod idle;
 mod intake;
+pub(crate) mod jobs;
 mod outcomes;
 mod pauses;
 mod policies;
@@ -70,6 +71,8 @@ pub struct Shared {
     pub acct: Accounting,
     pub logs: LogSink,
     pub counters: Counters,
+    /// Jobs (`X-Job`): figures for `show jobs`, and the paused ones.
+    pub jobs: jobs::Jobs,
     /// Whether intake is refused for lack of spool space.
     pub space: SpoolSpace,
     /// Counters only `/metrics` reads (DNS failures, TLS handshakes).
@@ -116,9 +119,13 @@ impl Shared {
     /// A message was stored: queue its recipients, write `r` records, wake the scheduler.
     pub async fn accepted(&self, id: MessageId, envelope: Envelope) {
         let now = crate::logs::clock::now_secs();
+        let held = jobs::note_received(&self.jobs, id, &envelope);
         let queued = {
             let mut st = self.state();
-            let queued = st.index.insert(id, &envelope, now);
+            let queued = match held {
+                true => pending(&envelope),
+                false => st.index.insert(id, &envelope, now),
+            };
             count_received(&mut st, &envelope);
             queued
         };
@@ -224,6 +231,14 @@ pub(crate) fn create_dirs(cfg: &config::Config) -> Result<(), CreateDirError> {
     Ok(())
 }
 
+/// Recipients of `env` not final yet.
+fn pending(env: &Envelope) -> usize {
+    env.recipients
+        .iter()
+        .filter(|r| r.state == crate::envelope::RcptState::Pending)
+        .count()
+}
+
 fn lines(s: &str) -> Vec<String> {
     s.lines()
         .filter(|l| !l.trim().is_empty())
@@ -259,8 +274,10 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         state.index.load_rule(rule.action, rule.pattern);
     }
     let now = crate::logs::clock::now_secs();
+    let jobs = jobs::Jobs::default();
     for m in &recovered {
         state.index.insert(m.id, &m.envelope, now);
+        jobs::note_received(&jobs, m.id, &m.envelope);
     }
     let policies = Arc::new(policies);
     let shared = Arc::new(Shared {
@@ -273,6 +290,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         acct,
         logs,
         counters: Counters::default(),
+        jobs,
         space: SpoolSpace::default(),
         metrics: crate::metrics::DaemonMetrics::default(),
         reloads: tokio::sync::watch::Sender::new(0),

@@ -3,6 +3,7 @@
 //! queue's scheduling state (failures, mode, recent events). One outcome value feeds all of
 //! them, so they cannot disagree.
 
+use super::jobs::JobEvent;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -156,6 +157,18 @@ pub async fn apply(
                 }
             }
         }
+    }
+    if let Some(job) = env.job_id.as_deref() {
+        let id = lease.message;
+        shared
+            .jobs
+            .outcome(job, id, JobEvent::Delivered, delivered as u64);
+        shared
+            .jobs
+            .outcome(job, id, JobEvent::Bounced, bounced.len() as u64);
+        shared
+            .jobs
+            .outcome(job, id, JobEvent::Deferred, pending.len() as u64);
     }
     if let Err(e) = shared.spool.set_states(lease.message, &finals).await {
         tracing::error!("spool: recording delivery states of {}: {e}", lease.message);

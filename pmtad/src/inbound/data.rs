@@ -29,6 +29,7 @@ enum Refusal {
     TooBig,
     Storage(StoreError),
     UnknownVmta(String),
+    BadJobId,
 }
 
 /// The state of one message while it arrives.
@@ -43,6 +44,9 @@ struct Incoming<C> {
     stored: u64,
     /// Virtual MTA picked by the message's header, once known.
     vmta: Option<String>,
+    /// Job and envelope ids from the header section, once it is over.
+    job_id: Option<String>,
+    env_id: Option<String>,
     /// Header values for accounting, once the header section is over.
     acct_headers: Vec<(String, String)>,
     /// The header section was processed (or needed no processing).
@@ -97,12 +101,15 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             limit: min_limit(self.rules.max_message_size, self.txn.domain_limit),
             stored: 0,
             vmta: None,
+            job_id: None,
+            env_id: None,
             acct_headers: Vec::new(),
             headers_done: false,
         };
         self.data.dot.reset();
-        let remove_vmta = self.rules.process_x_virtual_mta;
-        self.data.headers.reset(remove_vmta, &self.wanted_headers);
+        self.data
+            .headers
+            .reset(&self.fields.list, &self.wanted_headers);
         msg.headers_done = self.data.headers.idle();
         self.write_received(&mut msg).await;
         self.receive(&mut msg).await?;
@@ -173,7 +180,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     fn headers_done(&mut self, msg: &mut Incoming<I::Content>) {
         msg.headers_done = true;
         msg.acct_headers = self.data.headers.captured();
-        let Some(name) = self.data.headers.virtual_mta() else {
+        self.take_ids(msg);
+        let Some(name) = self.fields.vmta.and_then(|k| self.data.headers.value(k)) else {
             return;
         };
         if !self.ctx.intake.vmta_exists(&name) {
@@ -195,6 +203,28 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             msg.refuse(Refusal::TooBig);
         }
         msg.vmta = Some(name);
+    }
+
+    /// The job id (`X-Job`, else the `jobid-header`, with the source's `jobid-prefix`) and
+    /// the envelope id from `X-EnvId` (when MAIL gave no ENVID). A job id with spaces or
+    /// control characters refuses the message: it would break accounting lines.
+    fn take_ids(&mut self, msg: &mut Incoming<I::Content>) {
+        let headers = &self.data.headers;
+        let value = |k: Option<usize>| k.and_then(|k| headers.value(k));
+        msg.env_id = value(self.fields.env_id).filter(|v| valid_id(v, 100));
+        let Some(job) = value(self.fields.job).or_else(|| value(self.fields.job_header)) else {
+            return;
+        };
+        let prefix = match self.rules.jobid_prefix.as_deref() {
+            Some("{auth}") => self.auth_user.as_deref().unwrap_or(""),
+            other => other.unwrap_or(""),
+        };
+        let job = format!("{prefix}{job}");
+        if valid_id(&job, MAX_JOB_ID) {
+            msg.job_id = Some(job);
+        } else {
+            msg.refuse(Refusal::BadJobId);
+        }
     }
 
     /// Replies to the end of data: stored (250), or why not.
@@ -233,6 +263,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
                 tracing::warn!(target: LOG_TARGET, peer = %self.peer, "message not stored: {e}");
                 self.reply(NO_STORAGE);
             }
+            Refusal::BadJobId => self.reply(
+                "550 5.6.0 Error: the job id has spaces or control characters, or is too long",
+            ),
             Refusal::UnknownVmta(name) => {
                 let name: String = name
                     .chars()
@@ -260,11 +293,19 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             received_at,
             source_ip: Some(self.peer.ip()),
             size: msg.stored,
-            env_id: self.txn.env_id.take(),
-            job_id: None,
+            env_id: self.txn.env_id.take().or(msg.env_id.take()),
+            job_id: msg.job_id.take(),
             helo: self.helo.clone(),
             acct_headers: std::mem::take(&mut msg.acct_headers),
             auth_user: self.auth_user.clone(),
         }
     }
+}
+
+/// Longest job id accepted.
+const MAX_JOB_ID: usize = 255;
+
+/// An id that can stand in a CSV field and a log line as it is: printable, no spaces.
+fn valid_id(id: &str, max: usize) -> bool {
+    !id.is_empty() && id.len() <= max && id.chars().all(|c| !c.is_control() && !c.is_whitespace())
 }

@@ -1,6 +1,7 @@
-//! Header processing on streamed message data: removes `X-Virtual-MTA:` (when the source
-//! processes it) and captures its value, and captures the values of the headers accounting
-//! wants (`header_NAME` columns), passing everything else through untouched.
+//! Header processing on streamed message data: the fields the source processes
+//! (`X-Virtual-MTA:`, `X-Job:` or its `jobid-header`, `X-EnvId:`) have their first value
+//! captured and are removed unless retained; the values of the headers accounting wants
+//! (`header_NAME` columns) are captured too; everything else passes through untouched.
 //!
 //! Only the header section is inspected and only a field's name is held back until it is
 //! known (at most [`MAX_NAME`] bytes), plus captured values (at most [`MAX_VALUE`] each): the
@@ -13,7 +14,14 @@ const MAX_NAME: usize = 64;
 /// Longest captured value; longer values are truncated (an `X-Virtual-MTA` that long names
 /// no virtual MTA, so the message is refused with that name).
 const MAX_VALUE: usize = 998;
-const VMTA_FIELD: &[u8] = b"x-virtual-mta";
+
+/// A header field the source processes: its first value is captured, and every occurrence
+/// is removed from the message unless `remove` is false (`retain-x-job`, `jobid-header`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Processed {
+    pub name: String,
+    pub remove: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -35,7 +43,7 @@ enum State {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Nowhere,
-    Vmta,
+    Processed(usize),
     Wanted(usize),
 }
 
@@ -46,10 +54,10 @@ pub(crate) struct HeaderFilter {
     /// The current field is removed (its continuation lines go too).
     dropping: bool,
     target: Target,
-    remove_vmta: bool,
+    processed: Arc<[Processed]>,
     wanted: Arc<[String]>,
     name: Vec<u8>,
-    vmta: Option<Vec<u8>>,
+    values: Vec<Option<Vec<u8>>>,
     captured: Vec<Option<Vec<u8>>>,
 }
 
@@ -59,11 +67,66 @@ impl Default for HeaderFilter {
             state: State::LineStart,
             dropping: false,
             target: Target::Nowhere,
-            remove_vmta: false,
+            processed: Arc::from([]),
             wanted: Arc::from([]),
             name: Vec::with_capacity(MAX_NAME + 1),
-            vmta: None,
+            values: Vec::new(),
             captured: Vec::new(),
+        }
+    }
+}
+
+/// The processed fields of one session's rules, and where each one sits in the list.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldPlan {
+    pub list: Arc<[Processed]>,
+    pub vmta: Option<usize>,
+    pub job: Option<usize>,
+    /// `jobid-header NAME`: used when there is no (processed) `X-Job`.
+    pub job_header: Option<usize>,
+    pub env_id: Option<usize>,
+}
+
+impl Default for FieldPlan {
+    fn default() -> Self {
+        FieldPlan {
+            list: Arc::from([]),
+            vmta: None,
+            job: None,
+            job_header: None,
+            env_id: None,
+        }
+    }
+}
+
+impl FieldPlan {
+    /// `process-x-virtual-mta`, `process-x-job` (+ `retain-x-job`), `jobid-header`,
+    /// `process-x-envid`.
+    pub(crate) fn new(rules: &super::intake::SourceRules) -> FieldPlan {
+        let mut list = Vec::new();
+        let mut add = |on: bool, name: &str, remove: bool| {
+            on.then(|| {
+                list.push(Processed {
+                    name: name.to_ascii_lowercase(),
+                    remove,
+                });
+                list.len() - 1
+            })
+        };
+        let vmta = add(rules.process_x_virtual_mta, "x-virtual-mta", true);
+        let job = add(rules.process_x_job, "x-job", !rules.retain_x_job);
+        let alt = rules
+            .jobid_header
+            .as_deref()
+            .filter(|h| !(rules.process_x_job && h.eq_ignore_ascii_case("x-job")));
+        let job_header = add(alt.is_some(), alt.unwrap_or(""), false);
+        let env_id = add(rules.process_x_envid, "x-envid", true);
+        FieldPlan {
+            list: Arc::from(list),
+            vmta,
+            job,
+            job_header,
+            env_id,
         }
     }
 }
@@ -82,24 +145,27 @@ fn unfold(value: &[u8]) -> String {
 }
 
 impl HeaderFilter {
-    /// Starts a message: whether `X-Virtual-MTA` is processed, which headers are captured.
-    pub(crate) fn reset(&mut self, remove_vmta: bool, wanted: &Arc<[String]>) {
+    /// Starts a message: which fields are processed, which headers are captured.
+    pub(crate) fn reset(&mut self, processed: &Arc<[Processed]>, wanted: &Arc<[String]>) {
         self.state = State::LineStart;
         self.dropping = false;
         self.target = Target::Nowhere;
-        self.remove_vmta = remove_vmta;
+        if !Arc::ptr_eq(&self.processed, processed) {
+            self.processed = processed.clone();
+        }
         if !Arc::ptr_eq(&self.wanted, wanted) {
             self.wanted = wanted.clone();
         }
         self.name.clear();
-        self.vmta = None;
+        self.values.clear();
+        self.values.resize(self.processed.len(), None);
         self.captured.clear();
         self.captured.resize(self.wanted.len(), None);
     }
 
     /// True when the filter has nothing to do for this message.
     pub(crate) fn idle(&self) -> bool {
-        !self.remove_vmta && self.wanted.is_empty()
+        self.processed.is_empty() && self.wanted.is_empty()
     }
 
     /// True once the empty line ending the header section has been passed.
@@ -107,10 +173,10 @@ impl HeaderFilter {
         self.state == State::Body
     }
 
-    /// The value of the first `X-Virtual-MTA:` field, unfolded and trimmed; `None` when the
-    /// message had none (or an empty one).
-    pub(crate) fn virtual_mta(&self) -> Option<String> {
-        let v = unfold(self.vmta.as_deref()?);
+    /// The value of the first field of processed field `k`, unfolded and trimmed; `None`
+    /// when the message had none (or an empty one).
+    pub(crate) fn value(&self, k: usize) -> Option<String> {
+        let v = unfold(self.values.get(k)?.as_deref()?);
         (!v.is_empty()).then_some(v)
     }
 
@@ -164,7 +230,7 @@ impl HeaderFilter {
         }
         let slot = match self.target {
             Target::Nowhere => None,
-            Target::Vmta => self.vmta.as_mut(),
+            Target::Processed(k) => self.values[k].as_mut(),
             Target::Wanted(k) => self.captured[k].as_mut(),
         };
         if let Some(value) = slot {
@@ -246,16 +312,22 @@ impl HeaderFilter {
     }
 
     /// The current field's name is complete: decide its fate. Only the first occurrence of
-    /// a field is captured; later `X-Virtual-MTA` fields are removed all the same.
+    /// a field is captured; later occurrences of a removed field are removed all the same.
     fn field_named(&mut self) {
         let name = self.name[..self.name.len() - 1].trim_ascii_end();
         self.state = State::Pass;
-        if self.remove_vmta && name.eq_ignore_ascii_case(VMTA_FIELD) {
-            self.dropping = true;
-            self.state = State::Drop;
-            if self.vmta.is_none() {
-                self.vmta = Some(Vec::new());
-                self.target = Target::Vmta;
+        let processed = self
+            .processed
+            .iter()
+            .position(|p| p.name.as_bytes().eq_ignore_ascii_case(name));
+        if let Some(k) = processed {
+            if self.processed[k].remove {
+                self.dropping = true;
+                self.state = State::Drop;
+            }
+            if self.values[k].is_none() {
+                self.values[k] = Some(Vec::new());
+                self.target = Target::Processed(k);
             }
             return;
         }
@@ -276,11 +348,43 @@ mod tests {
 
     type Filtered = (Vec<u8>, Option<String>, Vec<(String, String)>);
 
+    fn vmta_only() -> Arc<[Processed]> {
+        Arc::from([Processed {
+            name: "x-virtual-mta".into(),
+            remove: true,
+        }])
+    }
+
+    #[test]
+    fn processed_fields_are_captured_and_removed_unless_retained() {
+        let fields: Arc<[Processed]> = Arc::from([
+            Processed {
+                name: "x-job".into(),
+                remove: false,
+            },
+            Processed {
+                name: "x-envid".into(),
+                remove: true,
+            },
+        ]);
+        let mut f = HeaderFilter::default();
+        f.reset(&fields, &Arc::from([]));
+        let mut out = Vec::new();
+        f.feed(
+            b"X-Job: c42\r\nX-EnvId: e-1\r\nX-EnvId: e-2\r\nSubject: s\r\n\r\nb",
+            &mut out,
+        );
+        assert_eq!(out, b"X-Job: c42\r\nSubject: s\r\n\r\nb");
+        assert_eq!(f.value(0).as_deref(), Some("c42"));
+        assert_eq!(f.value(1).as_deref(), Some("e-1"));
+        assert_eq!(f.value(2), None);
+    }
+
     fn filter_all_splits(input: &[u8]) -> Filtered {
         let run = |parts: &[&[u8]]| {
             let mut f = HeaderFilter::default();
             f.reset(
-                true,
+                &vmta_only(),
                 &Arc::from(["Subject".to_string(), "message-id".to_string()]),
             );
             let mut out = Vec::new();
@@ -288,7 +392,7 @@ mod tests {
                 f.feed(p, &mut out);
             }
             f.finish(&mut out);
-            (out, f.virtual_mta(), f.captured())
+            (out, f.value(0), f.captured())
         };
         let whole = run(&[input]);
         for cut in 0..=input.len() {
@@ -338,13 +442,13 @@ mod tests {
         msg.extend(std::iter::repeat_n(b'z', 10_000));
         msg.extend_from_slice(b"\r\n\r\n");
         let mut f = HeaderFilter::default();
-        f.reset(true, &Arc::from([]));
+        f.reset(&vmta_only(), &Arc::from([]));
         let mut out = Vec::new();
         f.feed(&msg, &mut out);
         assert!(f.in_body());
         assert_eq!(&out[..200], &msg[..200]);
         assert_eq!(out.len(), 200 + 5 + 2);
-        assert_eq!(f.virtual_mta().map(|v| v.len()), Some(MAX_VALUE - 1));
+        assert_eq!(f.value(0).map(|v| v.len()), Some(MAX_VALUE - 1));
     }
 
     #[test]

@@ -57,6 +57,16 @@ pub struct SourceRules {
     pub allow_starttls: bool,
     /// Only EHLO, HELO, STARTTLS, NOOP, RSET and QUIT before TLS (530 5.7.0 otherwise).
     pub require_starttls: bool,
+    /// `process-x-job`: the `X-Job:` header names the message's job (and is removed unless
+    /// `retain_x_job`).
+    pub process_x_job: bool,
+    pub retain_x_job: bool,
+    /// `jobid-header NAME`: another header naming the job (kept in the message).
+    pub jobid_header: Option<String>,
+    /// `jobid-prefix`: put before every job id; `{auth}` is the authenticated user.
+    pub jobid_prefix: Option<String>,
+    /// `process-x-envid`: the `X-EnvId:` header is the envelope id (when ENVID= gave none).
+    pub process_x_envid: bool,
 }
 
 impl Default for SourceRules {
@@ -83,6 +93,11 @@ impl Default for SourceRules {
             max_auth_failures: None,
             allow_starttls: true,
             require_starttls: false,
+            process_x_job: false,
+            retain_x_job: false,
+            jobid_header: None,
+            jobid_prefix: None,
+            process_x_envid: false,
         }
     }
 }

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::command::{self, Command, ParseError};
 use super::conn::{Conn, ReadError};
 use super::data::DataBuffers;
+use super::headers::FieldPlan;
 use super::intake::{Intake, SourceRules};
 use super::listener::{InboundStats, SessionLimits};
 use super::lockout::AuthLockout;
@@ -69,6 +70,8 @@ pub(crate) struct Session<I: Intake, IO> {
     /// Whether the client's reverse DNS is forward-confirmed, once looked up.
     pub(super) rdns: Option<bool>,
     pub(super) data: DataBuffers,
+    /// The header fields this session's rules process (`X-Virtual-MTA`, `X-Job`, …).
+    pub(super) fields: FieldPlan,
     /// Header names accounting wants captured, read once per connection.
     pub(super) wanted_headers: Arc<[String]>,
     /// The dialogue trace (`log-connections`, `log-commands`) in the main log.
@@ -100,6 +103,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         };
         Session {
             log: ctx.log.as_ref().map(|sink| sink.session(id, flags)),
+            fields: FieldPlan::new(&rules),
             rules,
             host: ctx.intake.host_name(),
             wanted_headers: ctx.intake.wanted_headers(),
@@ -271,6 +275,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         self.txn.reset();
         if self.auth_user.take().is_some() {
             self.rules = self.ctx.intake.source_policy(self.peer.ip(), self.local);
+            self.fields = FieldPlan::new(&self.rules);
         }
         Ok(())
     }

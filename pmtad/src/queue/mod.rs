@@ -390,11 +390,21 @@ impl QueueIndex {
         limit: usize,
         before: Option<u64>,
     ) -> Page<Entry> {
+        self.delete_where(q, cursor, limit, |e| before.is_none_or(|b| e.received < b))
+    }
+
+    /// [`Self::delete`] restricted to the waiting entries `wanted` accepts.
+    pub fn delete_where(
+        &mut self,
+        q: QueueId,
+        cursor: u32,
+        limit: usize,
+        wanted: impl Fn(&Entry) -> bool,
+    ) -> Page<Entry> {
         let queue = &mut self.queues[q.0 as usize];
         let mut items = Vec::new();
         let mut slot = cursor;
-        let wanted =
-            |e: &Entry| e.state != EntryState::InFlight && before.is_none_or(|b| e.received < b);
+        let wanted = |e: &Entry| e.state != EntryState::InFlight && wanted(e);
         while (slot as usize) < queue.slots() && items.len() < limit {
             if let Some(e) = entry(queue, slot).filter(wanted) {
                 queue.delete(slot);

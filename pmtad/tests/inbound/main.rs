@@ -3,6 +3,7 @@
 mod auth;
 mod dialogue;
 mod harness;
+mod jobs;
 mod policy;
 mod robustness;
 mod spooled;

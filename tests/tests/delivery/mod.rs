@@ -10,6 +10,7 @@ mod dkim;
 mod harness;
 mod idle;
 mod inbound_tls;
+mod jobs;
 mod limits;
 mod patterns;
 mod policy;

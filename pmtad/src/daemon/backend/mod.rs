@@ -9,6 +9,7 @@ mod actions;
 mod config_verbs;
 mod detail;
 mod events;
+mod jobs;
 mod listing;
 mod observe;
 mod paging;
@@ -20,10 +21,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use proto::{
-    ConfigCheck, ControlError, DeletePage, DeleteRequest, DomainDetail, DomainSummary,
-    DomainsRequest, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueMode,
-    QueueName, QueuePattern, QueueSettings, QueueSummary, QueuesRequest, ReloadReport, Status,
-    TailRequest, TestConfigRequest, VersionInfo, VmtaSummary,
+    ConfigCheck, ControlError, DeleteJobRequest, DeletePage, DeleteRequest, DomainDetail,
+    DomainSummary, DomainsRequest, JobActionReport, JobList, JobSummary, ListPage, ListRequest,
+    LogBatch, OperatorRules, QueueActionReport, QueueMode, QueueName, QueuePattern, QueueSettings,
+    QueueSummary, QueuesRequest, ReloadReport, Status, TailRequest, TestConfigRequest, VersionInfo,
+    VmtaSummary,
 };
 
 use super::Shared;
@@ -162,6 +164,25 @@ impl Backend for DaemonBackend {
 
     async fn paused(&self) -> Result<OperatorRules, ControlError> {
         Ok(actions::rules(&self.shared))
+    }
+
+    async fn jobs(&self) -> Result<JobList, ControlError> {
+        Ok(jobs::list(&self.shared))
+    }
+
+    async fn job(&self, job: String) -> Result<JobSummary, ControlError> {
+        jobs::show(&self.shared, &job)
+    }
+
+    async fn delete_job(&self, req: DeleteJobRequest) -> Result<DeletePage, ControlError> {
+        jobs::delete(&self.shared, &req).await
+    }
+
+    async fn pause_job(&self, job: String, pause: bool) -> Result<JobActionReport, ControlError> {
+        Ok(match pause {
+            true => jobs::pause(&self.shared, &job),
+            false => jobs::resume(&self.shared, &job).await,
+        })
     }
 }
 

@@ -24,11 +24,11 @@ use crate::queue::{Entry, Page};
 const MAX_PAGE: usize = 5_000;
 
 /// One entry taken from a queue, with the queue's names.
-struct Taken {
+pub(super) struct Taken {
     domain: Arc<str>,
     vmta: Arc<str>,
     last_error: Option<String>,
-    entry: Entry,
+    pub(super) entry: Entry,
 }
 
 fn split(cursor: u64) -> (usize, u32) {
@@ -73,6 +73,20 @@ fn walk(
         }
     }
     (out, None)
+}
+
+/// Takes out of the queues matching `pattern` (from `cursor`) up to `limit` waiting
+/// entries whose message `wanted` accepts: `delete --job`, `pause job`.
+pub(super) fn walk_where(
+    st: &mut State,
+    pattern: &QueuePattern,
+    cursor: u64,
+    limit: usize,
+    wanted: impl Fn(crate::envelope::MessageId) -> bool,
+) -> (Vec<Taken>, Option<u64>) {
+    walk(st, pattern, cursor, limit, |st, q, slot, room| {
+        st.index.delete_where(q, slot, room, |e| wanted(e.message))
+    })
 }
 
 /// Messages received before this instant qualify for `--older-than`.
@@ -171,7 +185,7 @@ fn deleted_outcome() -> Outcome {
 }
 
 /// Final state, accounting and log line of one deleted entry; returns its recipients.
-async fn fail_deleted(shared: &Arc<Shared>, t: &Taken) -> Result<u64, ControlError> {
+pub(super) async fn fail_deleted(shared: &Arc<Shared>, t: &Taken) -> Result<u64, ControlError> {
     let id = t.entry.message;
     let Ok((env, _)) = shared.spool.read_message(id).await else {
         return Ok(0); // gone from the spool already: nothing left to fail
@@ -201,6 +215,10 @@ async fn fail_deleted(shared: &Arc<Shared>, t: &Taken) -> Result<u64, ControlErr
         let _ = shared.acct.record(rec).await;
     }
     let n = finals.len() as u64;
+    if let Some(job) = env.job_id.as_deref() {
+        let event = crate::daemon::jobs::JobEvent::Bounced;
+        shared.jobs.outcome(job, id, event, n);
+    }
     shared
         .counters
         .bounced
