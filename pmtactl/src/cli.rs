@@ -243,19 +243,13 @@ pub enum SetCmd {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "what", required = true, multiple = false, args = ["queue", "job"])]
 pub struct DeleteArgs {
     /// DOMAIN[/VMTA] with `*` wildcards (this or --job is required, so a typo cannot empty
     /// the spool).
-    #[arg(long, value_name = "DOMAIN[/VMTA]")]
+    #[arg(long, value_name = "DOMAIN[/VMTA]", required_unless_present = "job")]
     pub queue: Option<String>,
     /// Every queued recipient of this job (`X-Job`), in any queue.
-    #[arg(
-        long,
-        value_name = "ID",
-        alias = "jobId",
-        conflicts_with = "older_than"
-    )]
+    #[arg(long, value_name = "ID", alias = "jobId", conflicts_with_all = ["queue", "older_than"])]
     pub job: Option<String>,
     /// Only recipients queued longer than this (`30m`, `4d12h`, bare seconds).
     #[arg(long, value_name = "T", value_parser = parse_duration)]
@@ -387,6 +381,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delete_takes_a_queue_or_a_job() {
+        let parse = |args: &[&str]| Cli::full_command().try_get_matches_from(args);
+        assert!(parse(&["p", "delete", "--queue=a.com", "--older-than=1h"]).is_ok());
+        assert!(parse(&["p", "delete", "--job=c42"]).is_ok());
+        assert!(parse(&["p", "delete"]).is_err());
+        assert!(parse(&["p", "delete", "--job=c42", "--queue=a.com"]).is_err());
+    }
 
     #[test]
     fn durations_parse_like_the_config() {
