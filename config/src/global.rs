@@ -34,6 +34,8 @@ pub struct Config {
     /// `smtp-server-tls-allow-tlsv1.2` / `-tlsv1.3`: the versions inbound TLS negotiates.
     pub smtp_server_tls12: bool,
     pub smtp_server_tls13: bool,
+    /// `<pattern-list>`s by name (virtual MTA selection at intake).
+    pub pattern_lists: BTreeMap<String, crate::select::SelectList>,
     /// `<smtp-user>`s by name.
     pub smtp_users: BTreeMap<String, SmtpUser>,
     /// `log-rotate N`: rotated generations of the main log kept.

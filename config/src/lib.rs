@@ -43,6 +43,7 @@ mod parse;
 mod queue;
 mod resolve;
 pub mod roff;
+mod select;
 mod setting;
 mod source;
 mod table;
@@ -53,6 +54,7 @@ pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;
 pub use http::{HttpAccess, HttpLevel, HttpMgmt};
 pub use model::*;
+pub use select::{Facts, SelectList, SelectOn, SelectRule};
 pub use table::{BLOCKS, DIRECTIVES, DirectiveDef, Kind, NOT_YET_BLOCKS, Status, suggest};
 pub use values::{DomainPattern, Host, HostLevels, HostPort, Rate};
 

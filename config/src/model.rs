@@ -489,6 +489,8 @@ pub struct SourcePolicy {
     pub jobid_header: Option<String>,
     pub jobid_prefix: Option<String>,
     pub process_x_envid: bool,
+    /// `pattern-list NAME`: the `<pattern-list>` that picks the virtual MTA.
+    pub pattern_list: Option<String>,
 }
 
 /// Where an effective setting came from.

@@ -18,7 +18,7 @@ use crate::setting::{Value, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
     self, ACCT, BLOCKS, BOUNCE_CATS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER,
-    NOT_YET_BLOCKS, PATTERNS, POOL, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
+    NOT_YET_BLOCKS, PATTERNS, POOL, SELECT, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
 use std::collections::BTreeMap;
@@ -60,6 +60,7 @@ fn empty_config(path: &Path) -> Config {
         smtp_server_tls12: true,
         smtp_server_tls13: true,
         smtp_users: BTreeMap::new(),
+        pattern_lists: BTreeMap::new(),
         log_domain: None,
         postmaster: None,
         relay_domains: Vec::new(),
@@ -84,6 +85,7 @@ enum RefKind {
     PoolMember,
     PatternList,
     NamedSource,
+    SelectList,
 }
 
 struct Resolver<'d> {
@@ -409,6 +411,7 @@ impl Resolver<'_> {
             PATTERNS => self.patterns_block(b),
             SPOOL => self.spool_block(b),
             USER => self.user_block(b),
+            SELECT => self.select_block(b),
             BOUNCE_CATS => self.bounce_cats_block(b),
             _ => self.listener_block(b),
         }
@@ -668,10 +671,13 @@ impl Resolver<'_> {
         let entries = self.entries(b, SOURCE, &Scope::Global);
         let Some(key) = key else { return };
         for e in &entries {
-            if let (Value::Text(name), "default-virtual-mta") = (&e.value, DIRECTIVES[e.slot].name)
-            {
-                self.refs
-                    .push((RefKind::Vmta, name.clone(), e.span.clone()));
+            let kind = match DIRECTIVES[e.slot].name {
+                "default-virtual-mta" => RefKind::Vmta,
+                "pattern-list" => RefKind::SelectList,
+                _ => continue,
+            };
+            if let Value::Text(name) = &e.value {
+                self.refs.push((kind, name.clone(), e.span.clone()));
             }
         }
         self.cfg.sources.blocks.push(SourceBlock { key, entries });
@@ -776,6 +782,46 @@ impl Resolver<'_> {
         self.cfg
             .smtp_pattern_lists
             .insert(name.clone(), SmtpPatternList { name, rules });
+    }
+
+    /// `<pattern-list NAME>`: virtual MTA selection rules; each result must name a virtual
+    /// MTA or pool.
+    fn select_block(&mut self, b: &Block) {
+        let Some(name) = self.block_name(b) else {
+            return;
+        };
+        let mut rules = Vec::new();
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, SELECT, &Scope::Global),
+                Item::Directive(d) => rules.extend(self.select_rule(d)),
+            }
+        }
+        let list = crate::select::SelectList {
+            name: name.clone(),
+            rules,
+        };
+        self.cfg.pattern_lists.insert(name, list);
+    }
+
+    fn select_rule(&mut self, d: &Directive) -> Option<crate::select::SelectRule> {
+        self.known(d, SELECT)?;
+        let span = d.span.clone();
+        let (rule, ignored) =
+            self.check(d, crate::select::parse_rule(&d.name, &d.value.text, span))?;
+        if ignored {
+            let msg = format!(
+                "{}: recipient-priority is not acted on by pmtad; ignored",
+                d.name
+            );
+            self.diags.warning(d.value.span.clone(), msg);
+        }
+        self.refs.push((
+            RefKind::Vmta,
+            rule.virtual_mta.clone(),
+            d.value.span.clone(),
+        ));
+        Some(rule)
     }
 
     /// `<smtp-user NAME>`: a password (plain or an Argon2 hash) and maybe a named source.
@@ -981,6 +1027,9 @@ impl Resolver<'_> {
                     "<smtp-pattern-list>",
                 ),
                 RefKind::NamedSource => (self.cfg.sources.has_named(&name), "named <source>"),
+                RefKind::SelectList => {
+                    (self.cfg.pattern_lists.contains_key(&name), "<pattern-list>")
+                }
             };
             if !ok {
                 self.diags

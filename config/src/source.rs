@@ -49,6 +49,7 @@ const RETAIN_X_JOB: usize = idx("retain-x-job");
 const JOBID_HEADER: usize = idx("jobid-header");
 const JOBID_PREFIX: usize = idx("jobid-prefix");
 const PROCESS_X_ENVID: usize = idx("process-x-envid");
+const SELECT_LIST: usize = idx("pattern-list");
 pub(crate) const REQUIRE_STARTTLS: usize = idx_in("require-starttls", SOURCE);
 
 impl SourceIndex {
@@ -111,5 +112,6 @@ fn build(eff: &Effective<'_>) -> SourcePolicy {
         jobid_header: as_text(eff.get(JOBID_HEADER)).filter(|h| !h.is_empty()),
         jobid_prefix: as_text(eff.get(JOBID_PREFIX)).filter(|p| !p.is_empty()),
         process_x_envid: as_bool(eff.get(PROCESS_X_ENVID)),
+        pattern_list: as_text(eff.get(SELECT_LIST)).filter(|p| !p.is_empty()),
     }
 }

@@ -18,9 +18,10 @@ pub const SPOOL: Scopes = 1 << 7;
 pub const LISTENER: Scopes = 1 << 8;
 pub const USER: Scopes = 1 << 9;
 pub const BOUNCE_CATS: Scopes = 1 << 10;
+pub const SELECT: Scopes = 1 << 11;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 11] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 12] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -32,6 +33,7 @@ pub const SCOPE_NAMES: [(Scopes, &str); 11] = [
     (LISTENER, "<smtp-listener>"),
     (USER, "<smtp-user>"),
     (BOUNCE_CATS, "<bounce-category-patterns>"),
+    (SELECT, "<pattern-list>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -325,6 +327,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("allow-unencrypted-plain-auth", SOURCE, K::Bool, "no", "offer and accept AUTH before STARTTLS (otherwise AUTH is offered only over TLS and refused with 538 5.7.11 in plain text)"),
     imp("require-starttls-before-auth", SOURCE, K::Bool, "no", "refuse AUTH before STARTTLS (530 5.7.0), even with allow-unencrypted-plain-auth"),
     imp("smtp-max-auth-failure-rate", SOURCE, K::Rate, "unlimited", "N/TIME: after N failed AUTH attempts from one client address in TIME (counted from the first), AUTH is refused with 421 and the connection closed until TIME has passed"),
+    imp("pattern-list", SOURCE, K::Text, "", "name of the <pattern-list> that picks the virtual MTA of mail without a processed X-Virtual-MTA header (before default-virtual-mta)"),
     imp("process-x-job", SOURCE, K::Bool, "no", "the X-Job header names the message's job (accounting jobId, show jobs, delete --job); the header is removed unless retain-x-job"),
     imp("retain-x-job", SOURCE, K::Bool, "no", "keep a processed X-Job header in the message"),
     imp("jobid-header", SOURCE, K::Text, "", "another header that names the job when there is no processed X-Job (the header stays in the message)"),
@@ -339,6 +342,11 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("authentication-method", USER, K::Text, "password", "how the user proves who it is: password (system and certificate are PowerMTA methods pmtad refuses)"),
     imp("source", USER, K::Text, "", "named <source> applied to the user's sessions once authenticated (default: <source {auth}>)"),
     not_yet("tls-certificate", USER, "certificate authentication"),
+    // ---- <pattern-list> ----
+    rep("mail-from", SELECT, K::Text, "/REGEX/ virtual-mta=NAME: mail whose envelope sender matches goes through NAME"),
+    rep("rcpt-to", SELECT, K::Text, "/REGEX/ virtual-mta=NAME: the first recipient that matches decides for the whole message"),
+    rep("header", SELECT, K::Text, "HEADER /REGEX/ virtual-mta=NAME: matched against the header's first value (unfolded)"),
+    rep("*", SELECT, K::Text, "virtual-mta=NAME: what the list selects when no rule above matched"),
     // ---- <acct-file> ----
     imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)"),
     rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME"),
@@ -482,7 +490,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("log-messages", DOMAIN, "log bounce-processor messages"),
     not_yet("allow-mailmerge", SOURCE, "XMRG"),
     not_yet("always-allow-api-submission", SOURCE, "API submission"),
-    not_yet("pattern-list", SOURCE, "virtual MTA selection by pattern"),
     not_yet("retain-x-virtual-mta", SOURCE, "keep the X-Virtual-MTA header"),
     not_yet("add-x-virtual-mta-header", SOURCE, "add X-Virtual-MTA"),
     not_yet("allow-empty-x-virtual-mta", SOURCE, "empty X-Virtual-MTA selects {default}"),
@@ -610,6 +617,7 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("smtp-pattern-list", PATTERNS, GLOBAL, "reply-text rules that change queue behaviour"),
     ("spool", SPOOL, GLOBAL, "a spool directory"),
     ("smtp-listener", LISTENER, GLOBAL, "an inbound listener IP:PORT with settings"),
+    ("pattern-list", SELECT, GLOBAL, "virtual MTA selection at intake: rules tried top to bottom, the first match picks the virtual MTA (recipient-priority=, call-to: and nested lists are not supported)"),
     ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
     ("bounce-category-patterns", BOUNCE_CATS, GLOBAL, "lines /REGEX/ CATEGORY giving the bounceCat of a failure: the regex runs case-insensitively over \"X.Y.Z;reply text\" (enhanced status, a semicolon, the reply), first match wins; these lines are tried before the shipped PowerMTA set (spam-related, bad-mailbox, quota-issues, policy-related, message-expired, ...), then 'other'; the category goes into the accounting bounceCat of b and t records, the DSN's X-PowerMTA-BounceCategory and domain detail's recent errors"),
 ];
@@ -617,7 +625,6 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
 /// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
 pub static NOT_YET_BLOCKS: &[&str] = &[
     "source-group",
-    "pattern-list",
     "mx-rollup-list",
     "address-list",
     "bounce-processor",

@@ -97,6 +97,21 @@ impl inbound::Intake for DaemonIntake {
         source_rules(cfg.source_for_user(peer, listener_source(cfg, local), user))
     }
 
+    fn pattern_headers(&self, list: &str) -> Vec<String> {
+        let policies = self.shared.policies();
+        let lists = &policies.config.pattern_lists;
+        lists
+            .get(list)
+            .map(|l| l.header_names())
+            .unwrap_or_default()
+    }
+
+    fn select_vmta(&self, list: &str, facts: &config::Facts<'_>) -> Option<String> {
+        let policies = self.shared.policies();
+        let list = policies.config.pattern_lists.get(list)?;
+        list.select(facts).map(str::to_string)
+    }
+
     fn authenticated(&self, peer: IpAddr, user: &str) {
         let user = crate::inbound::printable(user);
         self.shared
@@ -220,6 +235,7 @@ fn source_rules(p: config::SourcePolicy) -> SourceRules {
         jobid_header: p.jobid_header,
         jobid_prefix: p.jobid_prefix,
         process_x_envid: p.process_x_envid,
+        pattern_list: p.pattern_list,
     }
 }
 

@@ -149,7 +149,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             .ctx
             .intake
             .auth_source_policy(self.peer.ip(), self.local, &user);
-        self.fields = super::headers::FieldPlan::new(&self.rules);
+        self.fields = super::session::plan(&*self.ctx.intake, &self.rules);
         self.ctx.intake.authenticated(self.peer.ip(), &user);
         self.auth_user = Some(user);
         self.reply("235 2.7.0 Authentication successful");

@@ -181,7 +181,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         msg.headers_done = true;
         msg.acct_headers = self.data.headers.captured();
         self.take_ids(msg);
-        let Some(name) = self.fields.vmta.and_then(|k| self.data.headers.value(k)) else {
+        let header = self.fields.vmta.and_then(|k| self.data.headers.value(k));
+        let Some(name) = header.or_else(|| self.pattern_vmta()) else {
             return;
         };
         if !self.ctx.intake.vmta_exists(&name) {
@@ -203,6 +204,31 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             msg.refuse(Refusal::TooBig);
         }
         msg.vmta = Some(name);
+    }
+
+    /// The virtual MTA the source's `<pattern-list>` picks from the sender, the
+    /// recipients and the headers it reads.
+    fn pattern_vmta(&self) -> Option<String> {
+        let list = self.rules.pattern_list.as_deref()?;
+        let values: Vec<(&str, String)> = self
+            .fields
+            .pattern
+            .iter()
+            .filter_map(|(name, k)| Some((name.as_str(), self.data.headers.value(*k)?)))
+            .collect();
+        let headers: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let rcpts: Vec<&str> = self
+            .txn
+            .recipients
+            .iter()
+            .map(|r| r.address.as_str())
+            .collect();
+        let facts = config::Facts {
+            mail_from: self.txn.mail_from.as_deref().unwrap_or(""),
+            rcpts: &rcpts,
+            headers: &headers,
+        };
+        self.ctx.intake.select_vmta(list, &facts)
     }
 
     /// The job id (`X-Job`, else the `jobid-header`, with the source's `jobid-prefix`) and

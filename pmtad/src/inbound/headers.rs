@@ -85,6 +85,8 @@ pub(crate) struct FieldPlan {
     /// `jobid-header NAME`: used when there is no (processed) `X-Job`.
     pub job_header: Option<usize>,
     pub env_id: Option<usize>,
+    /// Headers a `<pattern-list>` reads: (name, position in the list).
+    pub pattern: Vec<(String, usize)>,
 }
 
 impl Default for FieldPlan {
@@ -95,6 +97,7 @@ impl Default for FieldPlan {
             job: None,
             job_header: None,
             env_id: None,
+            pattern: Vec::new(),
         }
     }
 }
@@ -102,7 +105,7 @@ impl Default for FieldPlan {
 impl FieldPlan {
     /// `process-x-virtual-mta`, `process-x-job` (+ `retain-x-job`), `jobid-header`,
     /// `process-x-envid`.
-    pub(crate) fn new(rules: &super::intake::SourceRules) -> FieldPlan {
+    pub(crate) fn new(rules: &super::intake::SourceRules, pattern_headers: &[String]) -> FieldPlan {
         let mut list = Vec::new();
         let mut add = |on: bool, name: &str, remove: bool| {
             on.then(|| {
@@ -121,12 +124,27 @@ impl FieldPlan {
             .filter(|h| !(rules.process_x_job && h.eq_ignore_ascii_case("x-job")));
         let job_header = add(alt.is_some(), alt.unwrap_or(""), false);
         let env_id = add(rules.process_x_envid, "x-envid", true);
+        let mut pattern = Vec::new();
+        for h in pattern_headers {
+            let lower = h.to_ascii_lowercase();
+            // A field processed already is read from there (keeping its removal).
+            let at = list.iter().position(|p| p.name == lower);
+            let k = at.unwrap_or_else(|| {
+                list.push(Processed {
+                    name: lower,
+                    remove: false,
+                });
+                list.len() - 1
+            });
+            pattern.push((h.clone(), k));
+        }
         FieldPlan {
             list: Arc::from(list),
             vmta,
             job,
             job_header,
             env_id,
+            pattern,
         }
     }
 }

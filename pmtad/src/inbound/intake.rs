@@ -67,6 +67,9 @@ pub struct SourceRules {
     pub jobid_prefix: Option<String>,
     /// `process-x-envid`: the `X-EnvId:` header is the envelope id (when ENVID= gave none).
     pub process_x_envid: bool,
+    /// `pattern-list NAME`: picks the virtual MTA of mail without a processed
+    /// `X-Virtual-MTA` (see [`Intake::select_vmta`]).
+    pub pattern_list: Option<String>,
 }
 
 impl Default for SourceRules {
@@ -98,6 +101,7 @@ impl Default for SourceRules {
             jobid_header: None,
             jobid_prefix: None,
             process_x_envid: false,
+            pattern_list: None,
         }
     }
 }
@@ -177,6 +181,18 @@ pub trait Intake: Send + Sync + 'static {
     fn auth_source_policy(&self, peer: IpAddr, local: SocketAddr, user: &str) -> SourceRules {
         let _ = user;
         self.source_policy(peer, local)
+    }
+
+    /// Header names the `<pattern-list>` `list` reads (captured for [`Intake::select_vmta`]).
+    fn pattern_headers(&self, list: &str) -> Vec<String> {
+        let _ = list;
+        Vec::new()
+    }
+
+    /// The virtual MTA `<pattern-list>` `list` selects for a message (first matching rule).
+    fn select_vmta(&self, list: &str, facts: &config::Facts<'_>) -> Option<String> {
+        let _ = (list, facts);
+        None
     }
 
     /// Told after each successful AUTH (the daemon counts sessions per user).

@@ -103,7 +103,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         };
         Session {
             log: ctx.log.as_ref().map(|sink| sink.session(id, flags)),
-            fields: FieldPlan::new(&rules),
+            fields: plan(&*ctx.intake, &rules),
             rules,
             host: ctx.intake.host_name(),
             wanted_headers: ctx.intake.wanted_headers(),
@@ -275,7 +275,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         self.txn.reset();
         if self.auth_user.take().is_some() {
             self.rules = self.ctx.intake.source_policy(self.peer.ip(), self.local);
-            self.fields = FieldPlan::new(&self.rules);
+            self.fields = plan(&*self.ctx.intake, &self.rules);
         }
         Ok(())
     }
@@ -323,6 +323,16 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         }
         Ok(())
     }
+}
+
+/// The header fields a session's rules process, with those its `<pattern-list>` reads.
+pub(super) fn plan<I: Intake>(intake: &I, rules: &SourceRules) -> FieldPlan {
+    let headers = rules
+        .pattern_list
+        .as_deref()
+        .map(|l| intake.pattern_headers(l))
+        .unwrap_or_default();
+    FieldPlan::new(rules, &headers)
 }
 
 fn parse_reply(e: ParseError) -> &'static str {

@@ -15,5 +15,6 @@ mod limits;
 mod patterns;
 mod policy;
 mod relay;
+mod select;
 mod space;
 mod vocab;

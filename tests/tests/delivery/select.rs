@@ -1,0 +1,69 @@
+//! `<pattern-list>` at intake: the sender, a recipient or a header picks the virtual MTA
+//! (seen at the sink as that virtual MTA's EHLO name, and in accounting); a processed
+//! `X-Virtual-MTA` header still comes first; mail no rule matches keeps the default.
+
+use super::harness::*;
+use pmta_tests::dns::TestDns;
+use pmta_tests::inject::Message;
+use pmta_tests::sink::SmtpSink;
+
+fn with_headers(headers: &str, from: &str, rcpt: &str, n: u64) -> Message {
+    let mut m = msg(from, &[rcpt], n);
+    let mut data = headers.as_bytes().to_vec();
+    data.extend_from_slice(&m.data);
+    m.data = data;
+    m
+}
+
+#[tokio::test]
+async fn a_pattern_list_picks_the_virtual_mta() {
+    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("gmail.test", "127.0.0.2")
+        .start()
+        .await
+        .unwrap();
+    let config = base_config(&dns, sink.addr().port()).replace(
+        "  process-x-virtual-mta yes\n",
+        "  process-x-virtual-mta yes\n  pattern-list by-campaign\n",
+    ) + "<virtual-mta bulk>\n  host-name bulk.pmtad.test\n</virtual-mta>\n\
+         <virtual-mta news>\n  host-name news.pmtad.test\n</virtual-mta>\n\
+         <pattern-list by-campaign>\n\
+           header X-Campaign /^promo-/ virtual-mta=bulk\n\
+           mail-from /@news\\.src\\.test$/ virtual-mta=news\n\
+           rcpt-to /^vip@/ virtual-mta=news\n\
+         </pattern-list>\n";
+    let world = World::start(&config);
+    let r = world
+        .inject(&[
+            with_headers("X-Campaign: promo-7\r\n", "a@src.test", "one@gmail.test", 1),
+            with_headers("", "editor@news.src.test", "two@gmail.test", 2),
+            with_headers("", "a@src.test", "vip@gmail.test", 3),
+            with_headers("", "a@src.test", "plain@gmail.test", 4),
+            with_headers(
+                "X-Virtual-MTA: news\r\nX-Campaign: promo-8\r\n",
+                "a@src.test",
+                "header@gmail.test",
+                5,
+            ),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r.code == 250), "{r:?}");
+    sink.wait_for_messages(5, WAIT).await.expect("all five");
+    let helo_of = |rcpt: &str| {
+        let m = sink.messages();
+        let m = m.iter().find(|m| m.rcpts == [rcpt]).unwrap();
+        m.helo.clone()
+    };
+    assert_eq!(helo_of("one@gmail.test"), "bulk.pmtad.test");
+    assert_eq!(helo_of("two@gmail.test"), "news.pmtad.test");
+    assert_eq!(helo_of("vip@gmail.test"), "news.pmtad.test");
+    assert_eq!(helo_of("plain@gmail.test"), "pmtad.test");
+    assert_eq!(helo_of("header@gmail.test"), "news.pmtad.test");
+    let rows = world.acct();
+    let r1 = rows
+        .iter()
+        .find(|r| r["type"] == "r" && r["rcpt"] == "one@gmail.test")
+        .unwrap();
+    assert_eq!(r1["vmta"], "bulk");
+}
