@@ -36,6 +36,8 @@ pub struct Config {
     pub smtp_server_tls13: bool,
     /// `<pattern-list>`s by name (virtual MTA selection at intake).
     pub pattern_lists: BTreeMap<String, crate::select::SelectList>,
+    /// `<rewrite-list>`s by name (envelope sender rewriting at intake).
+    pub rewrite_lists: BTreeMap<String, crate::rewrite::RewriteList>,
     /// `<smtp-user>`s by name.
     pub smtp_users: BTreeMap<String, SmtpUser>,
     /// `log-rotate N`: rotated generations of the main log kept.

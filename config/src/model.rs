@@ -491,6 +491,8 @@ pub struct SourcePolicy {
     pub process_x_envid: bool,
     /// `pattern-list NAME`: the `<pattern-list>` that picks the virtual MTA.
     pub pattern_list: Option<String>,
+    /// `rewrite-list NAME`: the `<rewrite-list>` applied to envelope senders.
+    pub rewrite_list: Option<String>,
 }
 
 /// Where an effective setting came from.

@@ -18,7 +18,7 @@ use crate::setting::{Value, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
     self, ACCT, BLOCKS, BOUNCE_CATS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER,
-    NOT_YET_BLOCKS, PATTERNS, POOL, SELECT, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
+    NOT_YET_BLOCKS, PATTERNS, POOL, REWRITE, SELECT, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
 use std::collections::BTreeMap;
@@ -61,6 +61,7 @@ fn empty_config(path: &Path) -> Config {
         smtp_server_tls13: true,
         smtp_users: BTreeMap::new(),
         pattern_lists: BTreeMap::new(),
+        rewrite_lists: BTreeMap::new(),
         log_domain: None,
         postmaster: None,
         relay_domains: Vec::new(),
@@ -86,6 +87,7 @@ enum RefKind {
     PatternList,
     NamedSource,
     SelectList,
+    RewriteList,
 }
 
 struct Resolver<'d> {
@@ -412,6 +414,7 @@ impl Resolver<'_> {
             SPOOL => self.spool_block(b),
             USER => self.user_block(b),
             SELECT => self.select_block(b),
+            REWRITE => self.rewrite_block(b),
             BOUNCE_CATS => self.bounce_cats_block(b),
             _ => self.listener_block(b),
         }
@@ -674,6 +677,7 @@ impl Resolver<'_> {
             let kind = match DIRECTIVES[e.slot].name {
                 "default-virtual-mta" => RefKind::Vmta,
                 "pattern-list" => RefKind::SelectList,
+                "rewrite-list" => RefKind::RewriteList,
                 _ => continue,
             };
             if let Value::Text(name) = &e.value {
@@ -782,6 +786,31 @@ impl Resolver<'_> {
         self.cfg
             .smtp_pattern_lists
             .insert(name.clone(), SmtpPatternList { name, rules });
+    }
+
+    /// `<rewrite-list NAME>`: envelope sender rewriting rules.
+    fn rewrite_block(&mut self, b: &Block) {
+        let Some(name) = self.block_name(b) else {
+            return;
+        };
+        let mut rules = Vec::new();
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, REWRITE, &Scope::Global),
+                Item::Directive(d) => {
+                    if self.known(d, REWRITE).is_some() {
+                        let span = d.span.clone();
+                        let rule = crate::rewrite::parse_mail_from(&d.value.text, span);
+                        rules.extend(self.check(d, rule));
+                    }
+                }
+            }
+        }
+        let list = crate::rewrite::RewriteList {
+            name: name.clone(),
+            rules,
+        };
+        self.cfg.rewrite_lists.insert(name, list);
     }
 
     /// `<pattern-list NAME>`: virtual MTA selection rules; each result must name a virtual
@@ -1029,6 +1058,9 @@ impl Resolver<'_> {
                 RefKind::NamedSource => (self.cfg.sources.has_named(&name), "named <source>"),
                 RefKind::SelectList => {
                     (self.cfg.pattern_lists.contains_key(&name), "<pattern-list>")
+                }
+                RefKind::RewriteList => {
+                    (self.cfg.rewrite_lists.contains_key(&name), "<rewrite-list>")
                 }
             };
             if !ok {

@@ -50,6 +50,7 @@ const JOBID_HEADER: usize = idx("jobid-header");
 const JOBID_PREFIX: usize = idx("jobid-prefix");
 const PROCESS_X_ENVID: usize = idx("process-x-envid");
 const SELECT_LIST: usize = idx("pattern-list");
+const REWRITE_LIST: usize = idx_in("rewrite-list", SOURCE);
 pub(crate) const REQUIRE_STARTTLS: usize = idx_in("require-starttls", SOURCE);
 
 impl SourceIndex {
@@ -113,5 +114,6 @@ fn build(eff: &Effective<'_>) -> SourcePolicy {
         jobid_prefix: as_text(eff.get(JOBID_PREFIX)).filter(|p| !p.is_empty()),
         process_x_envid: as_bool(eff.get(PROCESS_X_ENVID)),
         pattern_list: as_text(eff.get(SELECT_LIST)).filter(|p| !p.is_empty()),
+        rewrite_list: as_text(eff.get(REWRITE_LIST)).filter(|p| !p.is_empty()),
     }
 }

@@ -19,9 +19,10 @@ pub const LISTENER: Scopes = 1 << 8;
 pub const USER: Scopes = 1 << 9;
 pub const BOUNCE_CATS: Scopes = 1 << 10;
 pub const SELECT: Scopes = 1 << 11;
+pub const REWRITE: Scopes = 1 << 12;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 12] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 13] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -34,6 +35,7 @@ pub const SCOPE_NAMES: [(Scopes, &str); 12] = [
     (USER, "<smtp-user>"),
     (BOUNCE_CATS, "<bounce-category-patterns>"),
     (SELECT, "<pattern-list>"),
+    (REWRITE, "<rewrite-list>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -327,6 +329,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("allow-unencrypted-plain-auth", SOURCE, K::Bool, "no", "offer and accept AUTH before STARTTLS (otherwise AUTH is offered only over TLS and refused with 538 5.7.11 in plain text)"),
     imp("require-starttls-before-auth", SOURCE, K::Bool, "no", "refuse AUTH before STARTTLS (530 5.7.0), even with allow-unencrypted-plain-auth"),
     imp("smtp-max-auth-failure-rate", SOURCE, K::Rate, "unlimited", "N/TIME: after N failed AUTH attempts from one client address in TIME (counted from the first), AUTH is refused with 421 and the connection closed until TIME has passed"),
+    imp("rewrite-list", SOURCE, K::Text, "", "name of the <rewrite-list> whose mail-from rules rewrite this source's envelope senders before spooling"),
     imp("pattern-list", SOURCE, K::Text, "", "name of the <pattern-list> that picks the virtual MTA of mail without a processed X-Virtual-MTA header (before default-virtual-mta)"),
     imp("process-x-job", SOURCE, K::Bool, "no", "the X-Job header names the message's job (accounting jobId, show jobs, delete --job); the header is removed unless retain-x-job"),
     imp("retain-x-job", SOURCE, K::Bool, "no", "keep a processed X-Job header in the message"),
@@ -347,6 +350,9 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     rep("rcpt-to", SELECT, K::Text, "/REGEX/ virtual-mta=NAME: the first recipient that matches decides for the whole message"),
     rep("header", SELECT, K::Text, "HEADER /REGEX/ virtual-mta=NAME: matched against the header's first value (unfolded)"),
     rep("*", SELECT, K::Text, "virtual-mta=NAME: what the list selects when no rule above matched"),
+    // ---- <rewrite-list> ----
+    rep("mail-from", REWRITE, K::Text, "SOURCE-ADDRESS TARGET-ADDRESS: rewrite the envelope sender before spooling (a@x, a@*, *@x, *@*, <>; a * in the target takes that part from the sender); the first matching rule applies"),
+    not_yet("from-domain", REWRITE, "From header domain rewriting"),
     // ---- <acct-file> ----
     imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)"),
     rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME"),
@@ -404,7 +410,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("max-smtp-data-volume-rate", VMTA | POOL, "data rate across the virtual MTA"),
     not_yet("cold-virtual-mta", VMTA | POOL, "IP warm-up"),
     not_yet("include-headers-from", GLOBAL | VMTA | POOL, "extra headers file"),
-    not_yet("rewrite-list", VMTA | POOL | SOURCE, "address rewriting"),
+    not_yet("rewrite-list", VMTA | POOL, "address rewriting at delivery"),
     not_yet("max-errors-per-connection", DOMAIN, "drop connection after N errors"),
     not_yet("max-data-volume-rate", DOMAIN, "bytes per interval"),
     not_yet("backoff-max-data-volume-rate", DOMAIN, "bytes per interval in backoff"),
@@ -617,6 +623,7 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("smtp-pattern-list", PATTERNS, GLOBAL, "reply-text rules that change queue behaviour"),
     ("spool", SPOOL, GLOBAL, "a spool directory"),
     ("smtp-listener", LISTENER, GLOBAL, "an inbound listener IP:PORT with settings"),
+    ("rewrite-list", REWRITE, GLOBAL, "envelope sender rewriting at intake, for sources that name it (rewrite-list in <source>)"),
     ("pattern-list", SELECT, GLOBAL, "virtual MTA selection at intake: rules tried top to bottom, the first match picks the virtual MTA (recipient-priority=, call-to: and nested lists are not supported)"),
     ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
     ("bounce-category-patterns", BOUNCE_CATS, GLOBAL, "lines /REGEX/ CATEGORY giving the bounceCat of a failure: the regex runs case-insensitively over \"X.Y.Z;reply text\" (enhanced status, a semicolon, the reply), first match wins; these lines are tried before the shipped PowerMTA set (spam-related, bad-mailbox, quota-issues, policy-related, message-expired, ...), then 'other'; the category goes into the accounting bounceCat of b and t records, the DSN's X-PowerMTA-BounceCategory and domain detail's recent errors"),
@@ -629,7 +636,6 @@ pub static NOT_YET_BLOCKS: &[&str] = &[
     "address-list",
     "bounce-processor",
     "feedback-loop-processor",
-    "rewrite-list",
     "domain-key-list",
     "aliases",
     "dns",

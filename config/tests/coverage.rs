@@ -71,6 +71,9 @@ fn wrap(bit: u16, body: &str, n: usize) -> String {
             ("smtp-listener 127.0.0.1:0", "smtp-listener")
         }
         b if b == scope_of("smtp-user").unwrap() => (&*format!("smtp-user u{n}"), "smtp-user"),
+        b if b == scope_of("rewrite-list").unwrap() => {
+            (&*format!("rewrite-list r{n}"), "rewrite-list")
+        }
         other => panic!("no wrapper for scope bit {other}"),
     };
     format!("<{open}>\n{body}</{close}>\n")

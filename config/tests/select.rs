@@ -60,3 +60,36 @@ fn bad_pattern_lists_are_errors() {
         "expected /REGEX/",
     );
 }
+
+#[test]
+fn a_rewrite_list_loads_and_must_exist() {
+    let cfg = load(
+        "<rewrite-list r>\n  mail-from *@old.example *@new.example\n  from-domain *.a.example b.example\n</rewrite-list>\n\
+         <source 0/0>\n  rewrite-list r\n</source>\n",
+    );
+    assert_eq!(cfg.warnings.len(), 1, "from-domain is not acted on yet");
+    let cfg = cfg.config;
+    assert_eq!(
+        cfg.source("192.0.2.1".parse().unwrap())
+            .rewrite_list
+            .as_deref(),
+        Some("r")
+    );
+    let r = &cfg.rewrite_lists["r"];
+    assert_eq!(
+        r.mail_from("x@old.example").as_deref(),
+        Some("x@new.example")
+    );
+    assert_one_error(
+        "<source 0/0>\n  rewrite-list nope\n</source>\n",
+        2,
+        3,
+        "<rewrite-list> 'nope' is not defined",
+    );
+    assert_one_error(
+        "<rewrite-list r>\n  mail-from <> *@x.example\n</rewrite-list>\n",
+        2,
+        16,
+        "needs a source address",
+    );
+}

@@ -97,6 +97,11 @@ impl inbound::Intake for DaemonIntake {
         source_rules(cfg.source_for_user(peer, listener_source(cfg, local), user))
     }
 
+    fn rewrite_mail_from(&self, list: &str, from: &str) -> Option<String> {
+        let policies = self.shared.policies();
+        policies.config.rewrite_lists.get(list)?.mail_from(from)
+    }
+
     fn pattern_headers(&self, list: &str) -> Vec<String> {
         let policies = self.shared.policies();
         let lists = &policies.config.pattern_lists;
@@ -236,6 +241,7 @@ fn source_rules(p: config::SourcePolicy) -> SourceRules {
         jobid_prefix: p.jobid_prefix,
         process_x_envid: p.process_x_envid,
         pattern_list: p.pattern_list,
+        rewrite_list: p.rewrite_list,
     }
 }
 

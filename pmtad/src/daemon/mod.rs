@@ -43,7 +43,7 @@ pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentBounce, State};
-pub use users::hash_password;
+pub use users::{hash_password, verify_password};
 
 /// Traffic counters for `show status`.
 #[derive(Debug, Default)]

@@ -309,8 +309,14 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         let received_at = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        let mut mail_from = self.txn.mail_from.take().unwrap_or_default();
+        if let Some(list) = self.rules.rewrite_list.as_deref()
+            && let Some(rewritten) = self.ctx.intake.rewrite_mail_from(list, &mail_from)
+        {
+            mail_from = rewritten;
+        }
         Envelope {
-            mail_from: self.txn.mail_from.take().unwrap_or_default(),
+            mail_from,
             recipients: std::mem::take(&mut self.txn.recipients),
             vmta: msg
                 .vmta

@@ -70,6 +70,9 @@ pub struct SourceRules {
     /// `pattern-list NAME`: picks the virtual MTA of mail without a processed
     /// `X-Virtual-MTA` (see [`Intake::select_vmta`]).
     pub pattern_list: Option<String>,
+    /// `rewrite-list NAME`: rewrites the envelope sender before spooling (see
+    /// [`Intake::rewrite_mail_from`]).
+    pub rewrite_list: Option<String>,
 }
 
 impl Default for SourceRules {
@@ -102,6 +105,7 @@ impl Default for SourceRules {
             jobid_prefix: None,
             process_x_envid: false,
             pattern_list: None,
+            rewrite_list: None,
         }
     }
 }
@@ -192,6 +196,13 @@ pub trait Intake: Send + Sync + 'static {
     /// The virtual MTA `<pattern-list>` `list` selects for a message (first matching rule).
     fn select_vmta(&self, list: &str, facts: &config::Facts<'_>) -> Option<String> {
         let _ = (list, facts);
+        None
+    }
+
+    /// The sender `<rewrite-list>` `list` makes of `from` (`""` = null sender), if a rule
+    /// matches.
+    fn rewrite_mail_from(&self, list: &str, from: &str) -> Option<String> {
+        let _ = (list, from);
         None
     }
 

@@ -248,5 +248,8 @@ pub fn run(p: &Params) -> anyhow::Result<Section> {
         us_per(server_cpu, conns),
         "µs",
     ));
+    for f in super::auth::figures(&clients, conns)? {
+        s.push(f);
+    }
     Ok(s)
 }

@@ -8,6 +8,7 @@
 //! the date and the load average it ran under, so a figure is never quoted without them.
 
 pub mod acct;
+pub mod auth;
 pub mod config;
 pub mod control;
 pub mod http;

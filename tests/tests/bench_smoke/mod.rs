@@ -12,7 +12,7 @@ const PARTS: [(&str, usize); 11] = [
     ("config", 3),
     ("intake", 6),
     ("recovery", 2),
-    ("inbound", 6),
+    ("inbound", 11),
     ("relay", 4),
     ("smtp-client", 8),
     ("control", 5),

@@ -1,6 +1,7 @@
 //! `<pattern-list>` at intake: the sender, a recipient or a header picks the virtual MTA
 //! (seen at the sink as that virtual MTA's EHLO name, and in accounting); a processed
-//! `X-Virtual-MTA` header still comes first; mail no rule matches keeps the default.
+//! `X-Virtual-MTA` header still comes first; mail no rule matches keeps the default. And
+//! `<rewrite-list>`: envelope senders rewritten at intake.
 
 use super::harness::*;
 use pmta_tests::dns::TestDns;
@@ -66,4 +67,50 @@ async fn a_pattern_list_picks_the_virtual_mta() {
         .find(|r| r["type"] == "r" && r["rcpt"] == "one@gmail.test")
         .unwrap();
     assert_eq!(r1["vmta"], "bulk");
+}
+
+/// `<rewrite-list>` with `mail-from` rules: the source's envelope senders are rewritten
+/// before spooling (the sink and the accounting see the new sender); others stay.
+#[tokio::test]
+async fn a_rewrite_list_rewrites_the_envelope_sender() {
+    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("gmail.test", "127.0.0.2")
+        .start()
+        .await
+        .unwrap();
+    let config = base_config(&dns, sink.addr().port()).replace(
+        "  process-x-virtual-mta yes\n",
+        "  process-x-virtual-mta yes\n  rewrite-list senders\n",
+    ) + "<rewrite-list senders>\n\
+           mail-from *@old.src.test *@new.src.test\n\
+           mail-from alerts@* noreply@*\n\
+         </rewrite-list>\n";
+    let world = World::start(&config);
+    let r = world
+        .inject(&[
+            msg("ann@old.src.test", &["one@gmail.test"], 1),
+            msg("alerts@ops.src.test", &["two@gmail.test"], 2),
+            msg("bob@kept.src.test", &["three@gmail.test"], 3),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r.code == 250), "{r:?}");
+    sink.wait_for_messages(3, WAIT).await.expect("all three");
+    let from_of = |rcpt: &str| {
+        let m = sink.messages();
+        m.iter()
+            .find(|m| m.rcpts == [rcpt])
+            .unwrap()
+            .mail_from
+            .clone()
+    };
+    assert_eq!(from_of("one@gmail.test"), "ann@new.src.test");
+    assert_eq!(from_of("two@gmail.test"), "noreply@ops.src.test");
+    assert_eq!(from_of("three@gmail.test"), "bob@kept.src.test");
+    let rows = world.acct();
+    let r1 = rows
+        .iter()
+        .find(|r| r["type"] == "r" && r["rcpt"] == "one@gmail.test")
+        .unwrap();
+    assert_eq!(r1["orig"], "ann@new.src.test");
 }
