@@ -411,6 +411,8 @@ pub struct QueuePolicy {
     pub bounce_after: Duration,
     /// None = no limit.
     pub max_msg_per_connection: Option<u64>,
+    /// `max-errors-per-connection` (None = unlimited).
+    pub max_errors_per_connection: Option<u64>,
     pub max_msg_rate: Option<Rate>,
     pub max_connect_rate: Option<Rate>,
     pub max_rcpt_per_transaction: u64,

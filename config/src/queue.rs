@@ -186,6 +186,7 @@ const BOUNCE_AFTER: usize = idx("bounce-after");
 const NOTIFY_OF_DELAY: usize = idx("notify-of-delay-every");
 const MAX_MSG_PER_CONNECTION: usize = idx("max-msg-per-connection");
 const MAX_MSG_RATE: usize = idx("max-msg-rate");
+const MAX_ERRORS_PER_CONNECTION: usize = idx("max-errors-per-connection");
 const MAX_CONNECT_RATE: usize = idx("max-connect-rate");
 const MAX_RCPT: usize = idx("max-rcpt-per-transaction");
 const CONNECT_TIMEOUT: usize = idx("connect-timeout");
@@ -349,6 +350,7 @@ impl Effective<'_> {
             accounting_log: as_text(self.get(ACCOUNTING_LOG)).map(PathBuf::from),
             retry_after: as_durations(self.get(RETRY_AFTER)),
             bounce_after: as_duration(self.get(BOUNCE_AFTER)),
+            max_errors_per_connection: as_limit(self.get(MAX_ERRORS_PER_CONNECTION)),
             max_msg_per_connection: Some(as_count(self.get(MAX_MSG_PER_CONNECTION)))
                 .filter(|n| *n > 0),
             max_msg_rate,

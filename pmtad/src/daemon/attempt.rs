@@ -140,12 +140,16 @@ async fn session(
     };
     let mut lease = Some(first);
     let mut sent = 0;
+    let mut errors = 0;
     let mut bounce = None;
+    let max_errors = ctx.policy.max_errors_per_connection;
     while let Some(l) = lease.take() {
         let v = send_one(shared, ctx, &mut conn, l).await;
         sent += 1;
+        errors += v.rcpt_errors;
         bounce = bounce.or(v.bounce_queue);
-        if v.stop || bounce.is_some() || !conn.is_open() {
+        let too_many = max_errors.is_some_and(|max| errors >= max);
+        if v.stop || too_many || bounce.is_some() || !conn.is_open() {
             break;
         }
         lease = match idle::next_or_idle(shared, ctx, sent) {

@@ -32,6 +32,8 @@ pub struct Verdict {
     pub bounce_queue: Option<Outcome>,
     /// `skip-mx` left another host to try: the recipients are due again at once.
     retry_now: bool,
+    /// Recipients of this attempt that were refused or deferred (`max-errors-per-connection`).
+    pub rcpt_errors: u64,
 }
 
 /// The queue a connection works for.
@@ -196,6 +198,7 @@ pub async fn apply(
     let retry_in = retry_interval(&retry, rt.failures + 1, age);
     let mut verdict = apply_actions(rt, &actions, now, info, retry_in);
     verdict.bounce_queue = bounce_queue;
+    verdict.rcpt_errors = (bounced.len() + pending.len()) as u64;
     let (bounced_n, deferred_n) = (bounced.len(), pending.len());
     if pending.is_empty() {
         st.index.finish(lease);

@@ -1,7 +1,7 @@
 //! `<pattern-list>` at intake: the sender, a recipient or a header picks the virtual MTA
 //! (seen at the sink as that virtual MTA's EHLO name, and in accounting); a processed
 //! `X-Virtual-MTA` header still comes first; mail no rule matches keeps the default. And
-//! `<rewrite-list>`: envelope senders rewritten at intake.
+//! `<rewrite-list>`: envelope senders rewritten at intake; `max-errors-per-connection`.
 
 use super::harness::*;
 use pmta_tests::dns::TestDns;
@@ -113,4 +113,73 @@ async fn a_rewrite_list_rewrites_the_envelope_sender() {
         .find(|r| r["type"] == "r" && r["rcpt"] == "one@gmail.test")
         .unwrap();
     assert_eq!(r1["orig"], "ann@new.src.test");
+}
+
+/// `max-errors-per-connection 1`: after a refused recipient the connection is closed and
+/// the next message goes on a new one; without it one connection carries them all.
+#[tokio::test]
+async fn max_errors_per_connection_closes_the_connection() {
+    let sink = sink_on(
+        "127.0.0.2",
+        SmtpSink::builder()
+            .on_rcpt(
+                "bad@lim.test",
+                pmta_tests::sink::reply(550, "5.1.1 no such user"),
+            )
+            .on_rcpt(
+                "bad@free.test",
+                pmta_tests::sink::reply(550, "5.1.1 no such user"),
+            ),
+    )
+    .await;
+    let dns = TestDns::builder()
+        .a("lim.test", "127.0.0.2")
+        .a("free.test", "127.0.0.2")
+        .start()
+        .await
+        .unwrap();
+    let config = base_config(&dns, sink.addr().port())
+        + "<domain lim.test>\n  max-smtp-out 1\n  max-errors-per-connection 1\n</domain>\n\
+           <domain free.test>\n  max-smtp-out 1\n</domain>\n";
+    let world = World::start(&config);
+    let ctl = |args: &[&str]| world.pmtad.pmtactl(args);
+    pmta_tests::output::expect_code(&ctl(&["pause", "queue", "lim.test/*"]), 0);
+    pmta_tests::output::expect_code(&ctl(&["pause", "queue", "free.test/*"]), 0);
+    let mut msgs = Vec::new();
+    for (n, d) in [
+        (1, "lim"),
+        (2, "lim"),
+        (3, "lim"),
+        (4, "free"),
+        (5, "free"),
+        (6, "free"),
+    ] {
+        msgs.push(msg(
+            "s@src.test",
+            &[&format!("bad@{d}.test"), &format!("ok{n}@{d}.test")],
+            n,
+        ));
+    }
+    let r = world.inject(&msgs).await;
+    assert!(r.iter().all(|r| r.code == 250), "{r:?}");
+    pmta_tests::output::expect_code(&ctl(&["resume", "queue", "lim.test/*"]), 0);
+    pmta_tests::output::expect_code(&ctl(&["resume", "queue", "free.test/*"]), 0);
+    sink.wait_for_messages(6, WAIT).await.expect("six messages");
+    let conns = |domain: &str| {
+        let mut c: Vec<u32> = sink
+            .messages()
+            .iter()
+            .filter(|m| m.rcpts.iter().any(|r| r.ends_with(domain)))
+            .map(|m| m.conn)
+            .collect();
+        c.sort();
+        c.dedup();
+        c.len()
+    };
+    assert_eq!(
+        conns("@lim.test"),
+        3,
+        "one connection per refused recipient"
+    );
+    assert_eq!(conns("@free.test"), 1, "no limit: one connection for all");
 }
