@@ -60,7 +60,8 @@ fn serve(path: &Path) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pmtad: {e:#}");
-            let cantcreat = e.downcast_ref::<crate::daemon::CreateDirError>().is_some();
+            let cantcreat = e.downcast_ref::<crate::daemon::CreateDirError>().is_some()
+                || e.downcast_ref::<crate::daemon::UnwritableError>().is_some();
             ExitCode::from(if cantcreat { EXIT_CANTCREAT } else { 1 })
         }
     }

@@ -95,10 +95,11 @@ EXIT STATUS
       be opened)
   2   usage error (unknown option, missing value)
   64  run mode: the configuration file has errors; nothing was bound
-  73  run mode: a directory of the configuration (spool, log, accounting,
-      control socket) cannot be created, e.g. permission denied; nothing
-      was bound (sysexits EX_CANTCREAT; the systemd unit does not restart
-      on 64 or 73)
+  73  run mode: a directory or file of the configuration (spool, log,
+      accounting, control socket) cannot be created or written: permission
+      denied, read-only file system; no SMTP listener was opened
+      (sysexits EX_CANTCREAT; the systemd unit does not restart on 64 or
+      73)
 
 FILES
   /etc/pmtad/pmta.conf      the configuration (--config)

@@ -204,6 +204,35 @@ pub struct CreateDirError {
     pub source: std::io::Error,
 }
 
+/// A file of the configuration (spool, log, accounting, control socket) that pmtad may not
+/// create or write: permission denied or a read-only file system. Like [`CreateDirError`],
+/// restarting cannot help, so it exits with [`crate::cli::EXIT_CANTCREAT`] too.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "a file of the configuration cannot be created or written (check the owner and mode of its paths for pmtad's user)"
+)]
+pub struct UnwritableError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl UnwritableError {
+    /// `e` as an [`UnwritableError`] when an I/O error in its chain is a permission or
+    /// read-only refusal; otherwise `e` unchanged.
+    pub fn classify(e: anyhow::Error) -> anyhow::Error {
+        let refused = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                )
+            })
+        });
+        if refused {
+            anyhow::Error::new(UnwritableError(e.into()))
+        } else {
+            e
+        }
+    }
+}
+
 /// Creates every directory the config writes into (spool, logs, accounting, socket).
 pub(crate) fn create_dirs(cfg: &config::Config) -> Result<(), CreateDirError> {
     let mut dirs = vec![cfg.spool_dir().to_path_buf()];

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{DaemonBackend, DaemonIntake, Shared, run_engine, start};
+use super::{DaemonBackend, DaemonIntake, Shared, UnwritableError, run_engine, start};
 use crate::control::ControlSocket;
 use crate::http::HttpListener;
 use crate::inbound::{ListenerConfig, SmtpServer};
@@ -29,8 +29,12 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     // A directory that cannot be created is its own exit status, before anything is bound.
     super::create_dirs(&cfg)?;
     // Before anything else: a second pmtad must refuse to start while one answers here.
-    let control = ControlSocket::bind(&cfg.control_socket).await?;
-    let shared = start(config_path, cfg)?;
+    // Files pmtad may not create (socket, spool, logs) are the same exit status as
+    // directories; a listener port it may not bind is not (that is not a file).
+    let control = ControlSocket::bind(&cfg.control_socket)
+        .await
+        .map_err(|e| UnwritableError::classify(e.into()))?;
+    let shared = start(config_path, cfg).map_err(UnwritableError::classify)?;
     shared.check_space(false);
     super::space::spawn_monitor(shared.clone());
     let engine = tokio::spawn(run_engine(shared.clone()));

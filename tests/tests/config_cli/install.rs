@@ -129,3 +129,50 @@ fn check_config_names_the_consequences_of_a_valid_config() {
         text(&out.stdout)
     );
 }
+
+/// The issue's restart loop: pmtad run as an unprivileged user on paths it may not write
+/// ("Permission denied") exits 73, which the unit does not restart, not 1. Needs root to
+/// switch to that user; skipped with a message otherwise.
+#[test]
+fn an_unwritable_spool_for_an_unprivileged_user_is_exit_73() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    const NOBODY: u32 = 65534;
+    let root =
+        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    if !root {
+        eprintln!("skipped: needs root to run pmtad as an unprivileged user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    mode(dir.path(), 0o755).unwrap();
+    // Every directory exists (root's, read-only for others) but the socket's, which the
+    // user may write: the log file (or the spool's lock) is what cannot be created.
+    for d in ["spool", "log", "run"] {
+        std::fs::create_dir(dir.path().join(d)).unwrap();
+    }
+    mode(&dir.path().join("run"), 0o777).unwrap();
+    let conf = dir.path().join("pmta.conf");
+    std::fs::write(
+        &conf,
+        "smtp-listener 127.0.0.1:0\nspool spool\ncontrol-socket run/control.sock\n\
+         log-file log/pmtad.log\n",
+    )
+    .unwrap();
+    mode(&conf, 0o644).unwrap();
+    let out = Command::new(pmtad())
+        .arg("--config")
+        .arg(&conf)
+        .uid(NOBODY)
+        .gid(NOBODY)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(pmtad::cli::EXIT_CANTCREAT)),
+        "{err}"
+    );
+    assert!(err.contains("Permission denied"), "{err}");
+}
