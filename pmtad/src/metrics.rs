@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::queue::QueueId;
 
-/// Daemon-wide counters with no better home.
+/// Daemon-wide counters with no better home (inbound STARTTLS is counted by the listener's
+/// own `InboundStats`).
 #[derive(Debug, Default)]
 pub struct DaemonMetrics {
     /// Routing lookups (MX, A/AAAA) that failed.

@@ -45,6 +45,7 @@ pub struct MetricsSnapshot {
     pub spool_messages: u64,
     pub fsync: HistogramSnapshot,
     pub dns_failures: u64,
+    pub tls_handshakes_in: u64,
     pub tls_handshakes_out: u64,
 }
 
@@ -272,7 +273,10 @@ impl Scrape {
             MetricType::Counter,
             &one(s.dns_failures),
         )?;
-        let tls = [dir("outbound", s.tls_handshakes_out)];
+        let tls = [
+            dir("inbound", s.tls_handshakes_in),
+            dir("outbound", s.tls_handshakes_out),
+        ];
         family(
             enc,
             "pmtad_tls_handshakes",

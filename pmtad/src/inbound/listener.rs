@@ -82,6 +82,7 @@ pub struct InboundStats {
     messages: AtomicU64,
     recipients: AtomicU64,
     bytes: AtomicU64,
+    tls_handshakes: AtomicU64,
 }
 
 /// A snapshot of [`InboundStats`].
@@ -96,6 +97,8 @@ pub struct InboundCounts {
     pub messages: u64,
     pub recipients: u64,
     pub bytes: u64,
+    /// STARTTLS handshakes completed.
+    pub tls_handshakes: u64,
 }
 
 impl InboundStats {
@@ -108,7 +111,12 @@ impl InboundStats {
             messages: get(&self.messages),
             recipients: get(&self.recipients),
             bytes: get(&self.bytes),
+            tls_handshakes: get(&self.tls_handshakes),
         }
+    }
+
+    pub(crate) fn tls_handshake(&self) {
+        self.tls_handshakes.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn accepted(&self, recipients: u64, bytes: u64) {

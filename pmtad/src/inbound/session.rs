@@ -269,6 +269,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         self.conn
             .start_tls(&acceptor, self.rules.command_timeout)
             .await?;
+        self.ctx.stats.tls_handshake();
         // RFC 3207 §4.2: the client starts over; nothing learnt in clear text is kept.
         self.helo = None;
         self.esmtp = false;

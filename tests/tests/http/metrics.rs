@@ -2,6 +2,7 @@
 //! bounce and a deferral, its counters equal the accounting file's records.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 use openmetrics_parser::openmetrics::parse_openmetrics;
 use openmetrics_parser::{MetricsExposition, OpenMetricsType, OpenMetricsValue};
@@ -186,4 +187,84 @@ async fn only_the_top_queues_get_their_own_series() {
     assert_eq!(queues, ["a.test/{default}", "other"], "{queues:?}");
     let (all, other) = counter(&s, "pmtad_queue_recipients", "other");
     assert_eq!((all, other), (4, 2));
+}
+
+/// Reads one reply (all its lines) from the SMTP server.
+async fn smtp_reply<S: tokio::io::AsyncBufRead + Unpin>(rd: &mut S) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut all = String::new();
+    loop {
+        let mut line = String::new();
+        rd.read_line(&mut line).await.unwrap();
+        all.push_str(&line);
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return all;
+        }
+    }
+}
+
+/// A client's STARTTLS with pmtad's listener, trusting `ca`.
+async fn starttls_in(addr: SocketAddr, ca: &pmta_tests::certs::TestCa) {
+    use std::sync::Arc;
+    use tokio::io::{AsyncWriteExt, BufReader};
+    let mut rd = BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    assert!(smtp_reply(&mut rd).await.starts_with("220"));
+    rd.get_mut()
+        .write_all(b"EHLO client.test\r\n")
+        .await
+        .unwrap();
+    assert!(smtp_reply(&mut rd).await.contains("STARTTLS"));
+    rd.get_mut().write_all(b"STARTTLS\r\n").await.unwrap();
+    assert!(smtp_reply(&mut rd).await.starts_with("220"));
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.cert_der()).unwrap();
+    let client = rustls::ClientConfig::builder_with_provider(pmta_tests::certs::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(client))
+        .connect(name, rd.into_inner())
+        .await
+        .expect("handshake");
+    tls.write_all(b"QUIT\r\n").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_handshakes_are_counted_both_ways() {
+    let ca = pmta_tests::certs::TestCa::new().unwrap();
+    let leaf = ca.leaf(&["localhost"]).unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let pem = certs.path().join("server.pem");
+    std::fs::write(&pem, format!("{}{}", leaf.cert_pem, leaf.key_pem)).unwrap();
+    let sink_tls = pmta_tests::certs::self_signed_server(&["mx.tls.test"]).unwrap();
+    let extra = format!(
+        "smtp-server-tls-certificate {}\n<domain tls.test>\n  tls optional\n</domain>\n",
+        pem.display()
+    );
+    let w = Web::start_with(
+        "127.0.0.211",
+        &["tls.test"],
+        SmtpSink::builder().starttls(sink_tls),
+        &extra,
+    )
+    .await;
+    w.inject(&[&["a@tls.test"]]).await;
+    w.wait_delivered(1).await;
+    starttls_in(w.pmtad.smtp_addr(), &ca).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let s = scrape(&w.get("/metrics").await.body);
+        let rows = samples(&s, "pmtad_tls_handshakes", "direction");
+        let get = |d: &str| rows.iter().find(|(k, _)| k == d).map(|(_, n)| *n as u64);
+        if (get("inbound"), get("outbound")) == (Some(1), Some(1)) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "handshakes never counted: {rows:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

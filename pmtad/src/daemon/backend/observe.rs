@@ -21,7 +21,9 @@ impl HttpHost for DaemonBackend {
     fn metrics(&self) -> MetricsSnapshot {
         let mut snap = queue_metrics(&self.shared);
         let spool = self.shared.spool.stats();
-        snap.connections_in = self.inbound.snapshot().active;
+        let inbound = self.inbound.snapshot();
+        snap.connections_in = inbound.active;
+        snap.tls_handshakes_in = inbound.tls_handshakes;
         snap.spool_bytes = spool.disk_bytes;
         snap.spool_messages = spool.live_messages;
         snap.fsync = self.shared.spool.fsync_latency();
