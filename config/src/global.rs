@@ -2,8 +2,8 @@
 
 use crate::model::{
     AUTH_SOURCE, AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting,
-    QueuePolicy, SmtpListener, SmtpPatternList, SmtpUser, SourceHost, SourcePolicy, VirtualMta,
-    VmtaPool,
+    MxRollup, QueuePolicy, SmtpListener, SmtpPatternList, SmtpUser, SourceHost, SourcePolicy,
+    VirtualMta, VmtaPool,
 };
 use crate::queue::DomainIndex;
 use crate::source::SourceIndex;
@@ -62,6 +62,8 @@ pub struct Config {
     pub(crate) sources: SourceIndex,
     /// `<bounce-category-patterns>` lines in file order; tried before the shipped set.
     pub bounce_category_patterns: Vec<BounceCategoryRule>,
+    /// `<mx-rollup-list>` rollups in order of first appearance (the first match wins).
+    pub mx_rollups: Vec<MxRollup>,
 }
 
 impl Config {
@@ -119,6 +121,32 @@ impl Config {
         name == DEFAULT_VMTA
             || self.virtual_mtas.contains_key(name)
             || self.pools.contains_key(name)
+    }
+
+    /// The rollup whose patterns the most-preferred MX `hosts` (and their `ips`) match.
+    pub fn mx_rollup_for(&self, hosts: &[&str], ips: &[IpAddr]) -> Option<&MxRollup> {
+        self.mx_rollups.iter().find(|r| r.matches(hosts, ips))
+    }
+
+    /// `cold-virtual-mta` of a virtual MTA, else of a pool it is in (or that it names).
+    pub fn cold_vmta_of(&self, vmta: &str) -> Option<&str> {
+        let own = self
+            .virtual_mtas
+            .get(vmta)
+            .and_then(|v| v.cold_virtual_mta.as_deref());
+        own.or_else(|| {
+            self.pools_of(vmta)
+                .into_iter()
+                .find_map(|p| self.pools.get(p)?.cold_virtual_mta.as_deref())
+        })
+    }
+
+    /// True when some `<domain>` block sets `queue-to`.
+    pub fn uses_queue_to(&self) -> bool {
+        self.domains
+            .blocks
+            .iter()
+            .any(|b| b.entries.iter().any(|e| e.slot == crate::queue::QUEUE_TO))
     }
 
     pub fn vmta(&self, name: &str) -> Option<&VirtualMta> {

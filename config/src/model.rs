@@ -156,6 +156,8 @@ pub struct VirtualMta {
     pub max_smtp_out: Option<u64>,
     /// Keys of this virtual MTA; searched before pool and global keys.
     pub domain_keys: Vec<DomainKey>,
+    /// `cold-virtual-mta`: the virtual MTA warming up behind this one.
+    pub cold_virtual_mta: Option<String>,
     pub span: Span,
 }
 
@@ -167,6 +169,8 @@ pub struct VmtaPool {
     pub members: Vec<String>,
     pub max_smtp_out: Option<u64>,
     pub domain_keys: Vec<DomainKey>,
+    /// `cold-virtual-mta`: the virtual MTA warming up behind this pool.
+    pub cold_virtual_mta: Option<String>,
     pub span: Span,
 }
 
@@ -296,6 +300,41 @@ pub struct BounceCategoryRule {
     pub regex: String,
     pub category: String,
     pub span: Span,
+}
+
+/// One MX pattern of an `<mx-rollup-list>` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum MxPattern {
+    /// A host name pattern (`mx.example.net`, `*.example.net`, `[*.]example.net`).
+    Host(DomainPattern),
+    /// `rollup-by-ip`: an address or CIDR the MX hosts' addresses are matched against.
+    Net(IpNet),
+}
+
+/// `NAME.rollup`: the patterns of its `mx` lines, every one of which must match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MxRollup {
+    /// Lower case, ends in `.rollup`.
+    pub name: String,
+    pub patterns: Vec<MxPattern>,
+    pub span: Span,
+}
+
+impl MxRollup {
+    /// True when every pattern matches one of `hosts` (the most-preferred MX host names,
+    /// lower case, no trailing dot) or, for `rollup-by-ip` patterns, one of `ips`.
+    pub fn matches(&self, hosts: &[&str], ips: &[IpAddr]) -> bool {
+        !self.patterns.is_empty()
+            && self.patterns.iter().all(|p| match p {
+                MxPattern::Host(d) => hosts.iter().any(|h| d.matches(h)),
+                MxPattern::Net(n) => ips.iter().any(|ip| n.contains(ip)),
+            })
+    }
+
+    /// True when some pattern is matched against addresses (`rollup-by-ip`).
+    pub fn by_ip(&self) -> bool {
+        self.patterns.iter().any(|p| matches!(p, MxPattern::Net(_)))
+    }
 }
 
 /// STARTTLS use for outbound delivery.
@@ -432,6 +471,13 @@ pub struct QueuePolicy {
     pub backoff_to_normal_after_delivery: bool,
     /// `reenable-source-ip-after`: how long `disable-source-ip` lasts (None = for good).
     pub reenable_source_ip_after: Option<Duration>,
+    /// `queue-to NAME`: the queue (lower case) this domain's mail joins.
+    pub queue_to: Option<String>,
+    /// `disable-mx-rollup`: never join an MX rollup queue.
+    pub disable_mx_rollup: bool,
+    /// `max-cold-virtual-mta-msg`: warm-up allowance per UTC day, by day of use (the last
+    /// repeats); empty = none.
+    pub max_cold_virtual_mta_msg: Vec<u64>,
     /// `notify-of-delay-every`: delay DSN cadence for NOTIFY=DELAY recipients (None = never).
     pub notify_of_delay_every: Option<Duration>,
     pub log_connections: bool,

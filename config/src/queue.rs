@@ -202,6 +202,9 @@ const BACKOFF_RETRY_AFTER: usize = idx("backoff-retry-after");
 const BACKOFF_TO_NORMAL: usize = idx("backoff-to-normal-after");
 const BACKOFF_TO_NORMAL_DELIVERY: usize = idx("backoff-to-normal-after-delivery");
 const REENABLE_SOURCE_IP: usize = idx("reenable-source-ip-after");
+pub(crate) const QUEUE_TO: usize = idx("queue-to");
+const DISABLE_MX_ROLLUP: usize = idx("disable-mx-rollup");
+const MAX_COLD_MSG: usize = idx("max-cold-virtual-mta-msg");
 pub(crate) const LOG_CONNECTIONS: usize = idx("log-connections");
 pub(crate) const LOG_COMMANDS: usize = idx("log-commands");
 pub(crate) const LOG_DATA: usize = idx("log-data");
@@ -384,6 +387,15 @@ impl Effective<'_> {
             reenable_source_ip_after: match self.get(REENABLE_SOURCE_IP) {
                 Value::MaybeDuration(d) => *d,
                 _ => None,
+            },
+            queue_to: self
+                .explicit(QUEUE_TO)
+                .and_then(as_text)
+                .map(|t| t.to_lowercase()),
+            disable_mx_rollup: as_bool(self.get(DISABLE_MX_ROLLUP)),
+            max_cold_virtual_mta_msg: match self.get(MAX_COLD_MSG) {
+                Value::Counts(c) => c.clone(),
+                _ => Vec::new(),
             },
             notify_of_delay_every: match self.get(NOTIFY_OF_DELAY) {
                 Value::MaybeDuration(d) => d.filter(|d| !d.is_zero()),

@@ -8,16 +8,16 @@ use crate::global::Config;
 use crate::keys::load_key;
 use crate::macros::Macros;
 use crate::model::{
-    AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, Password, PatternAction,
-    PatternRule, RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser, SourceHost,
-    VirtualMta, VmtaPool,
+    AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, MxPattern, MxRollup, Password,
+    PatternAction, PatternRule, RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser,
+    SourceHost, VirtualMta, VmtaPool,
 };
 use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
 use crate::queue::{DomainBlock, DomainIndex, Entry, PATTERN_LIST, Scope, TYPE};
 use crate::setting::{Value, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
-    self, ACCT, BLOCKS, BOUNCE_CATS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER,
+    self, ACCT, BLOCKS, BOUNCE_CATS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER, MX_ROLLUP,
     NOT_YET_BLOCKS, PATTERNS, POOL, REWRITE, SELECT, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
@@ -77,6 +77,7 @@ fn empty_config(path: &Path) -> Config {
         domains: DomainIndex::default(),
         sources: SourceIndex::default(),
         bounce_category_patterns: Vec::new(),
+        mx_rollups: Vec::new(),
     }
 }
 
@@ -416,6 +417,7 @@ impl Resolver<'_> {
             SELECT => self.select_block(b),
             REWRITE => self.rewrite_block(b),
             BOUNCE_CATS => self.bounce_cats_block(b),
+            MX_ROLLUP => self.rollup_block(b),
             _ => self.listener_block(b),
         }
     }
@@ -579,6 +581,7 @@ impl Resolver<'_> {
             host_name: None,
             max_smtp_out: None,
             domain_keys: Vec::new(),
+            cold_virtual_mta: None,
             span: b.span.clone(),
         };
         let scope = Scope::Vmta(name.clone());
@@ -607,11 +610,20 @@ impl Resolver<'_> {
             }
             "smtp-source-host" => vmta.source_hosts.extend(self.source_host(d)),
             "domain-key" => vmta.domain_keys.extend(self.domain_key(d)),
+            "cold-virtual-mta" => vmta.cold_virtual_mta = self.cold_vmta(d),
             "max-smtp-out" => {
                 vmta.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
             }
             _ => {}
         }
+    }
+
+    /// `cold-virtual-mta NAME`: must name a virtual MTA (checked after the walk).
+    fn cold_vmta(&mut self, d: &Directive) -> Option<String> {
+        let name = d.value.text.trim().to_string();
+        self.refs
+            .push((RefKind::PoolMember, name.clone(), d.value.span.clone()));
+        Some(name)
     }
 
     fn pool_block(&mut self, b: &Block) {
@@ -623,6 +635,7 @@ impl Resolver<'_> {
             members: Vec::new(),
             max_smtp_out: None,
             domain_keys: Vec::new(),
+            cold_virtual_mta: None,
             span: b.span.clone(),
         };
         let scope = Scope::Pool(name.clone());
@@ -654,6 +667,7 @@ impl Resolver<'_> {
                 pool.members.push(member);
             }
             "domain-key" => pool.domain_keys.extend(self.domain_key(d)),
+            "cold-virtual-mta" => pool.cold_virtual_mta = self.cold_vmta(d),
             "max-smtp-out" => {
                 pool.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
             }
@@ -970,6 +984,35 @@ impl Resolver<'_> {
         })
     }
 
+    /// `<mx-rollup-list>`: `mx PATTERN NAME.rollup [rollup-by-ip]` lines; the lines of one
+    /// name add up (every pattern must match), names keep their first-seen order.
+    fn rollup_block(&mut self, b: &Block) {
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, MX_ROLLUP, &Scope::Global),
+                Item::Directive(d) => {
+                    if self.known(d, MX_ROLLUP).is_none() {
+                        continue;
+                    }
+                    if let Some((name, pattern)) = self.check(d, parse_rollup_line(&d.value.text)) {
+                        self.add_rollup(name, pattern, &d.span);
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_rollup(&mut self, name: String, pattern: MxPattern, span: &Span) {
+        match self.cfg.mx_rollups.iter_mut().find(|r| r.name == name) {
+            Some(r) => r.patterns.push(pattern),
+            None => self.cfg.mx_rollups.push(MxRollup {
+                name,
+                patterns: vec![pattern],
+                span: span.clone(),
+            }),
+        }
+    }
+
     fn spool_block(&mut self, b: &Block) {
         // Only the first spool directory is used, so only its settings count.
         let first = self.cfg.spool_dirs.is_empty();
@@ -1255,6 +1298,41 @@ pub(crate) fn parse_listener(s: &str) -> VResult<SmtpListener> {
         }
     }
     Ok(SmtpListener { net, port, source })
+}
+
+/// `PATTERN NAME.rollup [rollup-by-ip]`.
+fn parse_rollup_line(s: &str) -> VResult<(String, MxPattern)> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let by_ip = match words.get(2) {
+        None => false,
+        Some(w) if w.eq_ignore_ascii_case("rollup-by-ip") => true,
+        Some(w) => {
+            let at = s.find(w).unwrap_or(0);
+            return bad(
+                at,
+                format!("unexpected '{w}' (only rollup-by-ip may follow)"),
+            );
+        }
+    };
+    let (Some(pattern), Some(name), None) = (words.first(), words.get(1), words.get(3)) else {
+        return bad(0, "expected MX-PATTERN NAME.rollup [rollup-by-ip]");
+    };
+    let name = name.to_ascii_lowercase();
+    let name_at = s.find(words[1]).unwrap_or(0);
+    if !name.ends_with(".rollup") || !v::is_hostname(&name) {
+        return bad(
+            name_at,
+            format!("'{name}' is not a rollup name (it must end in .rollup)"),
+        );
+    }
+    let pattern = if by_ip {
+        MxPattern::Net(
+            v::parse_cidr(pattern).or_else(|_| v::parse_ip(pattern).map(ipnet::IpNet::from))?,
+        )
+    } else {
+        MxPattern::Host(v::parse_domain_pattern(pattern)?)
+    };
+    Ok((name, pattern))
 }
 
 fn parse_records(s: &str) -> VResult<Vec<RecordType>> {

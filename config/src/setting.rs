@@ -36,6 +36,8 @@ pub(crate) enum Value {
     Algorithm(DkimAlgorithm),
     SourceIpLimit(IpNet, u64),
     Words(Vec<String>),
+    /// `N/day,…` (`max-cold-virtual-mta-msg`).
+    Counts(Vec<u64>),
     /// `""`: back to the default (or unset), at this block's precedence.
     Cleared,
 }
@@ -93,6 +95,7 @@ pub(crate) fn parse_value(
                 .filter(|w| !w.is_empty())
                 .collect(),
         ),
+        Kind::DailyLimits => Value::Counts(parse_daily_limits(s)?),
         other => return bad(0, format!("internal: {other:?} is not a mergeable value")),
     })
 }
@@ -163,6 +166,20 @@ fn parse_algorithm(s: &str) -> VResult<DkimAlgorithm> {
     }
 }
 
+/// `100/day,500/day,2000/day` (a bare `N` means `N/day`).
+fn parse_daily_limits(s: &str) -> VResult<Vec<u64>> {
+    v::split_items(s, ',')
+        .into_iter()
+        .map(|(at, item)| {
+            let n = item.strip_suffix("/day").unwrap_or(item).trim();
+            v::parse_u64(n).map_err(|_| Bad {
+                at,
+                msg: format!("'{item}' is not a daily limit (like 500/day)"),
+            })
+        })
+        .collect()
+}
+
 fn parse_source_ip_limit(s: &str) -> VResult<Value> {
     let Some((cidr, n)) = s.split_once(char::is_whitespace) else {
         return bad(
@@ -200,6 +217,11 @@ impl fmt::Display for Value {
             Value::Algorithm(a) => a.to_string(),
             Value::SourceIpLimit(net, n) => format!("{} {n}", v::fmt_cidr(net)),
             Value::Words(w) => w.join(","),
+            Value::Counts(c) => c
+                .iter()
+                .map(|n| format!("{n}/day"))
+                .collect::<Vec<_>>()
+                .join(","),
             Value::Cleared => String::new(),
         };
         f.write_str(&s)
@@ -245,6 +267,11 @@ mod tests {
             (Kind::Path, "acct.csv", "/etc/pmta/acct.csv"),
             (Kind::Words, "X-Mailer, List-Id", "X-Mailer,List-Id"),
             (Kind::DurationList, "10m,30m, 1h", "10m,30m,1h"),
+            (
+                Kind::DailyLimits,
+                "10/day, 20/day,50",
+                "10/day,20/day,50/day",
+            ),
         ];
         for (kind, input, shown) in cases {
             let value = parse_value(kind, &raw(input), base).unwrap();

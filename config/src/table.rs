@@ -20,9 +20,10 @@ pub const USER: Scopes = 1 << 9;
 pub const BOUNCE_CATS: Scopes = 1 << 10;
 pub const SELECT: Scopes = 1 << 11;
 pub const REWRITE: Scopes = 1 << 12;
+pub const MX_ROLLUP: Scopes = 1 << 13;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 13] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 14] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -36,6 +37,7 @@ pub const SCOPE_NAMES: [(Scopes, &str); 13] = [
     (BOUNCE_CATS, "<bounce-category-patterns>"),
     (SELECT, "<pattern-list>"),
     (REWRITE, "<rewrite-list>"),
+    (MX_ROLLUP, "<mx-rollup-list>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -87,6 +89,10 @@ pub enum Kind {
     RecordFields,
     /// `/REGEX/ ACTION,…`.
     Reply,
+    /// `MX-PATTERN NAME.rollup [rollup-by-ip]`.
+    MxRollup,
+    /// `N/day[,N/day…]`, the last repeating.
+    DailyLimits,
     /// A comma-separated list of domain patterns.
     DomainList,
     /// The name of a virtual MTA or pool.
@@ -134,6 +140,8 @@ impl Kind {
             Kind::Records => "TYPE[,TYPE…]",
             Kind::RecordFields => "TYPE FIELD[,FIELD…]",
             Kind::Reply => "/REGEX/ ACTION[,ACTION…]",
+            Kind::MxRollup => "MX-PATTERN NAME.rollup [rollup-by-ip]",
+            Kind::DailyLimits => "N/day[,N/day…]",
             Kind::DomainList => "DOMAIN[, …]",
             Kind::VmtaName => "NAME",
             Kind::Words => "WORD[,WORD…]",
@@ -262,6 +270,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     // ---- virtual-mta / pool ----
     rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to"),
     rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)"),
+    imp("cold-virtual-mta", VMTA | POOL, K::VmtaName, "", "IP warm-up: mail injected into this (warm) virtual MTA or pool goes through the named cold one while the recipient queue's max-cold-virtual-mta-msg allowance for the UTC day lasts, then through this one"),
     // ---- per-domain (per-queue) ----
     imp("max-smtp-out", DOMAIN | VMTA | POOL, K::Count, "20", "most simultaneous outbound connections for the queue (in <virtual-mta>/<virtual-mta-pool>: across all its queues, default unlimited)"),
     imp("max-smtp-out-per-ip", DOMAIN, K::Limit, "unlimited", "most simultaneous connections to any one destination IP address"),
@@ -308,6 +317,9 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     alias("delivery-priority", "queue-priority", DOMAIN, K::Priority, "old name of queue-priority"),
     imp("bounce-upon-no-mx", DOMAIN, K::BounceNoMx, "no", "a domain without MX bounces at once (yes), after TIME, or falls back to A/AAAA (no)"),
     imp("smtp-pattern-list", DOMAIN, K::Text, "", "name of the <smtp-pattern-list> applied to replies of this queue"),
+    imp("queue-to", DOMAIN, K::Text, "", "put this domain's mail into the queue NAME (one queue, one <domain NAME> policy for every domain that names it; without route/smtp-hosts on it, each message goes to its own domain's MX hosts)"),
+    imp("disable-mx-rollup", DOMAIN, K::Bool, "no", "keep this domain in its own queue even when its MX hosts match an <mx-rollup-list> line"),
+    imp("max-cold-virtual-mta-msg", DOMAIN, K::DailyLimits, "", "IP warm-up: messages per UTC day this queue's domain may send through the warm virtual MTA's cold-virtual-mta, by day of the cold one's use (the last value repeats); counted per domain and persisted in the spool directory; none = no warm-up traffic"),
     imp("backoff-max-smtp-out", DOMAIN, K::Count, "20", "max-smtp-out while the queue is in backoff"),
     imp("backoff-max-msg-rate", DOMAIN, K::Rate, "", "max-msg-rate in backoff (default: max-msg-rate)"),
     imp("backoff-max-connect-rate", DOMAIN, K::Rate, "", "max-connect-rate in backoff (default: max-connect-rate)"),
@@ -366,6 +378,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("user-string", ACCT, K::Text, "", "value of the userString column"),
     imp("sync", ACCT, K::Bool, "no", "fsync the file after every batch of records (otherwise at rotation and shutdown)"),
     // ---- <smtp-pattern-list> ----
+    rep("mx", MX_ROLLUP, K::MxRollup, "MX-PATTERN NAME.rollup [rollup-by-ip]: a domain whose most-preferred MX hosts include a host matching every pattern of NAME.rollup (exact, *.suffix or [*.]domain) joins that one queue and its <domain NAME.rollup> policy; with rollup-by-ip the patterns are IP addresses or CIDRs matched against those hosts' addresses; rollup names end in .rollup"),
     rep("reply", PATTERNS, K::Reply, "/REGEX/ matched (case-insensitively) against remote replies; actions: mode=backoff|normal, backoff-to-normal-after=TIME, bounce-rcpt, bounce-queue, defer-queue, skip-mx, disable-source-ip, reenable-after=TIME"),
     // ---- PowerMTA directives accepted with a warning ----
     not_yet("http-csrf-protection", GLOBAL, "web monitor CSRF protection"),
@@ -409,7 +422,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("proxy-protocol", VMTA, "proxy protocol version"),
     not_yet("max-smtp-msg-rate", VMTA | POOL, "message rate across the virtual MTA"),
     not_yet("max-smtp-data-volume-rate", VMTA | POOL, "data rate across the virtual MTA"),
-    not_yet("cold-virtual-mta", VMTA | POOL, "IP warm-up"),
     not_yet("include-headers-from", GLOBAL | VMTA | POOL, "extra headers file"),
     not_yet("rewrite-list", VMTA | POOL, "address rewriting at delivery"),
     not_yet("max-data-volume-rate", DOMAIN, "bytes per interval"),
@@ -477,16 +489,13 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("dkim-add-timestamp", DOMAIN, "DKIM t= tag"),
     not_yet("dkim-expire-after", DOMAIN, "DKIM x= tag"),
     not_yet("dkim-query-method", DOMAIN, "DKIM q= tag"),
-    not_yet("queue-to", DOMAIN, "merge domains into one queue"),
     not_yet("macro-variables-preserve-case", DOMAIN, "command macro case"),
     not_yet("file-format", DOMAIN, "file delivery format"),
     not_yet("file-destination", DOMAIN, "file delivery target"),
     not_yet("discard-as-bounce", DOMAIN, "discard queues bounce"),
     not_yet("http-delivery-url", DOMAIN, "HTTP delivery"),
     not_yet("http-delivery-extra-headers", DOMAIN, "HTTP delivery"),
-    not_yet("disable-mx-rollup", DOMAIN, "MX rollup opt-out"),
     not_yet("check-spf-outbound", DOMAIN, "SPF check of own mail"),
-    not_yet("max-cold-virtual-mta-msg", DOMAIN, "IP warm-up"),
     not_yet("add-x-msys-api-header", DOMAIN, "SparkPost relay"),
     not_yet("sparkpost-sandbox", DOMAIN, "SparkPost relay"),
     not_yet("sparkpost-ip-pool", DOMAIN, "SparkPost relay"),
@@ -626,13 +635,13 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("rewrite-list", REWRITE, GLOBAL, "envelope sender rewriting at intake, for sources that name it (rewrite-list in <source>)"),
     ("pattern-list", SELECT, GLOBAL, "virtual MTA selection at intake: rules tried top to bottom, the first match picks the virtual MTA (recipient-priority=, call-to: and nested lists are not supported)"),
     ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
+    ("mx-rollup-list", MX_ROLLUP, GLOBAL, "MX rollup: mx lines naming the shared queue of domains hosted on the same MX hosts (a provider's limits hold across all its hosted domains); the membership is learnt from each domain's MX answer at delivery time and follows DNS changes"),
     ("bounce-category-patterns", BOUNCE_CATS, GLOBAL, "lines /REGEX/ CATEGORY giving the bounceCat of a failure: the regex runs case-insensitively over \"X.Y.Z;reply text\" (enhanced status, a semicolon, the reply), first match wins; these lines are tried before the shipped PowerMTA set (spam-related, bad-mailbox, quota-issues, policy-related, message-expired, ...), then 'other'; the category goes into the accounting bounceCat of b and t records, the DSN's X-PowerMTA-BounceCategory and domain detail's recent errors"),
 ];
 
 /// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
 pub static NOT_YET_BLOCKS: &[&str] = &[
     "source-group",
-    "mx-rollup-list",
     "address-list",
     "bounce-processor",
     "feedback-loop-processor",

@@ -55,3 +55,132 @@ fn bad_bounce_category_lines_are_errors_at_their_line() {
         "cannot stand in <domain>",
     );
 }
+
+#[test]
+fn mx_rollup_lines_group_by_name_and_match_every_pattern() {
+    let cfg = load(
+        "<mx-rollup-list>\n  mx mx1.provider.test Provider.Rollup\n  mx *.pool.provider.test provider.rollup\n  \
+         mx 192.0.2.0/24 byip.rollup rollup-by-ip\n</mx-rollup-list>\n",
+    )
+    .config;
+    assert_eq!(cfg.mx_rollups.len(), 2);
+    let p = &cfg.mx_rollups[0];
+    assert_eq!(p.name, "provider.rollup");
+    assert!(p.matches(&["mx1.provider.test", "a.pool.provider.test"], &[]));
+    assert!(
+        !p.matches(&["mx1.provider.test"], &[]),
+        "every pattern must match"
+    );
+    let ip = &cfg.mx_rollups[1];
+    assert!(ip.by_ip());
+    assert!(ip.matches(&[], &["192.0.2.9".parse().unwrap()]));
+    assert_eq!(
+        cfg.mx_rollup_for(&["mx1.provider.test", "b.pool.provider.test"], &[])
+            .map(|r| r.name.as_str()),
+        Some("provider.rollup")
+    );
+}
+
+#[test]
+fn bad_mx_rollup_lines_are_errors_at_their_column() {
+    assert_one_error(
+        "<mx-rollup-list>\n  mx mx.test provider\n</mx-rollup-list>\n",
+        2,
+        14,
+        "must end in .rollup",
+    );
+    assert_one_error(
+        "<mx-rollup-list>\n  mx mx.test p.rollup by-magic\n</mx-rollup-list>\n",
+        2,
+        23,
+        "only rollup-by-ip",
+    );
+    assert_one_error(
+        "<mx-rollup-list>\n  mx not-an-ip p.rollup rollup-by-ip\n</mx-rollup-list>\n",
+        2,
+        6,
+        "not an IP",
+    );
+}
+
+#[test]
+fn queue_to_disable_mx_rollup_and_warm_up_settings_resolve() {
+    let cfg = load(
+        "<virtual-mta cold>\n</virtual-mta>\n<virtual-mta warm>\n  cold-virtual-mta cold\n</virtual-mta>\n\
+         <virtual-mta-pool pool>\n  virtual-mta other\n  cold-virtual-mta cold\n</virtual-mta-pool>\n\
+         <virtual-mta other>\n</virtual-mta>\n\
+         <domain a.test>\n  queue-to Merged.Queue\n  disable-mx-rollup yes\n  max-cold-virtual-mta-msg 10/day,20/day\n</domain>\n",
+    )
+    .config;
+    let q = cfg.queue("a.test", "warm");
+    assert_eq!(q.queue_to.as_deref(), Some("merged.queue"));
+    assert!(q.disable_mx_rollup);
+    assert_eq!(q.max_cold_virtual_mta_msg, [10, 20]);
+    assert!(cfg.uses_queue_to());
+    assert_eq!(cfg.cold_vmta_of("warm"), Some("cold"));
+    assert_eq!(cfg.cold_vmta_of("other"), Some("cold"), "from its pool");
+    assert_eq!(cfg.cold_vmta_of("cold"), None);
+    assert_one_error(
+        "<virtual-mta warm>\n  cold-virtual-mta nosuch\n</virtual-mta>\n",
+        2,
+        20,
+        "'nosuch' is not defined",
+    );
+}
+
+#[test]
+fn the_shipped_provider_defaults_load_with_no_error_or_warning() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("provider-defaults.conf");
+    let loaded = config::load(&path).unwrap_or_else(|d| panic!("{d}"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let names: Vec<&str> = loaded
+        .config
+        .mx_rollups
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    for want in [
+        "gmail.rollup",
+        "outlook.rollup",
+        "yahoo.rollup",
+        "icloud.rollup",
+        "gmx.rollup",
+        "webde.rollup",
+        "orange.rollup",
+        "mailru.rollup",
+    ] {
+        assert!(names.contains(&want), "{want} in {names:?}");
+    }
+    let gmail = loaded
+        .config
+        .mx_rollup_for(&["gmail-smtp-in.l.google.com"], &[])
+        .map(|r| r.name.clone());
+    assert_eq!(gmail.as_deref(), Some("gmail.rollup"));
+    assert_eq!(
+        loaded
+            .config
+            .queue("yahoo.rollup", config::DEFAULT_VMTA)
+            .max_smtp_out,
+        5
+    );
+    // Included from an operator's file, whose later lines override it.
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("pmta.conf");
+    std::fs::write(
+        &main,
+        format!(
+            "include {}\n<domain yahoo.rollup>\n  max-smtp-out 9\n</domain>\n",
+            path.display()
+        ),
+    )
+    .unwrap();
+    let loaded = config::load(&main).unwrap_or_else(|d| panic!("{d}"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(
+        loaded
+            .config
+            .queue("yahoo.rollup", config::DEFAULT_VMTA)
+            .max_smtp_out,
+        9
+    );
+}

@@ -35,6 +35,7 @@ fn good(kind: Kind) -> Option<(&'static str, &'static str)> {
         Kind::DkimAlgorithm => ("ed25519-sha256", "ed25519-sha256"),
         Kind::SourceIpLimit => ("10/8 3", "10.0.0.0/8 3"),
         Kind::Words => ("X-A, X-B", "X-A,X-B"),
+        Kind::DailyLimits => ("3/day, 5/day", "3/day,5/day"),
         _ => return None,
     })
 }
@@ -54,6 +55,7 @@ fn bad(kind: Kind) -> Option<&'static str> {
         Kind::Priority => "101",
         Kind::DkimAlgorithm => "md5",
         Kind::SourceIpLimit => "nonsense 5",
+        Kind::DailyLimits => "lots",
         _ => return None,
     })
 }

@@ -58,8 +58,13 @@ JSON OUTPUT
                   paused, mode: normal|backoff, oldest_age_secs,
                   next_retry, last_error}], total_matching}
   show vmtas     {vmtas: [{name, domains, rcpts, kbytes, connections,
-                  source_ip, host_name}], total_matching}
+                  source_ip, host_name, warmup: {day_of_use,
+                  used_today}|null}], total_matching}; warmup is set for
+                  a cold-virtual-mta that has carried mail
   domain detail  {domain, rcpts, kbytes, verdict: VERDICT,
+                  rollup: NAME|null (the MX rollup the domain's mail is
+                  queued in; queues are then the rollup's),
+                  members: [DOMAIN] (for a rollup or queue-to name),
                   queues: [{domain, vmta, rcpts,
                   kbytes, oldest_age_secs, next_retry, paused, mode,
                   connections: {active, max_smtp_out,

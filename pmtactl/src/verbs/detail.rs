@@ -38,6 +38,14 @@ fn print(d: &DomainDetail, out: &mut Out, want: Sections) -> Result<(), CliError
         d.kbytes,
         d.queues.len()
     ))?;
+    if let Some(r) = &d.rollup {
+        out.line(format_args!(
+            "MX rollup: queued in {r} with the other domains on the same MX hosts"
+        ))?;
+    }
+    if !d.members.is_empty() {
+        out.line(format_args!("Member domains: {}", d.members.join(", ")))?;
+    }
     for q in &d.queues {
         out.line("")?;
         queue(q, out, want)?;

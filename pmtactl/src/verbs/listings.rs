@@ -187,6 +187,7 @@ fn vmta_grid(list: &VmtaList) -> Grid {
             "CONN",
             "SOURCE IP",
             "HOST NAME",
+            "WARM-UP",
         ],
         &[1, 2, 3, 4, 5],
     );
@@ -205,6 +206,10 @@ fn vmta_grid(list: &VmtaList) -> Grid {
             v.connections.into(),
             v.source_ip.as_deref().unwrap_or("-").into(),
             v.host_name.as_deref().unwrap_or("-").into(),
+            match &v.warmup {
+                Some(w) => format!("day {}, {} today", w.day_of_use, w.used_today).into(),
+                None => "-".into(),
+            },
         ]);
     }
     g

@@ -26,7 +26,10 @@ const LOCAL_TIMEOUT: Duration = Duration::from_secs(300);
 pub async fn connection(shared: Arc<Shared>, q: QueueId, first: Lease) {
     let ctx = Context::of(&shared, q);
     let ip = match &ctx.policy.delivery {
-        Delivery::Smtp => smtp(&shared, &ctx, first).await,
+        Delivery::Smtp => match super::rollup::before_connect(&shared, &ctx, first).await {
+            Some(first) => smtp(&shared, &ctx, first).await,
+            None => None,
+        },
         Delivery::Local { argv } => {
             local(&shared, &ctx, argv, first).await;
             None
@@ -82,7 +85,8 @@ pub(super) fn next_lease(shared: &Shared, ctx: &Context, sent: u32) -> Option<Le
 
 async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAddr> {
     let age = Duration::from_secs(crate::logs::clock::now_secs().saturating_sub(first.received));
-    let dests = destinations(shared, &ctx.domain, &ctx.policy, age).await;
+    let lookup = super::rollup::lookup_domain(shared, ctx, &first).await;
+    let dests = destinations(shared, &lookup, &ctx.policy, age).await;
     note_resolved(shared, ctx.q, &dests);
     let dests = match dests {
         Ok(d) => skipped_last(shared, ctx.q, d),
@@ -201,6 +205,9 @@ async fn send_one(
             outcomes::spool_unreadable(shared, ctx, lease, &e.to_string());
             return outcomes::Verdict::default();
         }
+    };
+    let Some(lease) = super::rollup::recheck(shared, ctx, lease, &env).await else {
+        return outcomes::Verdict::default();
     };
     let rcpts: Vec<&str> = lease
         .recipients

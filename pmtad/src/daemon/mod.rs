@@ -17,10 +17,12 @@ pub(crate) mod jobs;
 mod outcomes;
 mod pauses;
 mod policies;
+mod rollup;
 mod run;
 pub(crate) mod space;
 mod state;
 mod users;
+mod warmup;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +46,7 @@ pub use policies::Policies;
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentBounce, State};
 pub use users::{hash_password, verify_password};
+pub use warmup::{ColdDay, Warmup, WarmupError};
 
 /// Traffic counters for `show status`.
 #[derive(Debug, Default)]
@@ -73,6 +76,8 @@ pub struct Shared {
     pub counters: Counters,
     /// Jobs (`X-Job`): figures for `show jobs`, and the paused ones.
     pub jobs: jobs::Jobs,
+    /// `cold-virtual-mta` warm-up counters (persisted in the spool directory).
+    pub warmup: Warmup,
     /// Whether intake is refused for lack of spool space.
     pub space: SpoolSpace,
     /// Counters only `/metrics` reads (DNS failures, TLS handshakes).
@@ -120,13 +125,20 @@ impl Shared {
     pub async fn accepted(&self, id: MessageId, envelope: Envelope) {
         let now = crate::logs::clock::now_secs();
         let held = jobs::note_received(&self.jobs, id, &envelope);
+        let policies = self.policies();
+        let routes = if (policies.merges || policies.warmups) && !held {
+            self.routes_for(&policies, &envelope, now)
+        } else {
+            Default::default()
+        };
         let queued = {
             let mut st = self.state();
+            let pick = |d: &str| routes.get(d).cloned().unwrap_or_default();
             let queued = match held {
                 true => pending(&envelope),
-                false => st.index.insert(id, &envelope, now),
+                false => st.index.insert_routed(id, &envelope, None, now, pick),
             };
-            count_received(&mut st, &envelope);
+            count_received(&mut st, &envelope, &routes);
             queued
         };
         self.logs.accepted(id, &envelope);
@@ -143,6 +155,42 @@ impl Shared {
             let _ = self.acct.record(rec).await;
         }
         self.wake.notify_one();
+    }
+
+    /// The queue of each pending recipient domain of `env`: a merged queue (`queue-to`, MX
+    /// rollup) and the warm-up choice (the cold virtual MTA while the day's allowance of the
+    /// queue's domain lasts, counted once per message and domain).
+    fn routes_for(
+        &self,
+        policies: &Policies,
+        env: &Envelope,
+        now: u64,
+    ) -> std::collections::HashMap<String, crate::queue::Route> {
+        let mut out = std::collections::HashMap::new();
+        {
+            let mut st = self.state();
+            for r in env.recipients.iter() {
+                let d = r.domain().to_ascii_lowercase();
+                if r.state == crate::envelope::RcptState::Pending && !out.contains_key(&d) {
+                    let route = rollup::route(policies, &mut st.routes, &d, &env.vmta);
+                    out.insert(d, route);
+                }
+            }
+        }
+        let Some(cold) = policies.config.cold_vmta_of(&env.vmta) else {
+            return out;
+        };
+        for (d, route) in out.iter_mut() {
+            let qd = route.domain.as_deref().unwrap_or(d);
+            let allowance = policies
+                .queue(qd, &env.vmta)
+                .max_cold_virtual_mta_msg
+                .clone();
+            if self.warmup.take(cold, qd, &allowance, now) {
+                route.vmta = Some(Arc::from(cold));
+            }
+        }
+        out
     }
 
     /// Swap in a new configuration; on errors the running one stays and they are returned.
@@ -175,13 +223,27 @@ impl Shared {
 }
 
 /// Counts each pending recipient of a just-queued message as received by its queue.
-fn count_received(st: &mut State, envelope: &Envelope) {
+fn count_received(
+    st: &mut State,
+    envelope: &Envelope,
+    routes: &std::collections::HashMap<String, crate::queue::Route>,
+) {
     let pending = envelope
         .recipients
         .iter()
         .filter(|r| r.state == crate::envelope::RcptState::Pending);
     for r in pending {
-        if let Some(q) = st.index.queue_id(r.domain(), &envelope.vmta) {
+        // The queue routing chose (merged queue, warm-up virtual MTA), else the plain one.
+        let route = (!routes.is_empty())
+            .then(|| routes.get(&r.domain().to_ascii_lowercase()))
+            .flatten();
+        let domain = route
+            .and_then(|x| x.domain.as_deref())
+            .unwrap_or(r.domain());
+        let vmta = route
+            .and_then(|x| x.vmta.as_deref())
+            .unwrap_or(&envelope.vmta);
+        if let Some(q) = st.index.queue_id(domain, vmta) {
             st.tally.row(q).received += 1;
         }
     }
@@ -305,9 +367,13 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     let now = crate::logs::clock::now_secs();
     let jobs = jobs::Jobs::default();
     for m in &recovered {
-        state.index.insert(m.id, &m.envelope, now);
+        let State { index, routes, .. } = &mut state;
+        index.insert_routed(m.id, &m.envelope, None, now, |d| {
+            rollup::route(&policies, routes, d, &m.envelope.vmta)
+        });
         jobs::note_received(&jobs, m.id, &m.envelope);
     }
+    let warmup = Warmup::open(cfg.spool_dir())?;
     let policies = Arc::new(policies);
     let shared = Arc::new(Shared {
         config_path: config_path.to_path_buf(),
@@ -320,6 +386,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         logs,
         counters: Counters::default(),
         jobs,
+        warmup,
         space: SpoolSpace::default(),
         metrics: crate::metrics::DaemonMetrics::default(),
         reloads: tokio::sync::watch::Sender::new(0),

@@ -28,6 +28,11 @@ pub struct Policies {
     /// The accounting settings of this configuration; its bounce-category engine is the one
     /// DSNs and `domain detail` use too (see [`Policies::bounce`]).
     pub acct: crate::acct::AcctConfig,
+    /// Some domain may be queued under another name (`queue-to`, `<mx-rollup-list>`): only
+    /// then does intake ask each recipient domain for its queue.
+    pub merges: bool,
+    /// Some virtual MTA or pool names a `cold-virtual-mta`.
+    pub warmups: bool,
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
     /// `&str` avoids building a `(String, String)` key per lookup.
     queues: RwLock<HashMap<String, ByVmta>>,
@@ -41,7 +46,15 @@ impl Policies {
         let mut acct_types: Vec<_> = acct.files.iter().flat_map(|f| f.records.clone()).collect();
         acct_types.sort_unstable();
         acct_types.dedup();
+        let merges = !config.mx_rollups.is_empty() || config.uses_queue_to();
+        let warmups = config
+            .virtual_mtas
+            .values()
+            .any(|v| v.cold_virtual_mta.is_some())
+            || config.pools.values().any(|p| p.cold_virtual_mta.is_some());
         Ok(Self {
+            merges,
+            warmups,
             wanted_headers: Arc::from(wanted),
             acct_types,
             config,

@@ -206,6 +206,8 @@ pub struct State {
     pub delay_notices: HashMap<(crate::envelope::MessageId, u32), u32>,
     /// Recipients received, delivered, bounced and deferred per queue (`/metrics`).
     pub tally: crate::metrics::QueueTally,
+    /// Domains learnt to belong to MX rollups, and the merged queue names.
+    pub routes: super::rollup::Routes,
 }
 
 impl State {

@@ -64,6 +64,14 @@ pub struct Lease {
     pub received: u64,
 }
 
+/// Where a recipient domain's mail is queued, when not in (its own domain, the message's
+/// virtual MTA): a merged queue (`queue-to`, MX rollup) and/or another virtual MTA (warm-up).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    pub domain: Option<Arc<str>>,
+    pub vmta: Option<Arc<str>>,
+}
+
 /// What the control plane shows for a queue.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct QueueSummary {
@@ -242,12 +250,43 @@ impl QueueIndex {
     /// Queues the pending recipients of a stored message, due at `now`. Returns how many
     /// recipients were queued.
     pub fn insert(&mut self, id: MessageId, env: &Envelope, now: u64) -> usize {
+        self.insert_routed(id, env, None, now, |_| Route::default())
+    }
+
+    /// [`Self::insert`] of the pending recipients (or of `only`, indices into the envelope's
+    /// recipients), each in the queue `route` picks for its lower-case domain (asked once
+    /// per run of recipients of one domain).
+    pub fn insert_routed(
+        &mut self,
+        id: MessageId,
+        env: &Envelope,
+        only: Option<&[u32]>,
+        now: u64,
+        mut route: impl FnMut(&str) -> Route,
+    ) -> usize {
         let vmta = self.names.intern(&env.vmta);
         let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(env.recipients.len());
+        let mut last: Option<(&str, u32)> = None;
         for (i, r) in env.recipients.iter().enumerate() {
-            if r.state == RcptState::Pending {
-                pairs.push((self.queue_for(r.domain(), vmta), i as u32));
+            let wanted = match only {
+                Some(list) => list.contains(&(i as u32)),
+                None => r.state == RcptState::Pending,
+            };
+            if !wanted {
+                continue;
             }
+            let q = match last {
+                Some((d, q)) if d.eq_ignore_ascii_case(r.domain()) => q,
+                _ => {
+                    let domain = lower(r.domain());
+                    let to = route(&domain);
+                    let v = to.vmta.map_or(vmta, |v| self.names.intern(&v));
+                    let q = self.queue_for(to.domain.as_deref().unwrap_or(&domain), v);
+                    last = Some((r.domain(), q));
+                    q
+                }
+            };
+            pairs.push((q, i as u32));
         }
         pairs.sort_unstable();
         let mut rcpts = Vec::new();
@@ -258,6 +297,38 @@ impl QueueIndex {
             q.push(id.0, env.received_at, env.size, now, &rcpts);
         }
         pairs.len()
+    }
+
+    /// Moves every waiting (not in-flight) job of `from` to the queue (`to_domain`, same
+    /// virtual MTA), due at once there. Returns the recipients moved.
+    pub fn move_waiting(&mut self, from: QueueId, to_domain: &str) -> u64 {
+        let vmta = self.queues[from.0 as usize].vmta;
+        let to = self.queue_for(to_domain, vmta);
+        if to == from.0 {
+            return 0;
+        }
+        let mut jobs = Vec::new();
+        let queue = &mut self.queues[from.0 as usize];
+        for slot in 0..queue.slots() as u32 {
+            let Some(e) = entry(queue, slot).filter(|e| e.state != EntryState::InFlight) else {
+                continue;
+            };
+            queue.delete(slot);
+            jobs.push(e);
+        }
+        let target = &mut self.queues[to as usize];
+        let mut moved = 0;
+        for e in jobs {
+            moved += e.recipients.len() as u64;
+            target.push(
+                e.message.0,
+                e.received,
+                e.size,
+                e.next_attempt.min(u64::from(u32::MAX)),
+                &e.recipients,
+            );
+        }
+        moved
     }
 
     /// Takes up to `max` due messages of a queue (none when paused), each with its

@@ -14,6 +14,12 @@ pub struct DomainDetail {
     /// One entry per virtual MTA with mail queued for the domain; when nothing is queued, one
     /// entry for the virtual MTA its mail would use, so settings and MX hosts still show.
     pub queues: Vec<QueueDetail>,
+    /// The MX rollup this domain's mail is queued in (its queues are the rollup's).
+    #[serde(default)]
+    pub rollup: Option<String>,
+    /// For a rollup (or `queue-to`) queue name: the domains whose mail it holds.
+    #[serde(default)]
+    pub members: Vec<String>,
     /// The answer in one line, over every queue of the domain: sending when any queue is,
     /// idle when nothing is queued, else the binding reason of the biggest held queue.
     pub verdict: Verdict,

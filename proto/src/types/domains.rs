@@ -123,6 +123,19 @@ pub struct VmtaSummary {
     pub source_ip: Option<String>,
     /// EHLO name, if set.
     pub host_name: Option<String>,
+    /// For a `cold-virtual-mta` being warmed up: its day and the allowance used today.
+    #[serde(default)]
+    pub warmup: Option<VmtaWarmup>,
+}
+
+/// The warm-up state of a cold virtual MTA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmtaWarmup {
+    /// 1 on the first UTC day it carried mail.
+    pub day_of_use: u64,
+    /// Messages it took today (the `max-cold-virtual-mta-msg` allowance used, over all
+    /// domains).
+    pub used_today: u64,
 }
 
 /// The answer to `show vmtas`.

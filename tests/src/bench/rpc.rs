@@ -232,6 +232,8 @@ fn backend(n: usize) -> Synthetic {
             kbytes: 8000,
             queues: vec![queue("vmta1"), queue("vmta2")],
             verdict: sending(),
+            rollup: None,
+            members: Vec::new(),
         },
     }
 }

@@ -15,6 +15,8 @@ mod limits;
 mod patterns;
 mod policy;
 mod relay;
+mod rollup;
 mod select;
 mod space;
 mod vocab;
+mod warmup;

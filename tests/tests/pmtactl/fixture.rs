@@ -360,6 +360,8 @@ impl Backend for Fixture {
             kbytes,
             queues,
             verdict: sending(),
+            rollup: None,
+            members: Vec::new(),
         })
     }
     async fn queues(&self, req: QueuesRequest) -> Result<Vec<QueueSummary>, ControlError> {
@@ -378,6 +380,7 @@ impl Backend for Fixture {
             connections: 2,
             source_ip: Some("127.0.0.1".into()),
             host_name: None,
+            warmup: None,
         };
         Ok(vec![vmta("{default}", 2, 520), vmta("vmta1", 2, 37)])
     }

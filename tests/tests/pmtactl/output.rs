@@ -243,7 +243,8 @@ fn json_output_pins_the_schema_of_every_read_verb() {
             "kbytes",
             "name",
             "rcpts",
-            "source_ip"
+            "source_ip",
+            "warmup"
         ]
     );
 
@@ -263,7 +264,12 @@ fn json_output_pins_the_schema_of_every_read_verb() {
 fn json_output_of_domain_detail_carries_every_part() {
     let server = Server::start();
     let d = json(&server.run(&["--json", "domain", "detail", "gmail.com"]));
-    assert_eq!(keys(&d), ["domain", "kbytes", "queues", "rcpts", "verdict"]);
+    assert_eq!(
+        keys(&d),
+        [
+            "domain", "kbytes", "members", "queues", "rcpts", "rollup", "verdict"
+        ]
+    );
     assert_eq!(
         keys(&d["verdict"]),
         ["line", "next_attempt", "reason", "state"]

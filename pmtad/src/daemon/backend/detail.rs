@@ -46,7 +46,13 @@ pub async fn domain_detail(shared: &Shared, name: &str) -> Result<DomainDetail, 
         at: Instant::now(),
         secs: now_secs(),
     };
-    let mut queues = snapshot(shared, &domain, now);
+    let (rollup, members) = {
+        let st = shared.state();
+        let rollup = st.routes.rollup_of(&domain).map(|r| r.to_string());
+        (rollup, st.routes.members(&domain))
+    };
+    let queue_name = rollup.as_deref().unwrap_or(&domain);
+    let mut queues = snapshot(shared, queue_name, now);
     if queues.is_empty() {
         queues.push(unqueued(shared, &domain)?);
     }
@@ -61,6 +67,8 @@ pub async fn domain_detail(shared: &Shared, name: &str) -> Result<DomainDetail, 
         domain,
         queues,
         verdict: verdict::placeholder(),
+        rollup,
+        members,
     };
     detail.verdict = verdict::domain_verdict(&detail);
     Ok(detail)

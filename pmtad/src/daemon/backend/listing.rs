@@ -172,6 +172,7 @@ pub fn vmtas(shared: &Shared) -> Vec<VmtaSummary> {
         connections: 0,
         source_ip: cfg.source_hosts_of(name).first().map(|s| s.ip.to_string()),
         host_name: cfg.ehlo_name(name, None).map(str::to_string),
+        warmup: None,
     };
     let mut by_vmta: HashMap<Arc<str>, VmtaSummary> = cfg
         .virtual_mtas
@@ -190,7 +191,48 @@ pub fn vmtas(shared: &Shared) -> Vec<VmtaSummary> {
         v.kbytes += kbytes(r.bytes);
         v.connections += r.connections;
     }
+    add_warmups(shared, cfg, &mut by_vmta);
     by_vmta.into_values().collect()
+}
+
+/// Every cold virtual MTA that carried mail is listed with its warm-up day and the
+/// allowance used today, queued mail or not.
+fn add_warmups(
+    shared: &Shared,
+    cfg: &config::Config,
+    by_vmta: &mut HashMap<Arc<str>, VmtaSummary>,
+) {
+    let now = crate::logs::clock::now_secs();
+    let colds = cfg
+        .virtual_mtas
+        .values()
+        .filter_map(|v| v.cold_virtual_mta.as_deref())
+        .chain(
+            cfg.pools
+                .values()
+                .filter_map(|p| p.cold_virtual_mta.as_deref()),
+        );
+    for cold in colds {
+        let Some(day) = shared.warmup.cold_day(cold, now) else {
+            continue;
+        };
+        let v = by_vmta
+            .entry(Arc::from(cold))
+            .or_insert_with(|| VmtaSummary {
+                name: cold.to_string(),
+                domains: 0,
+                rcpts: 0,
+                kbytes: 0,
+                connections: 0,
+                source_ip: cfg.source_hosts_of(cold).first().map(|s| s.ip.to_string()),
+                host_name: cfg.ehlo_name(cold, None).map(str::to_string),
+                warmup: None,
+            });
+        v.warmup = Some(proto::VmtaWarmup {
+            day_of_use: day.day_of_use,
+            used_today: day.used_today,
+        });
+    }
 }
 
 /// The queue totals of `show status`.

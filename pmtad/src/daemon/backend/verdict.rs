@@ -228,6 +228,8 @@ mod tests {
             kbytes: 2,
             queues: vec![small, big],
             verdict: verdict(VerdictState::Idle, None, String::new(), None),
+            rollup: None,
+            members: Vec::new(),
         };
         let v = domain_verdict(&d);
         assert_eq!(
