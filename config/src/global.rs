@@ -64,6 +64,10 @@ pub struct Config {
     pub bounce_category_patterns: Vec<BounceCategoryRule>,
     /// `<mx-rollup-list>` rollups in order of first appearance (the first match wins).
     pub mx_rollups: Vec<MxRollup>,
+    /// `<bounce-processor>`, if configured.
+    pub bounce_processor: Option<crate::processor::ReturnProcessor>,
+    /// `<feedback-loop-processor>`, if configured.
+    pub feedback_loop_processor: Option<crate::processor::ReturnProcessor>,
 }
 
 impl Config {
@@ -121,6 +125,19 @@ impl Config {
         name == DEFAULT_VMTA
             || self.virtual_mtas.contains_key(name)
             || self.pools.contains_key(name)
+    }
+
+    /// The processor whose `<address-list>` has `address` (the feedback-loop processor
+    /// first, when both list it).
+    pub fn processor_for(&self, address: &str) -> Option<&crate::processor::ReturnProcessor> {
+        let fbl = self.feedback_loop_processor.as_ref();
+        let both = [fbl, self.bounce_processor.as_ref()];
+        both.into_iter().flatten().find(|p| p.owns(address))
+    }
+
+    /// Whether any return-path processor is configured (outbound mail is then stamped).
+    pub fn has_processor(&self) -> bool {
+        self.bounce_processor.is_some() || self.feedback_loop_processor.is_some()
     }
 
     /// The rollup whose patterns the most-preferred MX `hosts` (and their `ips`) match.

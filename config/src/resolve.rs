@@ -13,12 +13,16 @@ use crate::model::{
     SourceHost, VirtualMta, VmtaPool,
 };
 use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
+use crate::processor::{
+    AddressEntry, ProcessorKind, ReturnProcessor, parse_address_entry, parse_forward_address,
+};
 use crate::queue::{DomainBlock, DomainIndex, Entry, PATTERN_LIST, Scope, TYPE};
 use crate::setting::{Value, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
-    self, ACCT, BLOCKS, BOUNCE_CATS, DIRECTIVES, DOMAIN, DirectiveDef, GLOBAL, LISTENER, MX_ROLLUP,
-    NOT_YET_BLOCKS, PATTERNS, POOL, REWRITE, SELECT, SOURCE, SPOOL, Scopes, Status, USER, VMTA,
+    self, ACCT, ADDR_LIST, BLOCKS, BOUNCE_CATS, BOUNCE_PROC, DIRECTIVES, DOMAIN, DirectiveDef,
+    FBL_PROC, GLOBAL, LISTENER, MX_ROLLUP, NOT_YET_BLOCKS, PATTERNS, POOL, REWRITE, SELECT, SOURCE,
+    SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
 use std::collections::BTreeMap;
@@ -78,6 +82,8 @@ fn empty_config(path: &Path) -> Config {
         sources: SourceIndex::default(),
         bounce_category_patterns: Vec::new(),
         mx_rollups: Vec::new(),
+        bounce_processor: None,
+        feedback_loop_processor: None,
     }
 }
 
@@ -395,6 +401,12 @@ impl Resolver<'_> {
             self.unknown_block(b);
             return;
         };
+        if own == ADDR_LIST && parent == GLOBAL {
+            let msg = "a top-level <address-list> (a suppression list) is a PowerMTA block pmtad \
+                       does not implement yet; its contents are ignored";
+            self.diags.warning(b.span.clone(), msg);
+            return;
+        }
         if allowed & parent == 0 {
             let msg = format!(
                 "<{}> cannot stand in {}; it belongs in {}",
@@ -418,6 +430,9 @@ impl Resolver<'_> {
             REWRITE => self.rewrite_block(b),
             BOUNCE_CATS => self.bounce_cats_block(b),
             MX_ROLLUP => self.rollup_block(b),
+            BOUNCE_PROC => self.processor_block(b, ProcessorKind::Bounce),
+            FBL_PROC => self.processor_block(b, ProcessorKind::FeedbackLoop),
+            ADDR_LIST => {} // read by its processor (processor_block)
             _ => self.listener_block(b),
         }
     }
@@ -982,6 +997,128 @@ impl Resolver<'_> {
             category: category.to_ascii_lowercase(),
             span: d.span.clone(),
         })
+    }
+
+    /// `<bounce-processor>` / `<feedback-loop-processor>`: a second block of the same kind
+    /// adds its addresses to the first, and its settings replace the first's.
+    fn processor_block(&mut self, b: &Block, kind: ProcessorKind) {
+        let slot = match kind {
+            ProcessorKind::Bounce => &mut self.cfg.bounce_processor,
+            ProcessorKind::FeedbackLoop => &mut self.cfg.feedback_loop_processor,
+        };
+        let mut proc = slot
+            .take()
+            .unwrap_or_else(|| ReturnProcessor::new(kind, b.span.clone()));
+        let own = match kind {
+            ProcessorKind::Bounce => BOUNCE_PROC,
+            ProcessorKind::FeedbackLoop => FBL_PROC,
+        };
+        for item in &b.items {
+            match item {
+                Item::Block(inner) if inner.kind == "address-list" => {
+                    self.address_list(inner, &mut proc.addresses)
+                }
+                Item::Block(inner) => self.block(inner, own, &Scope::Global),
+                Item::Directive(d) => self.processor_directive(d, own, &mut proc),
+            }
+        }
+        if proc.addresses.is_empty() {
+            let msg = format!(
+                "<{}> has no <address-list> address: it receives nothing",
+                b.kind
+            );
+            self.diags.warning(b.span.clone(), msg);
+        }
+        match kind {
+            ProcessorKind::Bounce => self.cfg.bounce_processor = Some(proc),
+            ProcessorKind::FeedbackLoop => self.cfg.feedback_loop_processor = Some(proc),
+        }
+    }
+
+    fn processor_directive(&mut self, d: &Directive, own: Scopes, proc: &mut ReturnProcessor) {
+        if self.known(d, own).is_none() {
+            return;
+        }
+        let text = d.value.text.as_str();
+        match d.name.as_str() {
+            "deliver-unmatched-email" => {
+                if let Some(b) = self.check(d, v::parse_bool(text)) {
+                    proc.deliver_unmatched = b;
+                }
+            }
+            "deliver-matched-email" => {
+                if let Some(b) = self.check(d, v::parse_bool(text)) {
+                    proc.deliver_matched = b;
+                }
+            }
+            "forward-unmatched-to" => {
+                proc.forward_unmatched_to = self.check(d, parse_forward_address(text));
+            }
+            "forward-errors-to" => {
+                proc.forward_errors_to = self.check(d, parse_forward_address(text));
+            }
+            _ => {}
+        }
+    }
+
+    /// `<address-list>` inside a processor: `address`, `domain` and `address-file` lines.
+    fn address_list(&mut self, b: &Block, out: &mut Vec<AddressEntry>) {
+        for item in &b.items {
+            match item {
+                Item::Block(inner) => self.block(inner, ADDR_LIST, &Scope::Global),
+                Item::Directive(d) => {
+                    if self.known(d, ADDR_LIST).is_none() {
+                        continue;
+                    }
+                    match d.name.as_str() {
+                        "address" => out.extend(self.check(d, parse_address_entry(&d.value.text))),
+                        "domain" => self.address_domains(d, out),
+                        _ => self.address_file(d, out),
+                    }
+                }
+            }
+        }
+    }
+
+    fn address_domains(&mut self, d: &Directive, out: &mut Vec<AddressEntry>) {
+        for (at, item) in split_items(&d.value.text, ',') {
+            match v::parse_domain_pattern(item) {
+                Ok(p) => out.push(AddressEntry::Domain(p)),
+                Err(b) => self.error_at(
+                    &d.value,
+                    Bad {
+                        at: at + b.at,
+                        msg: format!("domain: {}", b.msg),
+                    },
+                ),
+            }
+        }
+    }
+
+    /// `address-file FILE`: one address form per line, `#` comments; read now.
+    fn address_file(&mut self, d: &Directive, out: &mut Vec<AddressEntry>) {
+        let path = self.path(d);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("address-file: cannot read {}: {e}", path.display());
+                self.diags.error(d.value.span.clone(), msg);
+                return;
+            }
+        };
+        for (n, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            match parse_address_entry(line) {
+                Ok(e) => out.push(e),
+                Err(b) => {
+                    let msg = format!("address-file {}:{}: {}", path.display(), n + 1, b.msg);
+                    self.diags.error(d.value.span.clone(), msg);
+                }
+            }
+        }
     }
 
     /// `<mx-rollup-list>`: `mx PATTERN NAME.rollup [rollup-by-ip]` lines; the lines of one

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Where a directive may stand (bit set).
-pub type Scopes = u16;
+pub type Scopes = u32;
 pub const GLOBAL: Scopes = 1;
 pub const DOMAIN: Scopes = 1 << 1;
 pub const VMTA: Scopes = 1 << 2;
@@ -21,9 +21,14 @@ pub const BOUNCE_CATS: Scopes = 1 << 10;
 pub const SELECT: Scopes = 1 << 11;
 pub const REWRITE: Scopes = 1 << 12;
 pub const MX_ROLLUP: Scopes = 1 << 13;
+pub const BOUNCE_PROC: Scopes = 1 << 14;
+pub const FBL_PROC: Scopes = 1 << 15;
+pub const ADDR_LIST: Scopes = 1 << 16;
+/// Both return-path processors (they take the same directives).
+pub const PROCESSORS: Scopes = BOUNCE_PROC | FBL_PROC;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 14] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 17] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -38,6 +43,9 @@ pub const SCOPE_NAMES: [(Scopes, &str); 14] = [
     (SELECT, "<pattern-list>"),
     (REWRITE, "<rewrite-list>"),
     (MX_ROLLUP, "<mx-rollup-list>"),
+    (BOUNCE_PROC, "<bounce-processor>"),
+    (FBL_PROC, "<feedback-loop-processor>"),
+    (ADDR_LIST, "<address-list>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -93,6 +101,8 @@ pub enum Kind {
     MxRollup,
     /// `N/day[,N/day…]`, the last repeating.
     DailyLimits,
+    /// `ADDRESS|/REGEX/|LOCALPART` of an `<address-list>`.
+    AddressEntry,
     /// A comma-separated list of domain patterns.
     DomainList,
     /// The name of a virtual MTA or pool.
@@ -142,6 +152,7 @@ impl Kind {
             Kind::Reply => "/REGEX/ ACTION[,ACTION…]",
             Kind::MxRollup => "MX-PATTERN NAME.rollup [rollup-by-ip]",
             Kind::DailyLimits => "N/day[,N/day…]",
+            Kind::AddressEntry => "ADDRESS|/REGEX/|LOCALPART",
             Kind::DomainList => "DOMAIN[, …]",
             Kind::VmtaName => "NAME",
             Kind::Words => "WORD[,WORD…]",
@@ -377,6 +388,15 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("write-timeout", ACCT, K::Duration, "1m", "<acct-file |COMMAND>: restart a program that reads nothing for this long"),
     imp("user-string", ACCT, K::Text, "", "value of the userString column"),
     imp("sync", ACCT, K::Bool, "no", "fsync the file after every batch of records (otherwise at rotation and shutdown)"),
+    // ---- <bounce-processor>, <feedback-loop-processor>, <address-list> ----
+    imp("deliver-unmatched-email", PROCESSORS, K::Bool, "yes", "a report that matches no message pmtad sent (no valid X-Pmtad-Ref stamp: foreign, forged, too old a key), or that could not be parsed, is still delivered to its recipient like any mail (no: discarded after its rb/f record)"),
+    imp("deliver-matched-email", PROCESSORS, K::Bool, "no", "a report matched to a message pmtad sent is also delivered to its recipient after its rb/f record (no: discarded)"),
+    imp("forward-unmatched-to", PROCESSORS, K::Text, "", "ADDRESS: unmatched reports go to this address instead of their recipient (whatever deliver-unmatched-email says)"),
+    imp("forward-errors-to", PROCESSORS, K::Text, "", "ADDRESS: reports pmtad could not process (malformed MIME, no report part, over the 10M size cap, a report about a report) go to this address; otherwise they are unmatched"),
+    not_yet("deliver-email", PROCESSORS, "deliver every processed report"),
+    rep("address", ADDR_LIST, K::AddressEntry, "a processor mailbox: local@domain (any case), /REGEX/ over the whole address (case-insensitive), or a bare local part (at any domain); mail for it is accepted from any source (no relaying rights needed) and parsed instead of queued"),
+    rep("domain", ADDR_LIST, K::DomainList, "every address at these domains (example.com, *.example.com, [*.]example.com) is a processor mailbox"),
+    rep("address-file", ADDR_LIST, K::Path, "a file of address lines (the address forms above, one per line, # comments), read when the config loads"),
     // ---- <smtp-pattern-list> ----
     rep("mx", MX_ROLLUP, K::MxRollup, "MX-PATTERN NAME.rollup [rollup-by-ip]: a domain whose most-preferred MX hosts include a host matching every pattern of NAME.rollup (exact, *.suffix or [*.]domain) joins that one queue and its <domain NAME.rollup> policy; with rollup-by-ip the patterns are IP addresses or CIDRs matched against those hosts' addresses; rollup names end in .rollup"),
     rep("reply", PATTERNS, K::Reply, "/REGEX/ matched (case-insensitively) against remote replies; actions: mode=backoff|normal, backoff-to-normal-after=TIME, bounce-rcpt, bounce-queue, defer-queue, skip-mx, disable-source-ip, reenable-after=TIME"),
@@ -636,15 +656,15 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("pattern-list", SELECT, GLOBAL, "virtual MTA selection at intake: rules tried top to bottom, the first match picks the virtual MTA (recipient-priority=, call-to: and nested lists are not supported)"),
     ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
     ("mx-rollup-list", MX_ROLLUP, GLOBAL, "MX rollup: mx lines naming the shared queue of domains hosted on the same MX hosts (a provider's limits hold across all its hosted domains); the membership is learnt from each domain's MX answer at delivery time and follows DNS changes"),
+    ("bounce-processor", BOUNCE_PROC, GLOBAL, "asynchronous bounces: mail for its <address-list> (DSNs per RFC 3464, and the plain-text bounces of Gmail, Microsoft, qmail and others, recognised by patterns) is parsed, matched by its X-Pmtad-Ref stamp to the recipient, job and virtual MTA pmtad sent it for, and written as an rb accounting record (bounceCat from <bounce-category-patterns>); pmtad never answers a report with a DSN; see pmtactl show bounces"),
+    ("feedback-loop-processor", FBL_PROC, GLOBAL, "complaints: mail for its <address-list> in ARF (RFC 5965, as Yahoo, AOL and Microsoft JMRP send it) is parsed, matched like bounces and written as an f accounting record; see pmtactl show feedback"),
+    ("address-list", ADDR_LIST, BOUNCE_PROC | FBL_PROC, "the mailboxes of a processor: address, domain and address-file lines (a named top-level <address-list>, a suppression list, is not implemented yet and loads with a warning)"),
     ("bounce-category-patterns", BOUNCE_CATS, GLOBAL, "lines /REGEX/ CATEGORY giving the bounceCat of a failure: the regex runs case-insensitively over \"X.Y.Z;reply text\" (enhanced status, a semicolon, the reply), first match wins; these lines are tried before the shipped PowerMTA set (spam-related, bad-mailbox, quota-issues, policy-related, message-expired, ...), then 'other'; the category goes into the accounting bounceCat of b and t records, the DSN's X-PowerMTA-BounceCategory and domain detail's recent errors"),
 ];
 
 /// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
 pub static NOT_YET_BLOCKS: &[&str] = &[
     "source-group",
-    "address-list",
-    "bounce-processor",
-    "feedback-loop-processor",
     "domain-key-list",
     "aliases",
     "dns",

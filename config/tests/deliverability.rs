@@ -184,3 +184,53 @@ fn the_shipped_provider_defaults_load_with_no_error_or_warning() {
         9
     );
 }
+
+#[test]
+fn return_path_processors_resolve_their_address_lists_and_settings() {
+    let cfg = load(
+        "<bounce-processor>\n  deliver-unmatched-email no\n  forward-unmatched-to ops@sink.example\n\
+         <address-list>\n    address Bounces@Mail.Example\n    address /^vb-.*@mail\\.example$/\n\
+             domain bounce.example\n  </address-list>\n</bounce-processor>\n\
+         <feedback-loop-processor>\n  deliver-matched-email yes\n  <address-list>\n\
+             address fbl\n  </address-list>\n</feedback-loop-processor>\n",
+    )
+    .config;
+    let b = cfg.bounce_processor.as_ref().unwrap();
+    assert!(!b.deliver_unmatched && !b.deliver_matched);
+    assert_eq!(b.forward_unmatched_to.as_deref(), Some("ops@sink.example"));
+    for a in [
+        "bounces@mail.example",
+        "VB-7@mail.example",
+        "x@bounce.example",
+    ] {
+        assert_eq!(
+            cfg.processor_for(a).map(|p| p.kind),
+            Some(config::ProcessorKind::Bounce),
+            "{a}"
+        );
+    }
+    assert_eq!(
+        cfg.processor_for("fbl@any.example").map(|p| p.kind),
+        Some(config::ProcessorKind::FeedbackLoop)
+    );
+    assert!(cfg.processor_for("someone@mail.example").is_none());
+    let f = cfg.feedback_loop_processor.as_ref().unwrap();
+    assert!(f.deliver_unmatched && f.deliver_matched);
+}
+
+#[test]
+fn processor_mistakes_are_reported_and_top_level_address_lists_warn() {
+    assert_one_error(
+        "<bounce-processor>\n<address-list>\naddress /(/\n</address-list>\n</bounce-processor>\n",
+        3,
+        10,
+        "bad regex",
+    );
+    let loaded = config::load_str(
+        "<address-list suppressed>\naddress a@b.example\n</address-list>\n",
+        "t.conf",
+    )
+    .unwrap();
+    assert_eq!(loaded.warnings.len(), 1);
+    assert!(loaded.warnings[0].to_string().contains("address-list"));
+}

@@ -75,7 +75,7 @@ fn shown_as(name: &str) -> &str {
     }
 }
 
-fn config_domain_scope() -> u16 {
+fn config_domain_scope() -> u32 {
     DIRECTIVES
         .iter()
         .find(|d| d.name == "retry-after")
