@@ -15,6 +15,7 @@ pub mod http;
 pub mod inbound;
 pub mod measure;
 pub mod relay;
+pub mod relay_conn;
 pub mod report;
 pub mod rpc;
 pub mod smtp_client;
@@ -58,6 +59,7 @@ pub enum Part {
     Recovery,
     Inbound,
     Relay,
+    RelayConn,
     SmtpClient,
     Control,
     Rpc,
@@ -67,13 +69,14 @@ pub enum Part {
 
 impl Part {
     /// Queue first: its resident-memory figure is cleanest in a fresh process.
-    pub const ALL: [Part; 11] = [
+    pub const ALL: [Part; 12] = [
         Part::Queue,
         Part::Config,
         Part::Intake,
         Part::Recovery,
         Part::Inbound,
         Part::Relay,
+        Part::RelayConn,
         Part::SmtpClient,
         Part::Control,
         Part::Rpc,
@@ -89,6 +92,7 @@ impl Part {
             Part::Recovery => "recovery",
             Part::Inbound => "inbound",
             Part::Relay => "relay",
+            Part::RelayConn => "relay-conn",
             Part::SmtpClient => "smtp-client",
             Part::Control => "control",
             Part::Rpc => "control-rpc",
@@ -106,6 +110,7 @@ impl Part {
             Part::Recovery => spool::recovery(&spool::RecoveryParams::at(scale)),
             Part::Inbound => inbound::run(&inbound::Params::at(scale)),
             Part::Relay => relay::measure(&relay::Params::at(scale)),
+            Part::RelayConn => relay_conn::measure(&relay_conn::Params::at(scale)),
             Part::SmtpClient => smtp_client::run(scale.pick(20_000, 5_000, 50)),
             Part::Control => control::run(&control::Params::at(scale)),
             Part::Rpc => rpc::run(&rpc::Params::at(scale)),

@@ -12,8 +12,8 @@ use pmta_tests::bench::{Part, Scale, run_parts};
 #[derive(Parser)]
 #[command(name = "bench", about = "Reproduce the figures of BENCHMARKS.md")]
 struct Args {
-    /// Parts to run: all, queue, config, intake, recovery, inbound, relay, smtp-client,
-    /// control, control-rpc, acct, http.
+    /// Parts to run: all, queue, config, intake, recovery, inbound, relay, relay-conn,
+    /// smtp-client, control, control-rpc, acct, http.
     #[arg(default_value = "all")]
     parts: Vec<String>,
     /// Smaller sizes (a first look in about a minute; recovery of 100,000 messages).

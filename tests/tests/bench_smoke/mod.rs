@@ -7,13 +7,14 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Every part, in the order `all` runs them, with the figures each must report.
-const PARTS: [(&str, usize); 11] = [
+const PARTS: [(&str, usize); 12] = [
     ("queue", 2),
     ("config", 3),
     ("intake", 6),
     ("recovery", 2),
     ("inbound", 11),
     ("relay", 4),
+    ("relay-conn", 4),
     ("smtp-client", 8),
     ("control", 5),
     ("control-rpc", 4),
