@@ -57,7 +57,7 @@ pub use global::Config;
 pub use http::{HttpAccess, HttpLevel, HttpMgmt};
 pub use model::*;
 pub use processor::{AddressEntry, ProcessorKind, ReturnProcessor};
-pub use rewrite::{AddressPattern, RewriteList, RewriteRule};
+pub use rewrite::{AddressPattern, FromDomainRule, FromPattern, RewriteList, RewriteRule};
 pub use select::{Facts, SelectList, SelectOn, SelectRule};
 pub use table::{BLOCKS, DIRECTIVES, DirectiveDef, Kind, NOT_YET_BLOCKS, Status, suggest};
 pub use values::{DomainPattern, Host, HostLevels, HostPort, Rate};

@@ -158,6 +158,8 @@ pub struct VirtualMta {
     pub domain_keys: Vec<DomainKey>,
     /// `cold-virtual-mta`: the virtual MTA warming up behind this one.
     pub cold_virtual_mta: Option<String>,
+    /// `rewrite-list NAME`: applied at intake to mail assigned to this virtual MTA.
+    pub rewrite_list: Option<String>,
     pub span: Span,
 }
 
@@ -171,6 +173,8 @@ pub struct VmtaPool {
     pub domain_keys: Vec<DomainKey>,
     /// `cold-virtual-mta`: the virtual MTA warming up behind this pool.
     pub cold_virtual_mta: Option<String>,
+    /// `rewrite-list NAME`: applied at intake to mail assigned to this pool.
+    pub rewrite_list: Option<String>,
     pub span: Span,
 }
 

@@ -597,6 +597,7 @@ impl Resolver<'_> {
             max_smtp_out: None,
             domain_keys: Vec::new(),
             cold_virtual_mta: None,
+            rewrite_list: None,
             span: b.span.clone(),
         };
         let scope = Scope::Vmta(name.clone());
@@ -626,11 +627,21 @@ impl Resolver<'_> {
             "smtp-source-host" => vmta.source_hosts.extend(self.source_host(d)),
             "domain-key" => vmta.domain_keys.extend(self.domain_key(d)),
             "cold-virtual-mta" => vmta.cold_virtual_mta = self.cold_vmta(d),
+            "rewrite-list" => vmta.rewrite_list = Some(self.rewrite_ref(d)),
             "max-smtp-out" => {
                 vmta.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
             }
             _ => {}
         }
+    }
+
+    /// `rewrite-list NAME` of a virtual MTA or pool: must name a `<rewrite-list>` (checked
+    /// after the walk).
+    fn rewrite_ref(&mut self, d: &Directive) -> String {
+        let name = d.value.text.trim().to_string();
+        self.refs
+            .push((RefKind::RewriteList, name.clone(), d.value.span.clone()));
+        name
     }
 
     /// `cold-virtual-mta NAME`: must name a virtual MTA (checked after the walk).
@@ -651,6 +662,7 @@ impl Resolver<'_> {
             max_smtp_out: None,
             domain_keys: Vec::new(),
             cold_virtual_mta: None,
+            rewrite_list: None,
             span: b.span.clone(),
         };
         let scope = Scope::Pool(name.clone());
@@ -683,6 +695,7 @@ impl Resolver<'_> {
             }
             "domain-key" => pool.domain_keys.extend(self.domain_key(d)),
             "cold-virtual-mta" => pool.cold_virtual_mta = self.cold_vmta(d),
+            "rewrite-list" => pool.rewrite_list = Some(self.rewrite_ref(d)),
             "max-smtp-out" => {
                 pool.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
             }
@@ -817,28 +830,34 @@ impl Resolver<'_> {
             .insert(name.clone(), SmtpPatternList { name, rules });
     }
 
-    /// `<rewrite-list NAME>`: envelope sender rewriting rules.
+    /// `<rewrite-list NAME>`: envelope sender and `From:` domain rewriting rules.
     fn rewrite_block(&mut self, b: &Block) {
         let Some(name) = self.block_name(b) else {
             return;
         };
-        let mut rules = Vec::new();
+        let mut list = crate::rewrite::RewriteList {
+            name: name.clone(),
+            rules: Vec::new(),
+            from_domains: Vec::new(),
+        };
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, REWRITE, &Scope::Global),
                 Item::Directive(d) => {
-                    if self.known(d, REWRITE).is_some() {
-                        let span = d.span.clone();
-                        let rule = crate::rewrite::parse_mail_from(&d.value.text, span);
-                        rules.extend(self.check(d, rule));
+                    let Some((_, def)) = self.known(d, REWRITE) else {
+                        continue;
+                    };
+                    let (text, span) = (&d.value.text, d.span.clone());
+                    if def.name == "from-domain" {
+                        let rule = crate::rewrite::parse_from_domain(text, span);
+                        list.from_domains.extend(self.check(d, rule));
+                    } else {
+                        let rule = crate::rewrite::parse_mail_from(text, span);
+                        list.rules.extend(self.check(d, rule));
                     }
                 }
             }
         }
-        let list = crate::rewrite::RewriteList {
-            name: name.clone(),
-            rules,
-        };
         self.cfg.rewrite_lists.insert(name, list);
     }
 

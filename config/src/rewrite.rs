@@ -1,5 +1,6 @@
-//! `<rewrite-list NAME>`: rewriting of the envelope sender (MAIL FROM) at intake, before
-//! the message is spooled, for sources that say `rewrite-list NAME`. Rules are PowerMTA's
+//! `<rewrite-list NAME>`: rewriting of the envelope sender (MAIL FROM) and of the domain of
+//! the `From:` header's addresses at intake, before the message is spooled, for sources,
+//! virtual MTAs and pools that say `rewrite-list NAME`. Sender rules are PowerMTA's
 //! `mail-from SOURCE-ADDRESS TARGET-ADDRESS`, tried in order, the first match rewrites:
 //!
 //! | source      | matches                      | target      | gives                         |
@@ -9,6 +10,11 @@
 //! | `*@x.com`   | any address at `x.com`       | `*@x.com`   | source local part at `x.com`  |
 //! | `*@*`       | every address but `<>`       | `<>`        | the null sender               |
 //! | `<>`        | the null sender              |             |                               |
+//!
+//! `from-domain SOURCE-DOMAIN TARGET-DOMAIN` rules rewrite the domain of each address of
+//! the `From:` field: `x.com` matches that domain, `*.x.com` its subdomains, `*` any
+//! domain; the first match gives the new domain. Rewriting before spooling means DKIM
+//! signing at delivery signs (and picks its key by) the rewritten `From:`.
 
 use serde::Serialize;
 
@@ -34,11 +40,31 @@ pub struct RewriteRule {
     pub span: Span,
 }
 
+/// Which `From:` domains a `from-domain` rule matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum FromPattern {
+    /// `*`: every domain.
+    Any,
+    /// `*.x.com`: the subdomains of `x.com` (lower case, without the `*.`).
+    Below(String),
+    /// `x.com` (lower case).
+    Exact(String),
+}
+
+/// `from-domain SOURCE-DOMAIN TARGET-DOMAIN`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FromDomainRule {
+    pub from: FromPattern,
+    pub to: String,
+    pub span: Span,
+}
+
 /// `<rewrite-list NAME>`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RewriteList {
     pub name: String,
     pub rules: Vec<RewriteRule>,
+    pub from_domains: Vec<FromDomainRule>,
 }
 
 impl RewriteList {
@@ -46,6 +72,58 @@ impl RewriteList {
     pub fn mail_from(&self, from: &str) -> Option<String> {
         self.rules.iter().find_map(|r| r.apply(from))
     }
+
+    /// The domain a `From:` address at `domain` gets, or `None` when no rule matches.
+    pub fn from_domain(&self, domain: &str) -> Option<&str> {
+        let d = domain.to_ascii_lowercase();
+        let hit = |r: &&FromDomainRule| match &r.from {
+            FromPattern::Any => true,
+            FromPattern::Exact(x) => *x == d,
+            FromPattern::Below(x) => d
+                .strip_suffix(x.as_str())
+                .is_some_and(|head| head.len() > 1 && head.ends_with('.')),
+        };
+        self.from_domains.iter().find(hit).map(|r| r.to.as_str())
+    }
+}
+
+/// A domain name as a rule may give it: labels of letters, digits and `-`.
+fn is_domain(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// Parses `SOURCE-DOMAIN TARGET-DOMAIN` (`x.com`, `*.x.com` or `*`; then a domain).
+pub(crate) fn parse_from_domain(value: &str, span: Span) -> VResult<FromDomainRule> {
+    let mut words = value.split_whitespace();
+    let (Some(src), Some(dst), None) = (words.next(), words.next(), words.next()) else {
+        return bad(
+            0,
+            "expected SOURCE-DOMAIN TARGET-DOMAIN (like *.old.example new.example)",
+        );
+    };
+    let lower = src.to_ascii_lowercase();
+    let from = match lower.strip_prefix("*.") {
+        _ if lower == "*" => FromPattern::Any,
+        Some(rest) if is_domain(rest) => FromPattern::Below(rest.to_string()),
+        None if is_domain(&lower) => FromPattern::Exact(lower),
+        _ => {
+            return bad(
+                0,
+                format!("'{src}' is not a domain pattern (x.com, *.x.com or *)"),
+            );
+        }
+    };
+    if !is_domain(dst) {
+        let at = value.find(dst).unwrap_or(0);
+        return bad(at, format!("'{dst}' is not a domain name"));
+    }
+    Ok(FromDomainRule {
+        from,
+        to: dst.to_ascii_lowercase(),
+        span,
+    })
 }
 
 impl RewriteRule {
@@ -137,7 +215,29 @@ mod tests {
                 .iter()
                 .map(|r| parse_mail_from(r, span()).unwrap())
                 .collect(),
+            from_domains: Vec::new(),
         }
+    }
+
+    #[test]
+    fn from_domain_rules_match_exact_below_and_any() {
+        let span = || Span::new(&std::sync::Arc::from("t.conf"), 1, 1);
+        let mut l = list(&[]);
+        for r in [
+            "Old.example new.example",
+            "*.sub.example sub.example",
+            "* other.example",
+        ] {
+            l.from_domains.push(parse_from_domain(r, span()).unwrap());
+        }
+        assert_eq!(l.from_domain("OLD.example"), Some("new.example"));
+        assert_eq!(l.from_domain("a.b.sub.example"), Some("sub.example"));
+        assert_eq!(l.from_domain("sub.example"), Some("other.example"));
+        assert_eq!(l.from_domain("xsub.example"), Some("other.example"));
+        let err = |v: &str| parse_from_domain(v, span()).unwrap_err().msg;
+        assert!(err("a*.x y.z").contains("not a domain pattern"));
+        assert!(err("x.com y@z").contains("not a domain name"));
+        assert!(err("x.com").contains("expected"));
     }
 
     #[test]

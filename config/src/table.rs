@@ -281,6 +281,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     // ---- virtual-mta / pool ----
     rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to"),
     rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)"),
+    imp("rewrite-list", VMTA | POOL, K::Text, "", "name of the <rewrite-list> applied at intake to mail assigned to this virtual MTA or pool, after the source's own rewrite-list"),
     imp("cold-virtual-mta", VMTA | POOL, K::VmtaName, "", "IP warm-up: mail injected into this (warm) virtual MTA or pool goes through the named cold one while the recipient queue's max-cold-virtual-mta-msg allowance for the UTC day lasts, then through this one"),
     // ---- per-domain (per-queue) ----
     imp("max-smtp-out", DOMAIN | VMTA | POOL, K::Count, "20", "most simultaneous outbound connections for the queue (in <virtual-mta>/<virtual-mta-pool>: across all its queues, default unlimited)"),
@@ -353,7 +354,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("allow-unencrypted-plain-auth", SOURCE, K::Bool, "no", "offer and accept AUTH before STARTTLS (otherwise AUTH is offered only over TLS and refused with 538 5.7.11 in plain text)"),
     imp("require-starttls-before-auth", SOURCE, K::Bool, "no", "refuse AUTH before STARTTLS (530 5.7.0), even with allow-unencrypted-plain-auth"),
     imp("smtp-max-auth-failure-rate", SOURCE, K::Rate, "unlimited", "N/TIME: after N failed AUTH attempts from one client address in TIME (counted from the first), AUTH is refused with 421 and the connection closed until TIME has passed"),
-    imp("rewrite-list", SOURCE, K::Text, "", "name of the <rewrite-list> whose mail-from rules rewrite this source's envelope senders before spooling"),
+    imp("rewrite-list", SOURCE, K::Text, "", "name of the <rewrite-list> whose mail-from and from-domain rules rewrite this source's envelope senders and From: headers before spooling"),
     imp("pattern-list", SOURCE, K::Text, "", "name of the <pattern-list> that picks the virtual MTA of mail without a processed X-Virtual-MTA header (before default-virtual-mta)"),
     imp("process-x-job", SOURCE, K::Bool, "no", "the X-Job header names the message's job (accounting jobId, show jobs, delete --job); the header is removed unless retain-x-job"),
     imp("retain-x-job", SOURCE, K::Bool, "no", "keep a processed X-Job header in the message"),
@@ -376,7 +377,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     rep("*", SELECT, K::Text, "virtual-mta=NAME: what the list selects when no rule above matched"),
     // ---- <rewrite-list> ----
     rep("mail-from", REWRITE, K::Text, "SOURCE-ADDRESS TARGET-ADDRESS: rewrite the envelope sender before spooling (a@x, a@*, *@x, *@*, <>; a * in the target takes that part from the sender); the first matching rule applies"),
-    not_yet("from-domain", REWRITE, "From header domain rewriting"),
+    rep("from-domain", REWRITE, K::Text, "SOURCE-DOMAIN TARGET-DOMAIN: rewrite the domain of the From: header's addresses before spooling (x.com, *.x.com for its subdomains, * for any; the first matching rule applies); DKIM signing then signs the rewritten From:"),
     // ---- <acct-file> ----
     imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)"),
     rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME"),
@@ -443,7 +444,6 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("max-smtp-msg-rate", VMTA | POOL, "message rate across the virtual MTA"),
     not_yet("max-smtp-data-volume-rate", VMTA | POOL, "data rate across the virtual MTA"),
     not_yet("include-headers-from", GLOBAL | VMTA | POOL, "extra headers file"),
-    not_yet("rewrite-list", VMTA | POOL, "address rewriting at delivery"),
     not_yet("max-data-volume-rate", DOMAIN, "bytes per interval"),
     not_yet("backoff-max-data-volume-rate", DOMAIN, "bytes per interval in backoff"),
     not_yet("source-ip-max-msg-rate", DOMAIN, "per source IP message rate"),
@@ -652,7 +652,7 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("smtp-pattern-list", PATTERNS, GLOBAL, "reply-text rules that change queue behaviour"),
     ("spool", SPOOL, GLOBAL, "a spool directory"),
     ("smtp-listener", LISTENER, GLOBAL, "an inbound listener IP:PORT with settings"),
-    ("rewrite-list", REWRITE, GLOBAL, "envelope sender rewriting at intake, for sources that name it (rewrite-list in <source>)"),
+    ("rewrite-list", REWRITE, GLOBAL, "envelope sender (mail-from) and From: header domain (from-domain) rewriting at intake, before spooling, for the sources, virtual MTAs and pools that name it (rewrite-list NAME); a message gets its source's list, then its virtual MTA's (or pool's)"),
     ("pattern-list", SELECT, GLOBAL, "virtual MTA selection at intake: rules tried top to bottom, the first match picks the virtual MTA (recipient-priority=, call-to: and nested lists are not supported)"),
     ("smtp-user", USER, GLOBAL, "a user that may log in with SMTP AUTH; its sessions take <source {auth}> (or its own source) on top of the client address's"),
     ("mx-rollup-list", MX_ROLLUP, GLOBAL, "MX rollup: mx lines naming the shared queue of domains hosted on the same MX hosts (a provider's limits hold across all its hosted domains); the membership is learnt from each domain's MX answer at delivery time and follows DNS changes"),

@@ -67,7 +67,7 @@ fn a_rewrite_list_loads_and_must_exist() {
         "<rewrite-list r>\n  mail-from *@old.example *@new.example\n  from-domain *.a.example b.example\n</rewrite-list>\n\
          <source 0/0>\n  rewrite-list r\n</source>\n",
     );
-    assert_eq!(cfg.warnings.len(), 1, "from-domain is not acted on yet");
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
     let cfg = cfg.config;
     assert_eq!(
         cfg.source("192.0.2.1".parse().unwrap())
@@ -79,6 +79,20 @@ fn a_rewrite_list_loads_and_must_exist() {
     assert_eq!(
         r.mail_from("x@old.example").as_deref(),
         Some("x@new.example")
+    );
+    assert_eq!(r.from_domain("c.a.example"), Some("b.example"));
+    assert_eq!(r.from_domain("a.example"), None);
+    assert_one_error(
+        "<virtual-mta v>\n  rewrite-list nope\n</virtual-mta>\n",
+        2,
+        16,
+        "<rewrite-list> 'nope' is not defined",
+    );
+    assert_one_error(
+        "<rewrite-list r>\n  from-domain x.example a@b\n</rewrite-list>\n",
+        2,
+        25,
+        "not a domain name",
     );
     assert_one_error(
         "<source 0/0>\n  rewrite-list nope\n</source>\n",

@@ -102,6 +102,37 @@ impl inbound::Intake for DaemonIntake {
         policies.config.rewrite_lists.get(list)?.mail_from(from)
     }
 
+    fn rewrite_from_domain(&self, list: &str, domain: &str) -> Option<String> {
+        let policies = self.shared.policies();
+        let list = policies.config.rewrite_lists.get(list)?;
+        list.from_domain(domain).map(str::to_string)
+    }
+
+    fn vmta_rewrite_list(&self, vmta: &str) -> Option<String> {
+        let policies = self.shared.policies();
+        let cfg = &policies.config;
+        match cfg.vmta(vmta) {
+            Some(v) => v.rewrite_list.clone(),
+            None => cfg.pool(vmta)?.rewrite_list.clone(),
+        }
+    }
+
+    fn rewrites_from_header(&self, source_list: Option<&str>) -> bool {
+        let policies = self.shared.policies();
+        let cfg = &policies.config;
+        let has_rules = |name: &str| {
+            cfg.rewrite_lists
+                .get(name)
+                .is_some_and(|l| !l.from_domains.is_empty())
+        };
+        let vmta_lists = cfg
+            .virtual_mtas
+            .values()
+            .filter_map(|v| v.rewrite_list.as_deref());
+        let pool_lists = cfg.pools.values().filter_map(|p| p.rewrite_list.as_deref());
+        source_list.is_some_and(has_rules) || vmta_lists.chain(pool_lists).any(has_rules)
+    }
+
     fn pattern_headers(&self, list: &str) -> Vec<String> {
         let policies = self.shared.policies();
         let lists = &policies.config.pattern_lists;

@@ -107,9 +107,10 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             headers_done: false,
         };
         self.data.dot.reset();
+        let hold_from = (self.ctx.intake).rewrites_from_header(self.rules.rewrite_list.as_deref());
         self.data
             .headers
-            .reset(&self.fields.list, &self.wanted_headers);
+            .reset(&self.fields.list, &self.wanted_headers, hold_from);
         msg.headers_done = self.data.headers.idle();
         self.write_received(&mut msg).await;
         self.receive(&mut msg).await?;
@@ -172,7 +173,37 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         msg.write(&self.data.filtered).await;
         if self.data.headers.in_body() {
             self.headers_done(msg);
+            self.write_held(msg).await;
         }
+    }
+
+    /// Writes the held-back `From:` field (rewritten by the source's then the virtual
+    /// MTA's `from-domain` rules) and the header bytes after it.
+    async fn write_held(&mut self, msg: &mut Incoming<I::Content>) {
+        let Some(held) = self.data.headers.take_held() else {
+            return;
+        };
+        let (field, rest) = held.bytes.split_at(held.from_end);
+        let vmta = msg.vmta.as_deref().unwrap_or_else(|| self.source_vmta());
+        let lists: Vec<String> = (self.rules.rewrite_list.iter().cloned())
+            .chain(self.ctx.intake.vmta_rewrite_list(vmta))
+            .collect();
+        let intake = &self.ctx.intake;
+        let map = |domain: &str| {
+            let mut out: Option<String> = None;
+            for list in &lists {
+                let now = out.as_deref().unwrap_or(domain);
+                if let Some(d) = intake.rewrite_from_domain(list, now) {
+                    out = Some(d);
+                }
+            }
+            out
+        };
+        match super::from_rewrite::rewrite_domains(field, map) {
+            Some(new) => msg.write(&new).await,
+            None => msg.write(field).await,
+        }
+        msg.write(rest).await;
     }
 
     /// Takes what the header section told, as soon as it is over: accounting's header
@@ -262,6 +293,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             msg.write(&tail).await;
             self.data.filtered = tail;
             self.headers_done(&mut msg);
+            self.write_held(&mut msg).await;
         }
         if let Some(why) = msg.refusal.take() {
             return self.refused(why);
@@ -310,18 +342,21 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut mail_from = self.txn.mail_from.take().unwrap_or_default();
-        if let Some(list) = self.rules.rewrite_list.as_deref()
-            && let Some(rewritten) = self.ctx.intake.rewrite_mail_from(list, &mail_from)
-        {
-            mail_from = rewritten;
+        let vmta = msg
+            .vmta
+            .take()
+            .unwrap_or_else(|| self.source_vmta().to_string());
+        let lists = (self.rules.rewrite_list.clone().into_iter())
+            .chain(self.ctx.intake.vmta_rewrite_list(&vmta));
+        for list in lists {
+            if let Some(rewritten) = self.ctx.intake.rewrite_mail_from(&list, &mail_from) {
+                mail_from = rewritten;
+            }
         }
         Envelope {
             mail_from,
             recipients: std::mem::take(&mut self.txn.recipients),
-            vmta: msg
-                .vmta
-                .take()
-                .unwrap_or_else(|| self.source_vmta().to_string()),
+            vmta,
             received_at,
             source_ip: Some(self.peer.ip()),
             size: msg.stored,

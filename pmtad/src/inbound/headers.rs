@@ -6,6 +6,11 @@
 //! Only the header section is inspected and only a field's name is held back until it is
 //! known (at most [`MAX_NAME`] bytes), plus captured values (at most [`MAX_VALUE`] each): the
 //! body streams straight through, so memory stays bounded whatever the client sends.
+//!
+//! When `From:` may be rewritten (`from-domain`), the first `From:` field and the rest of
+//! the header section after it are held back (at most [`MAX_HELD`] bytes) until the section
+//! is over, when the virtual MTA, and so the rewrite list, is known: the session then takes
+//! them with [`HeaderFilter::take_held`]. A longer section is passed on as it is.
 
 use std::sync::Arc;
 
@@ -14,6 +19,8 @@ const MAX_NAME: usize = 64;
 /// Longest captured value; longer values are truncated (an `X-Virtual-MTA` that long names
 /// no virtual MTA, so the message is refused with that name).
 const MAX_VALUE: usize = 998;
+/// Most header bytes held back from the `From:` field on; beyond, `From:` is not rewritten.
+const MAX_HELD: usize = 64 * 1024;
 
 /// A header field the source processes: its first value is captured, and every occurrence
 /// is removed from the message unless `remove` is false (`retain-x-job`, `jobid-header`).
@@ -59,6 +66,30 @@ pub(crate) struct HeaderFilter {
     name: Vec<u8>,
     values: Vec<Option<Vec<u8>>>,
     captured: Vec<Option<Vec<u8>>>,
+    hold: Hold,
+}
+
+/// The `From:` field and what follows it, held back for rewriting.
+#[derive(Debug, Default)]
+struct Hold {
+    /// This message's `From:` may be rewritten.
+    wanted: bool,
+    /// The first `From:` was met (later ones pass as they are).
+    seen: bool,
+    /// Output goes to `bytes` instead of the caller's buffer.
+    active: bool,
+    /// The `From:` name was just read (into the caller's buffer's place: it goes to `bytes`).
+    fresh: bool,
+    bytes: Vec<u8>,
+    /// Where the `From:` field ends in `bytes`, once known.
+    from_end: Option<usize>,
+}
+
+/// What [`HeaderFilter::take_held`] gives: the `From:` field, then the bytes after it.
+#[derive(Debug)]
+pub(crate) struct Held {
+    pub bytes: Vec<u8>,
+    pub from_end: usize,
 }
 
 impl Default for HeaderFilter {
@@ -72,6 +103,7 @@ impl Default for HeaderFilter {
             name: Vec::with_capacity(MAX_NAME + 1),
             values: Vec::new(),
             captured: Vec::new(),
+            hold: Hold::default(),
         }
     }
 }
@@ -163,8 +195,20 @@ fn unfold(value: &[u8]) -> String {
 }
 
 impl HeaderFilter {
-    /// Starts a message: which fields are processed, which headers are captured.
-    pub(crate) fn reset(&mut self, processed: &Arc<[Processed]>, wanted: &Arc<[String]>) {
+    /// Starts a message: which fields are processed, which headers are captured, whether
+    /// `From:` is held back for rewriting.
+    pub(crate) fn reset(
+        &mut self,
+        processed: &Arc<[Processed]>,
+        wanted: &Arc<[String]>,
+        hold_from: bool,
+    ) {
+        self.hold.bytes.clear();
+        self.hold = Hold {
+            wanted: hold_from,
+            bytes: std::mem::take(&mut self.hold.bytes),
+            ..Hold::default()
+        };
         self.state = State::LineStart;
         self.dropping = false;
         self.target = Target::Nowhere;
@@ -183,7 +227,18 @@ impl HeaderFilter {
 
     /// True when the filter has nothing to do for this message.
     pub(crate) fn idle(&self) -> bool {
-        self.processed.is_empty() && self.wanted.is_empty()
+        self.processed.is_empty() && self.wanted.is_empty() && !self.hold.wanted
+    }
+
+    /// The held-back `From:` field and the header bytes after it (up to what was fed), if
+    /// a `From:` was held; what the filter gives afterwards follows them.
+    pub(crate) fn take_held(&mut self) -> Option<Held> {
+        if !std::mem::take(&mut self.hold.active) {
+            return None;
+        }
+        let bytes = std::mem::take(&mut self.hold.bytes);
+        let from_end = self.hold.from_end.unwrap_or(bytes.len());
+        Some(Held { bytes, from_end })
     }
 
     /// True once the empty line ending the header section has been passed.
@@ -207,26 +262,49 @@ impl HeaderFilter {
             .collect()
     }
 
-    /// Filters `input`, appending what is kept to `out`.
+    /// Filters `input`, appending what is kept to `out` (or to the held bytes, from a held
+    /// `From:` on).
     pub(crate) fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
         let mut i = 0;
         while i < input.len() {
-            match self.state {
-                State::Body => {
-                    out.extend_from_slice(&input[i..]);
-                    return;
-                }
-                State::Pass | State::Drop => i += self.rest_of_line(&input[i..], out),
-                _ => {
-                    self.step(input[i], out);
-                    i += 1;
-                }
+            if !self.hold.active {
+                i += self.advance(&input[i..], out);
+                continue;
+            }
+            let mut held = std::mem::take(&mut self.hold.bytes);
+            i += self.advance(&input[i..], &mut held);
+            self.hold.bytes = held;
+            if self.hold.bytes.len() > MAX_HELD && !self.in_body() {
+                // Too long a header section to hold: pass it on unrewritten.
+                out.append(&mut self.hold.bytes);
+                self.hold.active = false;
+            }
+        }
+    }
+
+    /// One step of [`Self::feed`]; returns the bytes consumed.
+    fn advance(&mut self, input: &[u8], out: &mut Vec<u8>) -> usize {
+        match self.state {
+            State::Body => {
+                out.extend_from_slice(input);
+                input.len()
+            }
+            State::Pass | State::Drop => self.rest_of_line(input, out),
+            _ => {
+                self.step(input[0], out);
+                1
             }
         }
     }
 
     /// At the end of the data: whatever is held back was not a removed field.
     pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+        let out = if self.hold.active {
+            self.hold.from_end.get_or_insert(self.hold.bytes.len());
+            &mut self.hold.bytes
+        } else {
+            out
+        };
         match self.state {
             State::Name => out.extend_from_slice(&self.name),
             State::LineStartCr => out.push(b'\r'),
@@ -285,6 +363,10 @@ impl HeaderFilter {
     }
 
     fn line_start(&mut self, b: u8, out: &mut Vec<u8>) {
+        if self.hold.active && !matches!(b, b' ' | b'\t') {
+            // `out` is the held bytes: the `From:` field ends here.
+            self.hold.from_end.get_or_insert(out.len());
+        }
         match b {
             // A continuation line belongs to the current field.
             b' ' | b'\t' => {
@@ -313,7 +395,11 @@ impl HeaderFilter {
         self.name.push(b);
         if b == b':' {
             self.field_named();
-            if !self.dropping {
+            if self.dropping {
+            } else if std::mem::take(&mut self.hold.fresh) {
+                // The `From:` just met: held from its name on.
+                self.hold.bytes.extend_from_slice(&self.name);
+            } else {
                 out.extend_from_slice(&self.name);
             }
         } else if b == b'\n' || self.name.len() > MAX_NAME {
@@ -334,6 +420,11 @@ impl HeaderFilter {
     fn field_named(&mut self) {
         let name = self.name[..self.name.len() - 1].trim_ascii_end();
         self.state = State::Pass;
+        if self.hold.wanted && !self.hold.seen && name.eq_ignore_ascii_case(b"from") {
+            self.hold.seen = true;
+            self.hold.active = true;
+            self.hold.fresh = true;
+        }
         let processed = self
             .processed
             .iter()
@@ -386,7 +477,7 @@ mod tests {
             },
         ]);
         let mut f = HeaderFilter::default();
-        f.reset(&fields, &Arc::from([]));
+        f.reset(&fields, &Arc::from([]), false);
         let mut out = Vec::new();
         f.feed(
             b"X-Job: c42\r\nX-EnvId: e-1\r\nX-EnvId: e-2\r\nSubject: s\r\n\r\nb",
@@ -404,6 +495,7 @@ mod tests {
             f.reset(
                 &vmta_only(),
                 &Arc::from(["Subject".to_string(), "message-id".to_string()]),
+                false,
             );
             let mut out = Vec::new();
             for p in parts {
@@ -421,6 +513,61 @@ mod tests {
             );
         }
         whole
+    }
+
+    /// Runs the filter with `From:` held, as the session does (the held bytes written once
+    /// the header section is over), cut at every place; gives (stream, the From: field).
+    fn hold_all_splits(input: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let run = |parts: &[&[u8]]| {
+            let mut f = HeaderFilter::default();
+            f.reset(&vmta_only(), &Arc::from(["from".to_string()]), true);
+            let (mut out, mut from) = (Vec::new(), Vec::new());
+            let mut take = |f: &mut HeaderFilter, out: &mut Vec<u8>| {
+                if let Some(h) = f.take_held() {
+                    from = h.bytes[..h.from_end].to_vec();
+                    out.extend_from_slice(&h.bytes);
+                }
+            };
+            for p in parts {
+                if f.in_body() {
+                    out.extend_from_slice(p);
+                    continue;
+                }
+                f.feed(p, &mut out);
+                if f.in_body() {
+                    take(&mut f, &mut out);
+                }
+            }
+            if !f.in_body() {
+                f.finish(&mut out);
+                take(&mut f, &mut out);
+            }
+            (out, from)
+        };
+        let whole = run(&[input]);
+        for cut in 0..=input.len() {
+            assert_eq!(
+                run(&[&input[..cut], &input[cut..]]),
+                whole,
+                "split at {cut}"
+            );
+        }
+        whole
+    }
+
+    #[test]
+    fn from_and_what_follows_is_held_until_the_header_ends() {
+        let msg = b"Subject: s\r\nX-Virtual-MTA: v\r\nFrom: A\r\n <a@b>\r\nTo: t\r\n\r\nbody";
+        let (out, from) = hold_all_splits(msg);
+        assert_eq!(out, b"Subject: s\r\nFrom: A\r\n <a@b>\r\nTo: t\r\n\r\nbody");
+        assert_eq!(from, b"From: A\r\n <a@b>\r\n");
+        let (out, from) = hold_all_splits(b"From: a@b\r\nX");
+        assert_eq!(
+            (&out[..], &from[..]),
+            (&b"From: a@b\r\nX"[..], &b"From: a@b\r\n"[..])
+        );
+        let msg = b"Subject: no from\r\n\r\nFrom: body\r\n";
+        assert_eq!(hold_all_splits(msg), (msg.to_vec(), Vec::new()));
     }
 
     #[test]
@@ -460,7 +607,7 @@ mod tests {
         msg.extend(std::iter::repeat_n(b'z', 10_000));
         msg.extend_from_slice(b"\r\n\r\n");
         let mut f = HeaderFilter::default();
-        f.reset(&vmta_only(), &Arc::from([]));
+        f.reset(&vmta_only(), &Arc::from([]), false);
         let mut out = Vec::new();
         f.feed(&msg, &mut out);
         assert!(f.in_body());

@@ -70,8 +70,8 @@ pub struct SourceRules {
     /// `pattern-list NAME`: picks the virtual MTA of mail without a processed
     /// `X-Virtual-MTA` (see [`Intake::select_vmta`]).
     pub pattern_list: Option<String>,
-    /// `rewrite-list NAME`: rewrites the envelope sender before spooling (see
-    /// [`Intake::rewrite_mail_from`]).
+    /// `rewrite-list NAME`: rewrites the envelope sender and the `From:` domain before
+    /// spooling (see [`Intake::rewrite_mail_from`], [`Intake::rewrite_from_domain`]).
     pub rewrite_list: Option<String>,
 }
 
@@ -204,6 +204,27 @@ pub trait Intake: Send + Sync + 'static {
     fn rewrite_mail_from(&self, list: &str, from: &str) -> Option<String> {
         let _ = (list, from);
         None
+    }
+
+    /// The domain `<rewrite-list>` `list`'s `from-domain` rules give a `From:` address at
+    /// `domain`, if one matches.
+    fn rewrite_from_domain(&self, list: &str, domain: &str) -> Option<String> {
+        let _ = (list, domain);
+        None
+    }
+
+    /// The `rewrite-list` of virtual MTA (or pool) `vmta`, applied after the source's.
+    fn vmta_rewrite_list(&self, vmta: &str) -> Option<String> {
+        let _ = vmta;
+        None
+    }
+
+    /// Whether a message of a source with `rewrite-list` `source_list` may have its `From:`
+    /// rewritten (that list, or any virtual MTA's, has `from-domain` rules): only then is
+    /// the field held back until the header section is over.
+    fn rewrites_from_header(&self, source_list: Option<&str>) -> bool {
+        let _ = source_list;
+        false
     }
 
     /// Told after each successful AUTH (the daemon counts sessions per user).

@@ -12,6 +12,7 @@ mod command;
 mod conn;
 mod data;
 mod dot;
+mod from_rewrite;
 mod headers;
 mod intake;
 mod listener;

@@ -228,3 +228,44 @@ async fn a_retried_message_carries_the_signature_of_its_first_attempt() {
     assert_eq!(results.len(), 1, "one signature");
     assert_eq!(results[0].result(), &DkimResult::Pass);
 }
+
+/// A `from-domain` rewrite happens before spooling, so the DKIM signature at delivery is
+/// made with the key of the rewritten `From:` domain, over the rewritten header, and
+/// verifies.
+#[tokio::test]
+async fn a_rewritten_from_is_what_dkim_signs() {
+    let sink = sink_on("127.0.0.41", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("signed.test", "127.0.0.41")
+        .txt(
+            "s1._domainkey.src.test",
+            &format!("v=DKIM1; k=rsa; p={}", PUB.trim()),
+        )
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("s1.pem");
+    std::fs::write(&key, KEY).unwrap();
+    let cfg = base_config(&dns, sink.addr().port()).replace(
+        "  process-x-virtual-mta yes\n",
+        "  process-x-virtual-mta yes\n  rewrite-list to-src\n",
+    ) + &format!(
+        "<rewrite-list to-src>\n  from-domain legacy.test src.test\n</rewrite-list>\n\
+         domain-key s1,src.test,{}\n<domain signed.test>\n  dkim-sign yes\n</domain>\n",
+        key.display()
+    );
+    let world = World::start(&cfg);
+    let r = world
+        .inject(&[msg("s@legacy.test", &["a@signed.test"], 1)])
+        .await;
+    assert_eq!(r[0].code, 250, "{r:?}");
+    sink.wait_for_messages(1, WAIT).await.unwrap();
+    let m = sink.messages().remove(0);
+    assert!(String::from_utf8_lossy(&m.data).contains("From: <s@src.test>\r\n"));
+    assert_eq!(dkim_tags(&m.data)["d"], "src.test");
+    let parsed = AuthenticatedMessage::parse(&m.data).expect("a parsable message");
+    let results = verifier(&dns).verify_dkim(&parsed).await;
+    assert_eq!(results.len(), 1, "one signature");
+    assert_eq!(results[0].result(), &DkimResult::Pass);
+}

@@ -1,7 +1,8 @@
 //! `<pattern-list>` at intake: the sender, a recipient or a header picks the virtual MTA
 //! (seen at the sink as that virtual MTA's EHLO name, and in accounting); a processed
 //! `X-Virtual-MTA` header still comes first; mail no rule matches keeps the default. And
-//! `<rewrite-list>`: envelope senders rewritten at intake; `max-errors-per-connection`.
+//! `<rewrite-list>`: envelope senders and `From:` domains rewritten at intake (by the source's
+//! list and the virtual MTA's); `max-errors-per-connection`.
 
 use super::harness::*;
 use pmta_tests::dns::TestDns;
@@ -113,6 +114,76 @@ async fn a_rewrite_list_rewrites_the_envelope_sender() {
         .find(|r| r["type"] == "r" && r["rcpt"] == "one@gmail.test")
         .unwrap();
     assert_eq!(r1["orig"], "ann@new.src.test");
+}
+
+fn from_header(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    let line = text.lines().find(|l| l.starts_with("From:")).unwrap_or("");
+    line.to_string()
+}
+
+/// `from-domain` rules rewrite the `From:` header's domain before spooling: the source's
+/// list first, then the list of the virtual MTA the message goes through (chosen here by
+/// its `X-Virtual-MTA` header, which follows `From:`), whose `mail-from` rules rewrite the
+/// envelope sender too. Other header fields stay in their places.
+#[tokio::test]
+async fn from_domain_rules_of_the_source_and_the_virtual_mta_rewrite_the_from_header() {
+    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("gmail.test", "127.0.0.2")
+        .start()
+        .await
+        .unwrap();
+    let config = base_config(&dns, sink.addr().port()).replace(
+        "  process-x-virtual-mta yes\n",
+        "  process-x-virtual-mta yes\n  rewrite-list brand\n",
+    ) + "<rewrite-list brand>\n\
+           from-domain *.shop.test shop.test\n\
+         </rewrite-list>\n\
+         <rewrite-list news-list>\n\
+           from-domain shop.test news.shop.test\n\
+           mail-from *@* bounces@news.shop.test\n\
+         </rewrite-list>\n\
+         <virtual-mta news>\n  host-name news.pmtad.test\n  rewrite-list news-list\n</virtual-mta>\n";
+    let world = World::start(&config);
+    let vmta = |m: Message| {
+        let mut data = m.data.clone();
+        let at = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 2;
+        data.splice(at..at, b"X-Virtual-MTA: news\r\n".iter().copied());
+        Message { data, ..m }
+    };
+    let r = world
+        .inject(&[
+            msg("ann@eu.shop.test", &["one@gmail.test"], 1),
+            vmta(msg("bob@eu.shop.test", &["two@gmail.test"], 2)),
+            msg("cy@other.test", &["three@gmail.test"], 3),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r.code == 250), "{r:?}");
+    sink.wait_for_messages(3, WAIT).await.expect("all three");
+    let got = |rcpt: &str| {
+        let m = sink.messages();
+        let m = m.iter().find(|m| m.rcpts == [rcpt]).unwrap().clone();
+        (m.mail_from.clone(), from_header(&m.data), m.data)
+    };
+    let (env, from, _) = got("one@gmail.test");
+    assert_eq!(
+        (env.as_str(), from.as_str()),
+        ("ann@eu.shop.test", "From: <ann@shop.test>")
+    );
+    let (env, from, data) = got("two@gmail.test");
+    assert_eq!(
+        (env.as_str(), from.as_str()),
+        ("bounces@news.shop.test", "From: <bob@news.shop.test>")
+    );
+    let text = String::from_utf8_lossy(&data);
+    let (f, t) = (text.find("From:").unwrap(), text.find("To:").unwrap());
+    assert!(f < t && !text.contains("X-Virtual-MTA"), "{text}");
+    let (env, from, _) = got("three@gmail.test");
+    assert_eq!(
+        (env.as_str(), from.as_str()),
+        ("cy@other.test", "From: <cy@other.test>")
+    );
 }
 
 /// `max-errors-per-connection 1`: after a refused recipient the connection is closed and
