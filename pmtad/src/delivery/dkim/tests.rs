@@ -73,7 +73,11 @@ async fn rsa_and_ed25519_signatures_verify() {
             "{header}"
         );
         assert!(header.contains("c=relaxed/relaxed"), "{header}");
-        assert!(!header.to_ascii_lowercase().contains("bcc"), "{header}");
+        // Only the h= list names headers (the b= and bh= base64 may spell anything).
+        let unfolded: String = header.split_whitespace().collect();
+        let h = unfolded.split(';').find_map(|t| t.strip_prefix("h="));
+        let signed_names = h.unwrap_or_default().to_ascii_lowercase();
+        assert!(!signed_names.split(':').any(|n| n == "bcc"), "{header}");
         let results = verify(&auth, &signed(&header, MSG)).await;
         assert_eq!(results, [DkimResult::Pass], "{selector} {header}");
     }
