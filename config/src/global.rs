@@ -2,8 +2,8 @@
 
 use crate::model::{
     AUTH_SOURCE, AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, EffectiveSetting,
-    MxRollup, QueuePolicy, SmtpListener, SmtpPatternList, SmtpUser, SourceHost, SourcePolicy,
-    VirtualMta, VmtaPool,
+    MxRollup, QueuePolicy, SmtpListener, SmtpPatternList, SmtpUser, SourceGroup, SourceHost,
+    SourcePolicy, VirtualMta, VmtaPool,
 };
 use crate::queue::DomainIndex;
 use crate::source::SourceIndex;
@@ -47,6 +47,8 @@ pub struct Config {
     pub postmaster: Option<String>,
     pub relay_domains: Vec<DomainPattern>,
     pub total_max_smtp_in: u64,
+    /// `<source-group>`s by name (inbound connection limits shared by sources).
+    pub source_groups: BTreeMap<String, SourceGroup>,
     pub total_max_smtp_out: u64,
     pub acct_files: Vec<AcctFile>,
     /// Global `domain-key`s (searched after virtual-MTA and pool keys).
@@ -99,6 +101,14 @@ impl Config {
     /// The policy for a feeder at `ip` on a listener bound to a named source.
     pub fn source_named(&self, ip: IpAddr, name: Option<&str>) -> SourcePolicy {
         self.sources.policy(ip, name.as_slice())
+    }
+
+    /// The `<source-group>` a connection from `ip` (reaching a listener with `source=NAME`)
+    /// counts in. Cheaper than [`Config::source_named`]: the listener asks it per accepted
+    /// connection, before any session exists.
+    pub fn source_group_of(&self, ip: IpAddr, name: Option<&str>) -> Option<&SourceGroup> {
+        let group = self.sources.group(ip, name)?;
+        self.source_groups.get(group)
     }
 
     /// The policy for a feeder at `ip` that authenticated as `user`: the address's

@@ -545,6 +545,19 @@ pub struct SourcePolicy {
     pub pattern_list: Option<String>,
     /// `rewrite-list NAME`: the `<rewrite-list>` applied to envelope senders.
     pub rewrite_list: Option<String>,
+    /// `source-group NAME`: the `<source-group>` whose inbound limits its connections count in.
+    pub source_group: Option<String>,
+}
+
+/// `<source-group NAME>`: inbound connection limits shared by the sources naming it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceGroup {
+    pub name: String,
+    /// `max-smtp-in`: simultaneous connections of all its sources together (None: unlimited).
+    pub max_smtp_in: Option<u64>,
+    /// `reserved-smtp-in`: slots of `total-max-smtp-in` other sources may not take.
+    pub reserved_smtp_in: u64,
+    pub span: Span,
 }
 
 /// Where an effective setting came from.

@@ -10,7 +10,7 @@ use crate::macros::Macros;
 use crate::model::{
     AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, MxPattern, MxRollup, Password,
     PatternAction, PatternRule, RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser,
-    SourceHost, VirtualMta, VmtaPool,
+    SourceGroup, SourceHost, VirtualMta, VmtaPool,
 };
 use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
 use crate::processor::{
@@ -22,7 +22,7 @@ use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
     self, ACCT, ADDR_LIST, BLOCKS, BOUNCE_CATS, BOUNCE_PROC, DIRECTIVES, DOMAIN, DirectiveDef,
     FBL_PROC, GLOBAL, LISTENER, MX_ROLLUP, NOT_YET_BLOCKS, PATTERNS, POOL, REWRITE, SELECT, SOURCE,
-    SPOOL, Scopes, Status, USER, VMTA,
+    SOURCE_GROUP, SPOOL, Scopes, Status, USER, VMTA,
 };
 use crate::values::{self as v, Bad, DomainPattern, VResult, bad, split_items};
 use std::collections::BTreeMap;
@@ -70,6 +70,7 @@ fn empty_config(path: &Path) -> Config {
         postmaster: None,
         relay_domains: Vec::new(),
         total_max_smtp_in: 100,
+        source_groups: BTreeMap::new(),
         total_max_smtp_out: 1200,
         acct_files: Vec::new(),
         domain_keys: Vec::new(),
@@ -95,6 +96,7 @@ enum RefKind {
     NamedSource,
     SelectList,
     RewriteList,
+    SourceGroup,
 }
 
 struct Resolver<'d> {
@@ -433,6 +435,7 @@ impl Resolver<'_> {
             BOUNCE_PROC => self.processor_block(b, ProcessorKind::Bounce),
             FBL_PROC => self.processor_block(b, ProcessorKind::FeedbackLoop),
             ADDR_LIST => {} // read by its processor (processor_block)
+            SOURCE_GROUP => self.source_group_block(b),
             _ => self.listener_block(b),
         }
     }
@@ -720,6 +723,7 @@ impl Resolver<'_> {
                 "default-virtual-mta" => RefKind::Vmta,
                 "pattern-list" => RefKind::SelectList,
                 "rewrite-list" => RefKind::RewriteList,
+                "source-group" => RefKind::SourceGroup,
                 _ => continue,
             };
             if let Value::Text(name) = &e.value {
@@ -1140,6 +1144,43 @@ impl Resolver<'_> {
         }
     }
 
+    /// `<source-group NAME>`: `max-smtp-in` and `reserved-smtp-in` shared by its sources.
+    fn source_group_block(&mut self, b: &Block) {
+        let name = self.block_name(b);
+        let entries = self.entries(b, SOURCE_GROUP, &Scope::Global);
+        let Some(name) = name else { return };
+        let mut group = SourceGroup {
+            name: name.clone(),
+            max_smtp_in: None,
+            reserved_smtp_in: 0,
+            span: b.span.clone(),
+        };
+        for e in &entries {
+            match (DIRECTIVES[e.slot].name, &e.value) {
+                ("max-smtp-in", Value::Limit(n)) => group.max_smtp_in = *n,
+                ("reserved-smtp-in", Value::Count(n)) => group.reserved_smtp_in = *n,
+                _ => {}
+            }
+        }
+        if group
+            .max_smtp_in
+            .is_some_and(|max| group.reserved_smtp_in > max)
+        {
+            let msg = format!(
+                "<source-group {name}> reserves {} connections but allows at most {} (max-smtp-in)",
+                group.reserved_smtp_in,
+                group.max_smtp_in.unwrap_or_default()
+            );
+            self.diags.error(b.span.clone(), msg);
+        }
+        if self.cfg.source_groups.contains_key(&name) {
+            let msg = format!("<source-group {name}> is defined twice");
+            self.diags.error(b.arg.span.clone(), msg);
+            return;
+        }
+        self.cfg.source_groups.insert(name, group);
+    }
+
     /// `<mx-rollup-list>`: `mx PATTERN NAME.rollup [rollup-by-ip]` lines; the lines of one
     /// name add up (every pattern must match), names keep their first-seen order.
     fn rollup_block(&mut self, b: &Block) {
@@ -1240,6 +1281,7 @@ impl Resolver<'_> {
             self.cfg.spool_dirs.push(PathBuf::from("/var/spool/pmtad"));
         }
         self.check_refs();
+        self.check_reservations();
         self.check_tls();
         self.check_pipes();
         self.check_pools();
@@ -1261,12 +1303,37 @@ impl Resolver<'_> {
                 RefKind::RewriteList => {
                     (self.cfg.rewrite_lists.contains_key(&name), "<rewrite-list>")
                 }
+                RefKind::SourceGroup => {
+                    (self.cfg.source_groups.contains_key(&name), "<source-group>")
+                }
             };
             if !ok {
                 self.diags
                     .error(span, format!("{what} '{name}' is not defined"));
             }
         }
+    }
+
+    /// The slots all groups reserve must fit in `total-max-smtp-in`, or some reservation
+    /// could never be honoured.
+    fn check_reservations(&mut self) {
+        let reserved: u64 = self
+            .cfg
+            .source_groups
+            .values()
+            .map(|g| g.reserved_smtp_in)
+            .sum();
+        let total = self.cfg.total_max_smtp_in;
+        if reserved <= total {
+            return;
+        }
+        let Some(last) = self.cfg.source_groups.values().max_by_key(|g| g.span.line) else {
+            return;
+        };
+        let msg = format!(
+            "the <source-group>s reserve {reserved} inbound connections (reserved-smtp-in), more than total-max-smtp-in {total}"
+        );
+        self.diags.error(last.span.clone(), msg);
     }
 
     /// A source that requires TLS needs a certificate to offer it; and some TLS version

@@ -51,6 +51,7 @@ const JOBID_PREFIX: usize = idx("jobid-prefix");
 const PROCESS_X_ENVID: usize = idx("process-x-envid");
 const SELECT_LIST: usize = idx("pattern-list");
 const REWRITE_LIST: usize = idx_in("rewrite-list", SOURCE);
+const SOURCE_GROUP: usize = idx("source-group");
 pub(crate) const REQUIRE_STARTTLS: usize = idx_in("require-starttls", SOURCE);
 
 impl SourceIndex {
@@ -58,6 +59,29 @@ impl SourceIndex {
         self.blocks
             .iter()
             .any(|b| b.key == SourceKey::Named(name.to_string()))
+    }
+
+    /// The `source-group` of a client at `ip` (a listener's named source applied last), as
+    /// [`SourceIndex::policy`] would merge it, without building the rest of the policy.
+    pub fn group(&self, ip: IpAddr, named: Option<&str>) -> Option<&str> {
+        let mut best: Option<(u8, &str)> = None;
+        for b in &self.blocks {
+            let SourceKey::Cidr(net) = &b.key else {
+                continue;
+            };
+            if !net.contains(&ip) || best.is_some_and(|(len, _)| len > net.prefix_len()) {
+                continue;
+            }
+            if let Some(g) = last_group(&b.entries) {
+                best = Some((net.prefix_len(), g));
+            }
+        }
+        let named = named.and_then(|name| {
+            let key = SourceKey::Named(name.to_string());
+            let blocks = self.blocks.iter().filter(|b| b.key == key);
+            blocks.rev().find_map(|b| last_group(&b.entries))
+        });
+        named.or(best.map(|(_, g)| g)).filter(|g| !g.is_empty())
     }
 
     /// The merged policy for a client at `ip`, with named sources applied last, in order
@@ -85,6 +109,14 @@ impl SourceIndex {
         }
         build(&eff)
     }
+}
+
+/// The last `source-group` entry of a block.
+fn last_group(entries: &[Entry]) -> Option<&str> {
+    entries.iter().rev().find_map(|e| match &e.value {
+        crate::setting::Value::Text(t) if e.slot == SOURCE_GROUP => Some(t.as_str()),
+        _ => None,
+    })
 }
 
 fn build(eff: &Effective<'_>) -> SourcePolicy {
@@ -115,5 +147,6 @@ fn build(eff: &Effective<'_>) -> SourcePolicy {
         process_x_envid: as_bool(eff.get(PROCESS_X_ENVID)),
         pattern_list: as_text(eff.get(SELECT_LIST)).filter(|p| !p.is_empty()),
         rewrite_list: as_text(eff.get(REWRITE_LIST)).filter(|p| !p.is_empty()),
+        source_group: as_text(eff.get(SOURCE_GROUP)).filter(|g| !g.is_empty()),
     }
 }

@@ -26,9 +26,10 @@ pub const FBL_PROC: Scopes = 1 << 15;
 pub const ADDR_LIST: Scopes = 1 << 16;
 /// Both return-path processors (they take the same directives).
 pub const PROCESSORS: Scopes = BOUNCE_PROC | FBL_PROC;
+pub const SOURCE_GROUP: Scopes = 1 << 17;
 
 /// Block names for each scope bit, in bit order (for messages and the man page).
-pub const SCOPE_NAMES: [(Scopes, &str); 17] = [
+pub const SCOPE_NAMES: [(Scopes, &str); 18] = [
     (GLOBAL, "top level"),
     (DOMAIN, "<domain>"),
     (VMTA, "<virtual-mta>"),
@@ -46,6 +47,7 @@ pub const SCOPE_NAMES: [(Scopes, &str); 17] = [
     (BOUNCE_PROC, "<bounce-processor>"),
     (FBL_PROC, "<feedback-loop-processor>"),
     (ADDR_LIST, "<address-list>"),
+    (SOURCE_GROUP, "<source-group>"),
 ];
 
 /// The value type of a directive; each has one parser in `resolve::parse_value`.
@@ -268,7 +270,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("postmaster", GLOBAL, K::Text, "", "address that receives administrative mail and sends DSNs"),
     rep("domain-macro", GLOBAL, K::Macro, "NAME VALUE[, VALUE…]: <domain> patterns may say $NAME, one block per value (macros may nest); an explicit pattern beats the same one made by a macro"),
     rep("relay-domain", GLOBAL, K::DomainList, "domains this host accepts mail for from any source (repeatable)"),
-    imp("total-max-smtp-in", GLOBAL, K::Count, "100", "most simultaneous inbound SMTP connections"),
+    imp("total-max-smtp-in", GLOBAL, K::Count, "100", "most simultaneous inbound SMTP connections; the next one is told 421 4.3.2 and closed at once (reloadable: open connections are never cut)"),
     imp("total-max-smtp-out", GLOBAL, K::Count, "1200", "most simultaneous outbound SMTP connections across all queues"),
     rep("domain-key", GLOBAL | VMTA | POOL, K::DomainKey, "DKIM key: selector, signing domain (or *), PEM private key file (RSA or Ed25519); repeatable"),
     rep("smtp-source-host", GLOBAL | VMTA, K::SourceHost, "local source address for outgoing connections and its EHLO name; several are used round-robin"),
@@ -398,6 +400,9 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     rep("address", ADDR_LIST, K::AddressEntry, "a processor mailbox: local@domain (any case), /REGEX/ over the whole address (case-insensitive), or a bare local part (at any domain); mail for it is accepted from any source (no relaying rights needed) and parsed instead of queued"),
     rep("domain", ADDR_LIST, K::DomainList, "every address at these domains (example.com, *.example.com, [*.]example.com) is a processor mailbox"),
     rep("address-file", ADDR_LIST, K::Path, "a file of address lines (the address forms above, one per line, # comments), read when the config loads"),
+    // ---- <source-group> ----
+    imp("max-smtp-in", SOURCE_GROUP, K::Limit, "unlimited", "most simultaneous inbound SMTP connections from all sources of the group together; the next connection is told 421 4.3.2 and closed at once (reloadable: open connections are never cut)"),
+    imp("reserved-smtp-in", SOURCE_GROUP, K::Count, "0", "connections of total-max-smtp-in kept for this group: other sources are refused (421 4.3.2) once only the reserved slots are left; the reservations of all groups may not exceed total-max-smtp-in, nor a group's own max-smtp-in"),
     // ---- <smtp-pattern-list> ----
     rep("mx", MX_ROLLUP, K::MxRollup, "MX-PATTERN NAME.rollup [rollup-by-ip]: a domain whose most-preferred MX hosts include a host matching every pattern of NAME.rollup (exact, *.suffix or [*.]domain) joins that one queue and its <domain NAME.rollup> policy; with rollup-by-ip the patterns are IP addresses or CIDRs matched against those hosts' addresses; rollup names end in .rollup"),
     rep("reply", PATTERNS, K::Reply, "/REGEX/ matched (case-insensitively) against remote replies; actions: mode=backoff|normal, backoff-to-normal-after=TIME, bounce-rcpt, bounce-queue, defer-queue, skip-mx, disable-source-ip, reenable-after=TIME"),
@@ -562,7 +567,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("auto-qualify-domain", SOURCE, "qualify bare addresses"),
     not_yet("disconnect-on-transient-error", SOURCE, "close instead of 4xx"),
     not_yet("bcc", SOURCE, "copy accepted mail"),
-    not_yet("source-group", SOURCE, "shared inbound limits"),
+    imp("source-group", SOURCE, K::Text, "", "name of the <source-group> whose inbound connection limits (max-smtp-in, reserved-smtp-in) this source's connections count against; decided by the client address (and the listener's source=) when the client connects"),
     not_yet("max-rcpt-per-message", SOURCE, "inbound recipients per message"),
     not_yet("queue-filter", ACCT, "record only some queues"),
     not_yet("iso-times", ACCT, "ISO timestamps"),
@@ -659,12 +664,12 @@ pub static BLOCKS: &[(&str, Scopes, Scopes, &str)] = &[
     ("bounce-processor", BOUNCE_PROC, GLOBAL, "asynchronous bounces: mail for its <address-list> (DSNs per RFC 3464, and the plain-text bounces of Gmail, Microsoft, qmail and others, recognised by patterns) is parsed, matched by its X-Pmtad-Ref stamp to the recipient, job and virtual MTA pmtad sent it for, and written as an rb accounting record (bounceCat from <bounce-category-patterns>); pmtad never answers a report with a DSN; see pmtactl show bounces"),
     ("feedback-loop-processor", FBL_PROC, GLOBAL, "complaints: mail for its <address-list> in ARF (RFC 5965, as Yahoo, AOL and Microsoft JMRP send it) is parsed, matched like bounces and written as an f accounting record; see pmtactl show feedback"),
     ("address-list", ADDR_LIST, BOUNCE_PROC | FBL_PROC, "the mailboxes of a processor: address, domain and address-file lines (a named top-level <address-list>, a suppression list, is not implemented yet and loads with a warning)"),
+    ("source-group", SOURCE_GROUP, GLOBAL, "inbound connection limits shared by the sources that name the group (source-group NAME in <source>): max-smtp-in caps them together, reserved-smtp-in keeps slots of total-max-smtp-in for them; connections beyond a limit get 421 4.3.2 and are closed before any session starts"),
     ("bounce-category-patterns", BOUNCE_CATS, GLOBAL, "lines /REGEX/ CATEGORY giving the bounceCat of a failure: the regex runs case-insensitively over \"X.Y.Z;reply text\" (enhanced status, a semicolon, the reply), first match wins; these lines are tried before the shipped PowerMTA set (spam-related, bad-mailbox, quota-issues, policy-related, message-expired, ...), then 'other'; the category goes into the accounting bounceCat of b and t records, the DSN's X-PowerMTA-BounceCategory and domain detail's recent errors"),
 ];
 
 /// Real PowerMTA blocks pmtad does not act on yet: loaded with a warning, contents skipped.
 pub static NOT_YET_BLOCKS: &[&str] = &[
-    "source-group",
     "domain-key-list",
     "aliases",
     "dns",

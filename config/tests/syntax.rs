@@ -126,7 +126,7 @@ fn config_is_shareable_across_threads() {
 fn known_powermta_directives_and_blocks_warn_by_name() {
     let loaded = load(
         "http-csrf-protection yes\nrun-as-root no\n<domain *>\nuse-dane yes\n</domain>\n\
-         <source-group bob>\nmax-smtp-in 3\n</source-group>\n<source 0/0>\nallow-mailmerge yes\n</source>\n",
+         <dns>\nprecached-max-domains 5\n</dns>\n<source 0/0>\nallow-mailmerge yes\n</source>\n",
     );
     let w: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
     assert_eq!(w.len(), 5, "{w:#?}");
@@ -134,7 +134,7 @@ fn known_powermta_directives_and_blocks_warn_by_name() {
         "http-csrf-protection",
         "run-as-root",
         "use-dane",
-        "<source-group>",
+        "<dns>",
         "allow-mailmerge",
     ]
     .iter()

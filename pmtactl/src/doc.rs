@@ -50,7 +50,10 @@ JSON OUTPUT
                            paused_queues, backoff_queues},
                   spool: {path, messages, kbytes_used, kbytes_free,
                           kbytes_min_free, intake_refused_since: TIME|null,
-                          recovered}}
+                          recovered},
+                  inbound_refused (connections told 421 4.3.2 since start),
+                  source_groups: [{name, active, top, maximum, reserved,
+                                   refused}]}
   show domains   {domains: [{domain, rcpts, kbytes, connections, queues,
                   paused_queues, backoff_queues, oldest_age_secs,
                   last_error: EVENT|null}], total_matching}

@@ -56,18 +56,47 @@ fn counts(c: &Counts) -> [crate::render::Cell; 3] {
     [c.rcpts.into(), c.msgs.into(), c.kbytes.into()]
 }
 
+/// Both directions, then each `<source-group>` under inbound; RESERVED and REFUSED are
+/// inbound only (`-` for outbound).
 fn connections(st: &Status) -> Grid {
-    let mut g = Grid::new(&["CONNECTIONS", "ACTIVE", "TOP", "MAXIMUM"], &[1, 2, 3]);
-    let row = |name: &str, c: &ConnectionCount| {
+    let mut g = Grid::new(
+        &[
+            "CONNECTIONS",
+            "ACTIVE",
+            "TOP",
+            "MAXIMUM",
+            "RESERVED",
+            "REFUSED",
+        ],
+        &[1, 2, 3, 4, 5],
+    );
+    let row = |name: &str, c: &ConnectionCount, reserved: &str, refused: String| {
         vec![
             name.into(),
             c.active.into(),
             c.top.into(),
             limit(c.maximum).into(),
+            reserved.to_string().into(),
+            refused.into(),
         ]
     };
-    g.row(row("inbound", &st.connections.inbound));
-    g.row(row("outbound", &st.connections.outbound));
+    let inbound = &st.connections.inbound;
+    g.row(row("inbound", inbound, "-", st.inbound_refused.to_string()));
+    for sg in &st.source_groups {
+        let c = ConnectionCount {
+            active: sg.active,
+            top: sg.top,
+            maximum: sg.maximum,
+        };
+        let name = format!("  group {}", sg.name);
+        g.row(row(
+            &name,
+            &c,
+            &sg.reserved.to_string(),
+            sg.refused.to_string(),
+        ));
+    }
+    g.row(row("outbound", &st.connections.outbound, "-", "-".into()));
     g
 }
 

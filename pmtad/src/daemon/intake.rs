@@ -81,6 +81,18 @@ impl inbound::Intake for DaemonIntake {
         source_rules(cfg.source_named(peer, listener_source(cfg, local)))
     }
 
+    fn connection_limits(
+        &self,
+        peer: IpAddr,
+        local: SocketAddr,
+    ) -> Option<(Arc<inbound::InboundLimits>, Option<String>)> {
+        let policies = self.shared.policies();
+        let cfg = &policies.config;
+        let group = cfg.source_group_of(peer, listener_source(cfg, local));
+        let group = group.map(|g| g.name.clone());
+        Some((policies.inbound_limits.clone(), group))
+    }
+
     fn auth_available(&self) -> bool {
         !self.shared.policies().config.smtp_users.is_empty()
     }

@@ -36,6 +36,24 @@ pub struct Policies {
     /// domain -> [(vmta, policy)]: a domain has few virtual MTAs, so a short vector keyed by
     /// `&str` avoids building a `(String, String)` key per lookup.
     queues: RwLock<HashMap<String, ByVmta>>,
+    /// `total-max-smtp-in` and the `<source-group>` limits, read per accepted connection.
+    pub inbound_limits: Arc<crate::inbound::InboundLimits>,
+}
+
+/// The inbound limits a configuration sets (counts beyond `usize` mean unlimited).
+fn inbound_limits(config: &Config) -> crate::inbound::InboundLimits {
+    let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    let groups = config.source_groups.values().map(|g| {
+        let limit = crate::inbound::GroupLimit {
+            max: g.max_smtp_in.map(n),
+            reserved: n(g.reserved_smtp_in),
+        };
+        (g.name.clone(), limit)
+    });
+    crate::inbound::InboundLimits {
+        total: n(config.total_max_smtp_in),
+        groups: groups.collect(),
+    }
 }
 
 impl Policies {
@@ -53,6 +71,7 @@ impl Policies {
             .any(|v| v.cold_virtual_mta.is_some())
             || config.pools.values().any(|p| p.cold_virtual_mta.is_some());
         Ok(Self {
+            inbound_limits: Arc::new(inbound_limits(&config)),
             merges,
             warmups,
             wanted_headers: Arc::from(wanted),

@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use super::admission::InboundLimits;
 pub use super::lockout::FailureRate;
 pub use super::sasl::Credentials;
 use crate::envelope::{Envelope, MessageId};
@@ -167,6 +168,18 @@ pub trait Intake: Send + Sync + 'static {
     /// resolves back to `ip` (`pmtad::dns::Resolver::rdns_confirmed`). An error is a
     /// temporary failure (the client is told 450 and may retry).
     fn rdns_confirmed(&self, ip: IpAddr) -> impl Future<Output = Result<bool, LookupError>> + Send;
+
+    /// The inbound connection limits in force and the `<source-group>` of a client at
+    /// `peer` reaching listener address `local`, asked once per accepted connection before
+    /// any session exists. `None`: the listener's own `max_sessions`, no groups.
+    fn connection_limits(
+        &self,
+        peer: IpAddr,
+        local: SocketAddr,
+    ) -> Option<(Arc<InboundLimits>, Option<String>)> {
+        let _ = (peer, local);
+        None
+    }
 
     /// Whether any user may log in (AUTH is offered only then).
     fn auth_available(&self) -> bool {

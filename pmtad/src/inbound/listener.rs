@@ -1,5 +1,6 @@
-//! The SMTP listener: accepts on every configured address, caps concurrent sessions at
-//! `total-max-smtp-in`, and shuts down gracefully.
+//! The SMTP listener: accepts on every configured address, admits each connection under
+//! `total-max-smtp-in` and its `<source-group>`'s limits (see `admission`), and shuts down
+//! gracefully.
 //!
 //! Shutdown has two stages. Cancelling the token given to [`SmtpServer::serve`] stops
 //! accepting and tells idle sessions `421 4.3.2`; a session in the middle of a message
@@ -14,17 +15,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+use super::admission::{Admission, InboundLimits, Refusal, Ticket};
 use super::intake::Intake;
 use super::lockout::AuthLockout;
 use super::session::{LOG_TARGET, Session, SessionContext};
 use crate::logs::LogSink;
-
-/// Most concurrent sessions a listener tracks (far beyond any file-descriptor limit).
-const MAX_SESSIONS: usize = 1 << 24;
 
 /// Hard limits of every session, whatever the source.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +51,8 @@ impl Default for SessionLimits {
 /// Listener settings that are not per-source.
 #[derive(Debug, Clone)]
 pub struct ListenerConfig {
-    /// `total-max-smtp-in`: concurrent sessions; more are told 421 4.3.2 and closed.
+    /// `total-max-smtp-in`: concurrent sessions; more are told 421 4.3.2 and closed. Used
+    /// when the [`Intake`] gives no limits of its own ([`Intake::connection_limits`]).
     pub max_sessions: usize,
     /// Offer STARTTLS with this server configuration (see [`super::tls::server_config`]).
     pub tls: Option<Arc<rustls::ServerConfig>>,
@@ -83,6 +82,7 @@ pub struct InboundStats {
     recipients: AtomicU64,
     bytes: AtomicU64,
     tls_handshakes: AtomicU64,
+    admission: Arc<Admission>,
 }
 
 /// A snapshot of [`InboundStats`].
@@ -92,7 +92,7 @@ pub struct InboundCounts {
     pub active: u64,
     /// Sessions accepted since start.
     pub sessions: u64,
-    /// Connections turned away because `total-max-smtp-in` was reached.
+    /// Connections turned away (421 4.3.2) by `total-max-smtp-in` or a `<source-group>`.
     pub refused: u64,
     pub messages: u64,
     pub recipients: u64,
@@ -113,6 +113,11 @@ impl InboundStats {
             bytes: get(&self.bytes),
             tls_handshakes: get(&self.tls_handshakes),
         }
+    }
+
+    /// The live connection counts (total and per `<source-group>`).
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     pub(crate) fn tls_handshake(&self) {
@@ -139,7 +144,8 @@ pub struct SmtpServer<I: Intake> {
     listeners: Vec<TcpListener>,
     addrs: Vec<SocketAddr>,
     ctx: Arc<SessionContext<I>>,
-    max_sessions: usize,
+    /// The limits when the intake gives none.
+    limits: Arc<InboundLimits>,
 }
 
 impl<I: Intake> SmtpServer<I> {
@@ -174,8 +180,7 @@ impl<I: Intake> SmtpServer<I> {
             listeners,
             addrs: bound,
             ctx: Arc::new(ctx),
-            // `unlimited` may arrive as a huge number: the semaphore and the drain need a bound.
-            max_sessions: config.max_sessions.min(MAX_SESSIONS),
+            limits: Arc::new(InboundLimits::total(config.max_sessions)),
         })
     }
 
@@ -193,27 +198,25 @@ impl<I: Intake> SmtpServer<I> {
         // Sessions watch this one; dropping `serve` cancels it and so aborts them.
         let abort = CancellationToken::new();
         let _abort_on_drop = abort.clone().drop_guard();
-        let slots = Arc::new(Semaphore::new(self.max_sessions));
         let loops = self.listeners.iter().map(|l| {
             accept_loop(
                 l,
                 self.ctx.clone(),
-                slots.clone(),
+                self.limits.clone(),
                 shutdown.clone(),
                 abort.clone(),
             )
         });
         futures::future::join_all(loops).await;
         self.ctx.shutdown.cancel();
-        let all = u32::try_from(self.max_sessions).unwrap_or(u32::MAX);
-        let _ = slots.acquire_many(all).await;
+        self.ctx.stats.admission.drained().await;
     }
 }
 
 async fn accept_loop<I: Intake>(
     listener: &TcpListener,
     ctx: Arc<SessionContext<I>>,
-    slots: Arc<Semaphore>,
+    fallback: Arc<InboundLimits>,
     shutdown: CancellationToken,
     abort: CancellationToken,
 ) {
@@ -231,17 +234,33 @@ async fn accept_loop<I: Intake>(
                 continue;
             }
         };
-        match slots.clone().try_acquire_owned() {
-            Ok(permit) => spawn_session(tcp, peer, permit, ctx.clone(), abort.clone()),
-            Err(_) => turn_away(&tcp, &ctx),
+        match admit(&ctx, &fallback, &tcp, peer) {
+            Ok(ticket) => spawn_session(tcp, peer, ticket, ctx.clone(), abort.clone()),
+            Err(why) => turn_away(&tcp, &ctx, why),
         }
+    }
+}
+
+/// A place for the connection under the limits in force, before anything is allocated
+/// for a session.
+fn admit<I: Intake>(
+    ctx: &SessionContext<I>,
+    fallback: &Arc<InboundLimits>,
+    tcp: &TcpStream,
+    peer: SocketAddr,
+) -> Result<Ticket, Refusal> {
+    let local = tcp.local_addr().unwrap_or(peer);
+    let admission = &ctx.stats.admission;
+    match ctx.intake.connection_limits(peer.ip(), local) {
+        Some((limits, group)) => admission.admit(&limits, group.as_deref()),
+        None => admission.admit(fallback, None),
     }
 }
 
 fn spawn_session<I: Intake>(
     tcp: TcpStream,
     peer: SocketAddr,
-    permit: OwnedSemaphorePermit,
+    ticket: Ticket,
     ctx: Arc<SessionContext<I>>,
     abort: CancellationToken,
 ) {
@@ -257,16 +276,21 @@ fn spawn_session<I: Intake>(
             () = abort.cancelled() => {}
         }
         stats.active.fetch_sub(1, Ordering::Relaxed);
-        drop(permit);
+        drop(ticket);
     });
 }
 
-/// Beyond `total-max-smtp-in`: a 421 without waiting for the client, then close. A fresh
-/// socket's send buffer always takes the one line, so this never blocks the accept loop.
-fn turn_away<I: Intake>(tcp: &TcpStream, ctx: &SessionContext<I>) {
+/// Beyond a limit: a 421 without waiting for the client, then close. A fresh socket's send
+/// buffer always takes the one line, so this never blocks the accept loop.
+fn turn_away<I: Intake>(tcp: &TcpStream, ctx: &SessionContext<I>, why: Refusal) {
     ctx.stats.refused.fetch_add(1, Ordering::Relaxed);
+    let what = match why {
+        Refusal::Total => "Too many connections",
+        Refusal::Group => "Too many connections from your source",
+        Refusal::Reserved => "No connection slot free for your source",
+    };
     let line = format!(
-        "421 4.3.2 {} Too many connections, try again later\r\n",
+        "421 4.3.2 {} {what}, try again later\r\n",
         ctx.intake.host_name()
     );
     let _ = tcp.try_write(line.as_bytes());

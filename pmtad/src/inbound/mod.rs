@@ -7,6 +7,7 @@
 //! [`Intake::begin`]'s [`Content`] -> [`Intake::store`] -> 250. SMTP AUTH is `auth` (the
 //! exchange), `sasl` (PLAIN/LOGIN decoding) and `lockout` (failure rate per client address).
 
+mod admission;
 mod auth;
 mod command;
 mod conn;
@@ -23,6 +24,7 @@ mod session;
 pub mod tls;
 mod transaction;
 
+pub use admission::{Admission, GroupCount, GroupLimit, InboundLimits, Refusal};
 pub use auth::printable;
 pub use intake::{
     Content, Credentials, FailureRate, Intake, LookupError, RecipientRules, SourceRules, StoreError,

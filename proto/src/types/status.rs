@@ -17,6 +17,26 @@ pub struct Status {
     pub connections: ConnectionTotals,
     pub queues: QueueTotals,
     pub spool: SpoolStatus,
+    /// Inbound connections turned away (421 4.3.2) since start, by any limit.
+    pub inbound_refused: u64,
+    /// Each `<source-group>`'s inbound connections (the configured groups, by name, and any
+    /// group a reload removed that still has connections open).
+    pub source_groups: Vec<SourceGroupConnections>,
+}
+
+/// One `<source-group>`'s inbound connections and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SourceGroupConnections {
+    pub name: String,
+    pub active: u32,
+    /// Highest `active` since start.
+    pub top: u32,
+    /// `max-smtp-in`; `null` = unlimited.
+    pub maximum: Option<u32>,
+    /// `reserved-smtp-in`.
+    pub reserved: u32,
+    /// Connections of the group turned away since start.
+    pub refused: u64,
 }
 
 /// Whether the daemon is serving or draining.

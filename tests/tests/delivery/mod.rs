@@ -4,6 +4,7 @@
 mod acct_pipe;
 mod auth;
 mod categories;
+mod connections;
 mod crash;
 mod delay;
 mod dkim;

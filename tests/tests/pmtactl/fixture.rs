@@ -14,9 +14,9 @@ use proto::{
     DomainSummary, DomainsRequest, Event, EventKind, Hello, HoldKind, HoldReason, InOut,
     IpConnections, ListPage, ListRequest, LogBatch, LogLine, MxHost, OperatorRule, OperatorRules,
     QueueActionReport, QueueDetail, QueueMode, QueueName, QueuePattern, QueueSettings,
-    QueueSummary, QueueTotals, QueuedRcpt, QueuesRequest, ReloadReport, Setting, SpoolStatus,
-    Status, TailRequest, TestConfigRequest, Traffic, Verdict, VerdictState, VersionInfo,
-    VmtaSummary,
+    QueueSummary, QueueTotals, QueuedRcpt, QueuesRequest, ReloadReport, Setting,
+    SourceGroupConnections, SpoolStatus, Status, TailRequest, TestConfigRequest, Traffic, Verdict,
+    VerdictState, VersionInfo, VmtaSummary,
 };
 use tokio::sync::Notify;
 
@@ -306,6 +306,15 @@ fn status() -> Status {
             intake_refused_since: None,
             recovered: true,
         },
+        inbound_refused: 3,
+        source_groups: vec![SourceGroupConnections {
+            name: "feeders".into(),
+            active: 1,
+            top: 2,
+            maximum: Some(10),
+            reserved: 2,
+            refused: 3,
+        }],
     }
 }
 

@@ -163,7 +163,9 @@ fn json_output_pins_the_schema_of_every_read_verb() {
             "connections",
             "daemon_version",
             "host_name",
+            "inbound_refused",
             "queues",
+            "source_groups",
             "spool",
             "started_at",
             "state",
@@ -171,6 +173,10 @@ fn json_output_pins_the_schema_of_every_read_verb() {
             "traffic",
             "uptime_secs"
         ]
+    );
+    assert_eq!(
+        keys(&status["source_groups"][0]),
+        ["active", "maximum", "name", "refused", "reserved", "top"]
     );
     assert_eq!(status["state"], "running");
     assert_eq!(

@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 
 use proto::time::rfc3339;
 use proto::{
-    ConnectionCount, ConnectionTotals, Counts, DaemonState, InOut, PROTOCOL_VERSION, SpoolStatus,
-    Status, Traffic, VersionInfo, kbytes,
+    ConnectionCount, ConnectionTotals, Counts, DaemonState, InOut, PROTOCOL_VERSION,
+    SourceGroupConnections, SpoolStatus, Status, Traffic, VersionInfo, kbytes,
 };
 
 use super::listing;
@@ -189,7 +189,47 @@ pub fn status(shared: &Shared, inbound: &InboundStats, log: &TrafficLog) -> Stat
         },
         queues,
         spool,
+        inbound_refused: inbound.snapshot().refused,
+        source_groups: source_groups(&cfg.inbound_limits, inbound),
     }
+}
+
+/// The configured `<source-group>`s with their live counts, then any group a reload
+/// removed that still has connections open.
+fn source_groups(
+    limits: &crate::inbound::InboundLimits,
+    inbound: &InboundStats,
+) -> Vec<SourceGroupConnections> {
+    let n32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut live = inbound.admission().groups();
+    let mut rows: Vec<_> = limits
+        .groups
+        .iter()
+        .map(|(name, limit)| {
+            let c = live.remove(name).unwrap_or_default();
+            SourceGroupConnections {
+                name: name.clone(),
+                active: n32(c.active),
+                top: n32(c.top),
+                maximum: limit.max.map(n32),
+                reserved: n32(limit.reserved),
+                refused: c.refused,
+            }
+        })
+        .collect();
+    rows.extend(
+        live.into_iter()
+            .filter(|(_, c)| c.active > 0)
+            .map(|(name, c)| SourceGroupConnections {
+                name,
+                active: n32(c.active),
+                top: n32(c.top),
+                maximum: None,
+                reserved: 0,
+                refused: c.refused,
+            }),
+    );
+    rows
 }
 
 fn spool_status(shared: &Shared) -> SpoolStatus {
