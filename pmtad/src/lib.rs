@@ -16,5 +16,6 @@ pub mod logs;
 pub mod metrics;
 pub mod outcome;
 pub mod queue;
+pub mod returnpath;
 pub mod sched;
 pub mod spool;

@@ -39,8 +39,8 @@ fn file_options(f: &config::AcctFile) -> Option<AcctFileOptions> {
     let mut o = AcctFileOptions::new(&f.path);
     o.records = f.records.iter().filter_map(|r| record_type(*r)).collect();
     if o.records.is_empty() {
-        // Only f / rb / rs records: produced by bounce and feedback processing, which
-        // pmtad does not have, so such a file would never receive anything.
+        // Only rs records (remote positive or delay DSNs), which pmtad does not write:
+        // such a file would never receive anything.
         tracing::warn!(
             "{}: no record type pmtad produces; file not opened",
             f.path.display()
@@ -73,6 +73,8 @@ fn record_type(r: config::RecordType) -> Option<RecordType> {
         config::RecordType::Transient => RecordType::Transient,
         config::RecordType::TransientQueue => RecordType::TransientQueue,
         config::RecordType::Receipt => RecordType::Receipt,
+        config::RecordType::RemoteBounce => RecordType::RemoteBounce,
+        config::RecordType::FeedbackLoop => RecordType::FeedbackLoop,
         _ => return None,
     })
 }
@@ -124,16 +126,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display();
         let text = format!(
-            "<acct-file {d}/acct.csv>\n  records d,b,tq,f\n  record-fields d *,!orcpt,header_Message-Id\n  \
+            "<acct-file {d}/acct.csv>\n  records d,b,tq,rs\n  record-fields d *,!orcpt,header_Message-Id\n  \
              max-size 10M\n  delete-after never\n</acct-file>\n\
-             <acct-file {d}/fbl.csv>\n  records f\n</acct-file>\n\
+             <acct-file {d}/rs.csv>\n  records rs\n</acct-file>\n\
              <domain example.com>\n  log-entries yes\n  accounting-log {d}/acct-example.csv\n</domain>\n\
              <domain *.other.com>\n  log-entries yes\n  accounting-log {d}/acct-other.csv\n</domain>\n\
              <domain quiet.com>\n  accounting-log {d}/never.csv\n</domain>\n"
         );
         let loaded = config::load_str(&text, &format!("{d}/pmtad.conf")).unwrap();
         let acct = acct_config(&loaded.config).unwrap();
-        assert_eq!(acct.files.len(), 1, "the f-only file is skipped");
+        assert_eq!(acct.files.len(), 1, "the rs-only file is skipped");
         let f = &acct.files[0];
         assert_eq!(
             f.records,

@@ -18,16 +18,22 @@ pub enum RecordType {
     TransientQueue,
     /// `r`: a recipient received (after the 250 at end of DATA).
     Receipt,
+    /// `rb`: a remote (asynchronous) bounce parsed by the `<bounce-processor>`.
+    RemoteBounce,
+    /// `f`: a complaint (ARF / JMRP) parsed by the `<feedback-loop-processor>`.
+    FeedbackLoop,
 }
 
 impl RecordType {
     /// Every type, in the order their columns are merged into a file's header.
-    pub const ALL: [RecordType; 5] = [
+    pub const ALL: [RecordType; 7] = [
         RecordType::Delivery,
         RecordType::Bounce,
         RecordType::Transient,
         RecordType::TransientQueue,
         RecordType::Receipt,
+        RecordType::RemoteBounce,
+        RecordType::FeedbackLoop,
     ];
 
     /// The value of the `type` column.
@@ -38,6 +44,8 @@ impl RecordType {
             RecordType::Transient => "t",
             RecordType::TransientQueue => "tq",
             RecordType::Receipt => "r",
+            RecordType::RemoteBounce => "rb",
+            RecordType::FeedbackLoop => "f",
         }
     }
 
@@ -49,6 +57,8 @@ impl RecordType {
             "t" | "transient" => RecordType::Transient,
             "tq" | "transient-queue" => RecordType::TransientQueue,
             "r" | "receipt" => RecordType::Receipt,
+            "rb" | "remote-bounce" => RecordType::RemoteBounce,
+            "f" | "feedback-loop" => RecordType::FeedbackLoop,
             other => return Err(AcctError::UnknownRecordType(other.to_string())),
         })
     }
@@ -85,9 +95,59 @@ impl RecordType {
                 JobId,
                 EnvId,
             ],
+            RecordType::RemoteBounce => &REMOTE_BOUNCE_FIELDS,
+            RecordType::FeedbackLoop => &FEEDBACK_FIELDS,
         }
     }
 }
+
+/// PowerMTA's `rb` columns, then pmtad's `jobId` and `vmta` of the matched message.
+static REMOTE_BOUNCE_FIELDS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(|| {
+    use Field::*;
+    vec![
+        Type,
+        TimeLogged,
+        Orig,
+        Rcpt,
+        Orcpt,
+        DsnStatus,
+        DsnDiag,
+        DsnMta,
+        DsnReportingMta,
+        BounceCat,
+        SrcType,
+        SrcMta,
+        EnvId,
+        Format,
+        JobId,
+        Vmta,
+    ]
+});
+
+/// PowerMTA's `f` columns (with its default `header_*` ones), then `jobId` and `vmta`.
+static FEEDBACK_FIELDS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(|| {
+    use Field::*;
+    vec![
+        Type,
+        TimeLogged,
+        RepSourceIp,
+        FeedbackType,
+        Format,
+        UserAgent,
+        EnvId,
+        Orig,
+        Rcpt,
+        ReportingMta,
+        DlvSourceIp,
+        ReportedDomain,
+        Header("header_From".into()),
+        Header("header_Return-Path".into()),
+        Header("header_X-job".into()),
+        Header("header_Subject".into()),
+        JobId,
+        Vmta,
+    ]
+});
 
 /// PowerMTA's default column order for `d`, `b` and `t` records.
 pub const DELIVERY_FIELDS: [Field; 23] = {
@@ -154,12 +214,27 @@ pub enum Field {
     RcvDestinationIp,
     /// The user the feeder authenticated as (SMTP AUTH).
     RcvSmtpUser,
+    /// `rb`: the DSN's `Reporting-MTA`.
+    DsnReportingMta,
+    /// `rb`/`f`: how the report was read (`dsn`, `gmail`, `microsoft`, `qmail`, `arf`,
+    /// `jmrp`).
+    Format,
+    /// `f`: the address of the host that sent us the report.
+    RepSourceIp,
+    /// `f`: ARF `Feedback-Type` (`abuse`, `fraud`, ...).
+    FeedbackType,
+    /// `f`: ARF `User-Agent`.
+    UserAgent,
+    /// `f`: ARF `Reporting-MTA`.
+    ReportingMta,
+    /// `f`: ARF `Reported-Domain` (comma-separated when several).
+    ReportedDomain,
     /// `header_NAME`: a message header captured at intake (name kept as configured).
     Header(String),
 }
 
 /// Column names, in the same order as the unit variants above.
-const NAMES: [(&str, Field); 30] = {
+const NAMES: [(&str, Field); 37] = {
     use Field::*;
     [
         ("type", Type),
@@ -192,6 +267,13 @@ const NAMES: [(&str, Field); 30] = {
         ("rcvSourceIp", RcvSourceIp),
         ("rcvDestinationIp", RcvDestinationIp),
         ("rcvSmtpUser", RcvSmtpUser),
+        ("dsnReportingMta", DsnReportingMta),
+        ("format", Format),
+        ("repSourceIp", RepSourceIp),
+        ("feedbackType", FeedbackType),
+        ("userAgent", UserAgent),
+        ("reportingMta", ReportingMta),
+        ("reportedDomain", ReportedDomain),
     ]
 };
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::fields::{Field, RecordType};
-use super::record::AcctRecord;
+use super::record::{AcctRecord, ReportFacts};
 use super::status;
 use crate::bouncecat::BounceCategories;
 use crate::logs::clock;
@@ -25,7 +25,9 @@ pub struct FmtCtx<'a> {
 /// Appends the value of `field` for `rec` to `out` (nothing when not applicable).
 pub fn write_field(f: &Field, rec: &AcctRecord, ctx: &FmtCtx<'_>, out: &mut String) {
     let start = out.len();
-    if !write_outcome_field(f, rec, ctx, out) && !write_message_field(f, rec, out) {
+    if let Some(report) = rec.report.as_deref() {
+        write_report_field(f, rec, report, out);
+    } else if !write_outcome_field(f, rec, ctx, out) && !write_message_field(f, rec, out) {
         write_attempt_field(f, rec, ctx, out);
     }
     if out[start..].contains(['\r', '\n']) {
@@ -168,6 +170,37 @@ fn write_attempt_field(f: &Field, rec: &AcctRecord, ctx: &FmtCtx<'_>, out: &mut 
         Field::DlvTlsCipher => push_opt(out, a.tls.as_ref().map(|t| t.1.as_str())),
         _ => {}
     }
+}
+
+/// A column of an `rb` / `f` record: every value comes from the report.
+fn write_report_field(f: &Field, rec: &AcctRecord, r: &ReportFacts, out: &mut String) {
+    let v: &str = match f {
+        Field::Type => rec.kind.code(),
+        Field::TimeLogged => return clock::write_iso(out, rec.logged),
+        Field::Orig => &r.orig,
+        Field::Rcpt => &r.rcpt,
+        Field::Orcpt => &r.orcpt,
+        Field::DsnAction => &r.action,
+        Field::DsnStatus => &r.status,
+        Field::DsnDiag => &r.diag,
+        Field::DsnMta => &r.remote_mta,
+        Field::DsnReportingMta | Field::ReportingMta => &r.reporting_mta,
+        Field::BounceCat => &r.bounce_cat,
+        Field::SrcType => "smtp",
+        Field::SrcMta => &r.src_mta,
+        Field::RepSourceIp | Field::RcvSourceIp => &r.rep_source_ip,
+        Field::EnvId => &r.env_id,
+        Field::Format => &r.format,
+        Field::FeedbackType => &r.feedback_type,
+        Field::UserAgent => &r.user_agent,
+        Field::DlvSourceIp => &r.source_ip,
+        Field::ReportedDomain => &r.reported_domain,
+        Field::JobId => &r.job_id,
+        Field::Vmta => &r.vmta,
+        Field::Header(_) => return write_header(f, &r.headers, out),
+        _ => "",
+    };
+    out.push_str(v);
 }
 
 fn push_opt(out: &mut String, v: Option<&str>) {

@@ -35,7 +35,7 @@ pub use file::{AcctFile, repair_tail};
 pub use headers::capture_headers;
 pub use options::{AcctConfig, AcctFileOptions, Layout, PipeOptions};
 pub use pipe::AcctPipe;
-pub use record::{AcctRecord, Attempt, DlvType};
+pub use record::{AcctRecord, Attempt, DlvType, ReportFacts};
 pub use set::AcctSet;
 pub use status::{describe as describe_status, enhanced_code};
 pub use writer::{Accounting, CHANNEL_CAPACITY};

@@ -117,6 +117,40 @@ pub struct AcctRecord {
     pub(crate) attempt: Attempt,
     /// `r` records only: the listener address the feeder connected to.
     pub(crate) rcv_dest_ip: Option<IpAddr>,
+    /// `rb` and `f` records only: what the report said.
+    pub(crate) report: Option<Box<ReportFacts>>,
+}
+
+/// The columns of an `rb` or `f` record, as read from a report by `crate::returnpath`
+/// (every value already a string: a report is text, and nothing here is derived later).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFacts {
+    /// `orig`: the sender of the reported message (ours when matched).
+    pub orig: String,
+    pub rcpt: String,
+    pub orcpt: String,
+    /// `dsnAction`, `dsnStatus` (`5.1.1 (bad destination mailbox address)`), `dsnDiag`.
+    pub action: String,
+    pub status: String,
+    pub diag: String,
+    /// `dsnMta`: the DSN's `Remote-MTA`.
+    pub remote_mta: String,
+    pub reporting_mta: String,
+    pub bounce_cat: String,
+    /// `srcMta`: who sent us the report (`helo (ip)`), and `repSourceIp`.
+    pub src_mta: String,
+    pub rep_source_ip: String,
+    pub env_id: String,
+    pub format: String,
+    pub feedback_type: String,
+    pub user_agent: String,
+    /// `dlvSourceIp` of an `f` record: the ARF `Source-IP` (our sending address).
+    pub source_ip: String,
+    pub reported_domain: String,
+    pub job_id: String,
+    pub vmta: String,
+    /// Header fields of the reported (original) message, for `header_NAME` columns.
+    pub headers: Vec<(String, String)>,
 }
 
 impl AcctRecord {
@@ -141,6 +175,26 @@ impl AcctRecord {
             outcome: Some(outcome.clone()),
             attempt: attempt.clone(),
             rcv_dest_ip: None,
+            report: None,
+        }
+    }
+
+    /// The `rb` (`feedback` false) or `f` record of one reported recipient.
+    pub fn report(facts: ReportFacts, feedback: bool, logged: u64) -> AcctRecord {
+        let domain = facts.rcpt.rsplit_once('@').map_or("", |(_, d)| d);
+        let attempt = Attempt::smtp(&domain.to_ascii_lowercase(), &facts.vmta);
+        AcctRecord {
+            kind: match feedback {
+                true => RecordType::FeedbackLoop,
+                false => RecordType::RemoteBounce,
+            },
+            logged,
+            rcpt: Some((facts.rcpt.clone(), None)),
+            msg: None,
+            outcome: None,
+            attempt,
+            rcv_dest_ip: None,
+            report: Some(Box::new(facts)),
         }
     }
 
@@ -156,6 +210,7 @@ impl AcctRecord {
             outcome: Some(outcome.clone()),
             attempt: attempt.clone(),
             rcv_dest_ip: None,
+            report: None,
         })
     }
 
@@ -175,6 +230,7 @@ impl AcctRecord {
             outcome: None,
             attempt: attempt.clone(),
             rcv_dest_ip: listener_ip,
+            report: None,
         }
     }
 

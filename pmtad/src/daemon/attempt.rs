@@ -16,6 +16,7 @@ use crate::delivery::classify::internal_reply;
 use crate::delivery::local::LocalCommand;
 use crate::delivery::{ClientConfig, Destination, SmtpConnection};
 use crate::dns::DnsFailure;
+use crate::envelope::{Envelope, MessageId};
 use crate::outcome::{Outcome, Producer};
 use crate::queue::{Lease, QueueId};
 
@@ -216,17 +217,27 @@ async fn send_one(
         .collect();
     let id = lease.message;
     let signature = super::dkim::signature(shared, ctx, id, &env, &content);
-    let results = match &signature {
-        Some(sig) => {
-            conn.send(&env.mail_from, &rcpts, &[sig.as_bytes(), &content])
-                .await
-        }
-        None => conn.send(&env.mail_from, &rcpts, &[&content]).await,
-    };
+    let stamp = stamp_line(shared, id, &env, &rcpts);
+    let mut chunks: Vec<&[u8]> = Vec::with_capacity(3);
+    chunks.extend(stamp.as_deref().map(str::as_bytes));
+    chunks.extend(signature.as_deref().map(str::as_bytes));
+    chunks.push(&content);
+    let results = conn.send(&env.mail_from, &rcpts, &chunks).await;
     let info = conn.info().clone();
     let verdict = outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
     super::dkim::forget_if_done(shared, ctx, id);
     verdict
+}
+
+/// The `X-Pmtad-Ref` header of this transaction while a return-path processor is
+/// configured (see `crate::returnpath::stamp`), so its bounces and complaints can be
+/// matched; above the DKIM signature, which does not cover it.
+fn stamp_line(shared: &Shared, id: MessageId, env: &Envelope, rcpts: &[&str]) -> Option<String> {
+    if !shared.policies().config.has_processor() {
+        return None;
+    }
+    let job = env.job_id.as_deref();
+    shared.returnpath.stamp_line(id.0, job, &env.vmta, rcpts)
 }
 
 /// Where to connect, best first: `resolve-to`, `route`/`smtp-hosts` (hosts of one

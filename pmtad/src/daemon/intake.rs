@@ -178,6 +178,11 @@ impl inbound::Intake for DaemonIntake {
         }
     }
 
+    fn processor_address(&self, address: &str) -> bool {
+        let policies = self.shared.policies();
+        policies.config.processor_for(address).is_some()
+    }
+
     fn wanted_headers(&self) -> Arc<[String]> {
         self.shared.policies().wanted_headers.clone()
     }
@@ -208,10 +213,16 @@ impl inbound::Intake for DaemonIntake {
     ) -> Result<MessageId, StoreError> {
         envelope.vmta = self.pick_member(envelope.vmta);
         self.to_postmaster(&mut envelope);
+        let content = content.writer.finish();
+        let Some(envelope) =
+            crate::returnpath::intake::intake(&self.shared, envelope, &content).await
+        else {
+            return Ok(self.shared.returnpath.consumed_id());
+        };
         let id = self
             .shared
             .spool
-            .store(&envelope, content.writer.finish())
+            .store(&envelope, content)
             .await
             .map_err(|e| store_error(&self.shared, e))?;
         self.shared.accepted(id, envelope).await;

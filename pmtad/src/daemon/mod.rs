@@ -78,6 +78,8 @@ pub struct Shared {
     pub jobs: jobs::Jobs,
     /// `cold-virtual-mta` warm-up counters (persisted in the spool directory).
     pub warmup: Warmup,
+    /// Bounce and complaint processing: the stamp key, the last reports, counters.
+    pub returnpath: crate::returnpath::ReturnPath,
     /// Whether intake is refused for lack of spool space.
     pub space: SpoolSpace,
     /// Counters only `/metrics` reads (DNS failures, TLS handshakes).
@@ -374,6 +376,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         jobs::note_received(&jobs, m.id, &m.envelope);
     }
     let warmup = Warmup::open(cfg.spool_dir())?;
+    let returnpath = crate::returnpath::ReturnPath::new(cfg.spool_dir().to_path_buf());
     let policies = Arc::new(policies);
     let shared = Arc::new(Shared {
         config_path: config_path.to_path_buf(),
@@ -387,6 +390,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         counters: Counters::default(),
         jobs,
         warmup,
+        returnpath,
         space: SpoolSpace::default(),
         metrics: crate::metrics::DaemonMetrics::default(),
         reloads: tokio::sync::watch::Sender::new(0),

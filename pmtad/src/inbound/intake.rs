@@ -245,6 +245,13 @@ pub trait Intake: Send + Sync + 'static {
         let _ = (peer, user);
     }
 
+    /// Whether `address` is a bounce or feedback-loop processor mailbox: accepted from any
+    /// client, without relaying rights (report senders are not feeders).
+    fn processor_address(&self, address: &str) -> bool {
+        let _ = address;
+        false
+    }
+
     /// Header names whose first value is captured into `Envelope::acct_headers` (the
     /// accounting files' `header_NAME` columns); read once per connection.
     fn wanted_headers(&self) -> Arc<[String]> {

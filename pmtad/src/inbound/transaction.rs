@@ -109,7 +109,10 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     async fn rcpt_checked(&mut self, to: &str, domain: &str, params: RcptParams<'_>) -> Step {
         let rules = self.ctx.intake.recipient_rules(domain, self.source_vmta());
-        if !rules.accepted_without_relaying && !self.rules.always_allow_relaying {
+        if !rules.accepted_without_relaying
+            && !self.rules.always_allow_relaying
+            && !self.ctx.intake.processor_address(to)
+        {
             return self.refuse("550 5.7.1 Error: relaying denied");
         }
         if exceeds(self.txn.declared_size, rules.max_message_size) {
