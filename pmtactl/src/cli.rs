@@ -223,7 +223,7 @@ pub enum QueueTarget {
         pattern: String,
     },
     /// One job: its waiting messages leave the queues (in-flight ones finish) and its new
-    /// mail is held, until `resume job ID`. Not kept across a restart.
+    /// mail is held, until `resume job ID`. Kept across a restart (SPOOL/paused-jobs).
     Job {
         /// The job id.
         id: String,

@@ -104,7 +104,8 @@ EXIT STATUS
 FILES
   /etc/pmtad/pmta.conf      the configuration (--config)
   /var/spool/pmtad/         the spool (`spool`); its paused-queues file
-                            keeps the pauses of `pmtactl pause queue`, and
+                            keeps the pauses of `pmtactl pause queue`, its
+                            paused-jobs file those of `pause job`, and
                             its lock file keeps a second pmtad out
   /run/pmtad/control.sock   the control socket pmtactl talks to
                             (`control-socket`; mode 0660; its directory is

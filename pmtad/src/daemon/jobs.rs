@@ -4,7 +4,8 @@
 //! Queued counts and the message set come from the spool (rebuilt at start-up from the
 //! recovered envelopes); delivered, bounced and deferred count outcomes since pmtad
 //! started. A paused job's waiting messages are taken out of the queues and held here
-//! until `resume job`; new mail of a paused job is held on arrival.
+//! until `resume job`; new mail of a paused job is held on arrival. Which jobs are paused
+//! is kept in the spool directory (`paused-jobs`), so a restart holds their mail again.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -127,6 +128,13 @@ impl Jobs {
         let mut jobs = self.lock();
         let j = jobs.entry(job.to_string()).or_default();
         !std::mem::replace(&mut j.stats.paused, true)
+    }
+
+    /// The paused jobs, by name (what the paused jobs file keeps).
+    pub fn paused(&self) -> Vec<String> {
+        let jobs = self.lock();
+        let paused = jobs.iter().filter(|(_, j)| j.stats.paused);
+        paused.map(|(name, _)| name.clone()).collect()
     }
 
     /// Notes messages taken out of the queues for a paused job.

@@ -368,12 +368,18 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     }
     let now = crate::logs::clock::now_secs();
     let jobs = jobs::Jobs::default();
+    for job in pauses::PausedJobsFile::in_spool(cfg.spool_dir()).load()? {
+        jobs.pause(&job);
+    }
     for m in &recovered {
+        // A paused job's mail stays held, out of the queues, until `resume job`.
+        if jobs::note_received(&jobs, m.id, &m.envelope) {
+            continue;
+        }
         let State { index, routes, .. } = &mut state;
         index.insert_routed(m.id, &m.envelope, None, now, |d| {
             rollup::route(&policies, routes, d, &m.envelope.vmta)
         });
-        jobs::note_received(&jobs, m.id, &m.envelope);
     }
     let warmup = Warmup::open(cfg.spool_dir())?;
     let returnpath = crate::returnpath::ReturnPath::new(cfg.spool_dir().to_path_buf());

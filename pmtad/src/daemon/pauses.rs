@@ -1,4 +1,5 @@
-//! Operator pauses that survive a restart.
+//! Operator pauses that survive a restart (queue rules here, paused jobs in
+//! [`PausedJobsFile`]).
 //!
 //! `pmtactl pause queue` is a decision the operator expects to hold until they resume the
 //! queue, also across a crash or an upgrade. The operator's orders (see
@@ -69,20 +70,75 @@ impl PauseFile {
 
     /// Replaces the file with `rules`, durably. Blocking: call from `spawn_blocking`.
     pub fn store(&self, rules: &[Rule]) -> Result<(), PauseFileError> {
-        let err = |source| PauseFileError::Write {
-            path: self.path.clone(),
-            source,
-        };
-        let tmp = self.path.with_extension("tmp");
-        let mut f = File::create(&tmp).map_err(err)?;
-        f.write_all(render(rules).as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)?;
-        drop(f);
-        std::fs::rename(&tmp, &self.path).map_err(err)?;
-        if let Some(dir) = self.path.parent() {
-            File::open(dir).and_then(|d| d.sync_all()).map_err(err)?;
+        replace_durably(&self.path, &render(rules))
+    }
+}
+
+/// Replaces `path` with `text`: a temporary file written and fsynced, renamed over it, the
+/// directory fsynced; a crash leaves the old or the new content.
+pub(super) fn replace_durably(path: &Path, text: &str) -> Result<(), PauseFileError> {
+    let err = |source| PauseFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp).map_err(err)?;
+    f.write_all(text.as_bytes()).map_err(err)?;
+    f.sync_all().map_err(err)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(err)?;
+    if let Some(dir) = path.parent() {
+        File::open(dir).and_then(|d| d.sync_all()).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Paused jobs (`pmtactl pause job`), kept like the queue pauses: `paused-jobs` in the
+/// spool directory, one job id a line, replaced atomically.
+#[derive(Debug, Clone)]
+pub struct PausedJobsFile {
+    path: PathBuf,
+}
+
+/// Name of the paused jobs file in the spool directory.
+pub const JOBS_FILE_NAME: &str = "paused-jobs";
+
+impl PausedJobsFile {
+    pub fn in_spool(spool_dir: &Path) -> Self {
+        Self {
+            path: spool_dir.join(JOBS_FILE_NAME),
         }
-        Ok(())
+    }
+
+    /// The paused job ids; none when the file does not exist.
+    pub fn load(&self) -> Result<Vec<String>, PauseFileError> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(PauseFileError::Read {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        let jobs = text.lines().map(str::trim);
+        Ok(jobs
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Replaces the file with `jobs`, durably (ids with line breaks cannot be jobs of
+    /// received mail and are left out). Blocking: call from `spawn_blocking`.
+    pub fn store(&self, jobs: &[String]) -> Result<(), PauseFileError> {
+        let mut text =
+            String::from("# Paused jobs (pmtactl pause job), one a line; written by pmtad.\n");
+        for j in jobs.iter().filter(|j| !j.contains(['\n', '\r'])) {
+            text.push_str(j.trim());
+            text.push('\n');
+        }
+        replace_durably(&self.path, &text)
     }
 }
 
@@ -146,6 +202,18 @@ mod tests {
         file.store(&[]).unwrap();
         assert!(file.load().unwrap().is_empty());
         assert!(!dir.path().join("paused-queues.tmp").exists());
+    }
+
+    #[test]
+    fn paused_jobs_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = PausedJobsFile::in_spool(dir.path());
+        assert!(file.load().unwrap().is_empty());
+        file.store(&["c42".into(), "bad\nid".into(), "c43".into()])
+            .unwrap();
+        assert_eq!(file.load().unwrap(), ["c42", "c43"]);
+        file.store(&[]).unwrap();
+        assert!(file.load().unwrap().is_empty());
     }
 
     #[test]

@@ -166,3 +166,52 @@ async fn a_paused_job_is_held_until_resumed() {
         .expect("c44 once resumed");
     assert_eq!(sink.messages()[1].rcpts, ["held@gmail.test"]);
 }
+
+/// `pause job` survives a restart (as queue pauses do): the job's mail, recovered from
+/// the spool, stays held while other mail goes out; `resume job` then delivers it.
+#[tokio::test]
+async fn a_job_pause_holds_across_a_restart() {
+    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("gmail.test", "127.0.0.2")
+        .start()
+        .await
+        .unwrap();
+    let config = base_config(&dns, sink.addr().port()).replace(
+        "  process-x-virtual-mta yes\n",
+        "  process-x-virtual-mta yes\n  process-x-job yes\n",
+    );
+    let mut world = World::start(&config);
+    expect_code(&world.pmtad.pmtactl(&["pause", "job", "c46"]), 0);
+    let r = world
+        .inject(&[job_msg(Some("c46"), &["held@gmail.test"], 1)])
+        .await;
+    assert_eq!(r[0].code, 250, "{r:?}");
+    assert_eq!(world.pmtad.stop(), Some(0));
+    world.pmtad = pmta_tests::daemon::Pmtad::start_file(world.dir.path(), &world.path("pmta.conf"))
+        .expect("restart pmtad");
+    let ctl = |args: &[&str]| world.pmtad.pmtactl(args);
+    let c46 = json(&ctl(&["show", "job", "c46", "--json"]));
+    assert_eq!(
+        (c46["paused"].as_bool(), c46["queued"].as_u64()),
+        (Some(true), Some(1)),
+        "{c46}"
+    );
+    let r = world
+        .inject(&[job_msg(Some("c47"), &["free@gmail.test"], 2)])
+        .await;
+    assert_eq!(r[0].code, 250, "{r:?}");
+    sink.wait_for_messages(1, WAIT).await.expect("c47 goes out");
+    assert_eq!(
+        sink.messages()[0].rcpts,
+        ["free@gmail.test"],
+        "c46 still held"
+    );
+    let out = ctl(&["resume", "job", "c46", "--json"]);
+    expect_code(&out, 0);
+    assert_eq!(json(&out)["messages"], 1);
+    sink.wait_for_messages(2, WAIT)
+        .await
+        .expect("c46 once resumed");
+    assert_eq!(sink.messages()[1].rcpts, ["held@gmail.test"]);
+}

@@ -29,7 +29,7 @@ use proto::{
 };
 
 use super::Shared;
-use super::pauses::PauseFile;
+use super::pauses::{PauseFile, PausedJobsFile};
 use crate::control::Backend;
 use crate::inbound::InboundStats;
 use status::TrafficLog;
@@ -40,7 +40,8 @@ pub struct DaemonBackend {
     inbound: Arc<InboundStats>,
     traffic: Arc<TrafficLog>,
     pauses: PauseFile,
-    /// Serialises writes of the pause file so it always ends with the latest list.
+    paused_jobs: PausedJobsFile,
+    /// Serialises writes of the pause files so each always ends with the latest list.
     pause_write: tokio::sync::Mutex<()>,
 }
 
@@ -58,11 +59,13 @@ impl DaemonBackend {
         let traffic = Arc::new(TrafficLog::default());
         status::spawn_sampler(shared.clone(), inbound.clone(), traffic.clone());
         let pauses = PauseFile::in_spool(shared.spool.root());
+        let paused_jobs = PausedJobsFile::in_spool(shared.spool.root());
         Self {
             shared,
             inbound,
             traffic,
             pauses,
+            paused_jobs,
             pause_write: tokio::sync::Mutex::new(()),
         }
     }
@@ -179,10 +182,12 @@ impl Backend for DaemonBackend {
     }
 
     async fn pause_job(&self, job: String, pause: bool) -> Result<JobActionReport, ControlError> {
-        Ok(match pause {
+        let report = match pause {
             true => jobs::pause(&self.shared, &job),
             false => jobs::resume(&self.shared, &job).await,
-        })
+        };
+        self.persist_paused_jobs().await?;
+        Ok(report)
     }
 }
 
@@ -194,6 +199,18 @@ impl DaemonBackend {
         let rules = self.shared.state().index.rules().all().to_vec();
         let file = self.pauses.clone();
         tokio::task::spawn_blocking(move || file.store(&rules))
+            .await
+            .map_err(|e| ControlError::Failed(format!("internal task failed: {e}")))?
+            .map_err(|e| ControlError::Failed(e.to_string()))
+    }
+
+    /// Writes the paused jobs to the spool's paused jobs file, durably, before the verb
+    /// answers (as [`Self::persist_pauses`]).
+    async fn persist_paused_jobs(&self) -> Result<(), ControlError> {
+        let _turn = self.pause_write.lock().await;
+        let jobs = self.shared.jobs.paused();
+        let file = self.paused_jobs.clone();
+        tokio::task::spawn_blocking(move || file.store(&jobs))
             .await
             .map_err(|e| ControlError::Failed(format!("internal task failed: {e}")))?
             .map_err(|e| ControlError::Failed(e.to_string()))
