@@ -125,6 +125,12 @@ pub enum Show {
     },
     /// The stored pause, resume and mode orders (patterns as typed) and what each holds now.
     Paused,
+    /// The last asynchronous bounces the <bounce-processor> parsed: recipient, bounce
+    /// category, status, format, whether it matched a message pmtad sent (job, virtual MTA),
+    /// what became of the report; then the counts by domain and category.
+    Bounces(ReportsArgs),
+    /// The last complaints (ARF, JMRP) the <feedback-loop-processor> parsed, as `show bounces`.
+    Feedback(ReportsArgs),
     /// Effective settings of a queue, each with the config line it came from.
     Settings {
         /// DOMAIN[/VMTA] (no wildcards; the default virtual MTA when VMTA is omitted).
@@ -143,6 +149,20 @@ pub struct ListingArgs {
     /// Row order.
     #[arg(long, value_enum)]
     pub sort: Option<SortArg>,
+}
+
+/// Which reports `show bounces` / `show feedback` list.
+#[derive(Debug, Clone, Args)]
+pub struct ReportsArgs {
+    /// How many of the last reports (the daemon keeps 1000).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub last: u32,
+    /// Only reports about recipients of this domain.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Only this bounce category (bad-mailbox, ...) or feedback type (abuse, ...).
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -53,7 +53,10 @@ JSON OUTPUT
                           recovered},
                   inbound_refused (connections told 421 4.3.2 since start),
                   source_groups: [{name, active, top, maximum, reserved,
-                                   refused}]}
+                                   refused}],
+                  returnpath: {bounces_matched, bounces_unmatched,
+                               feedback_matched, feedback_unmatched,
+                               rejected} (reports since start)}
   show domains   {domains: [{domain, rcpts, kbytes, connections, queues,
                   paused_queues, backoff_queues, oldest_age_secs,
                   last_error: EVENT|null}], total_matching}
@@ -109,6 +112,19 @@ JSON OUTPUT
   pause job, resume job
                  {job, changed, messages}; messages: taken out of the
                   queues (pause) or given back to them (resume)
+  show bounces, show feedback
+                 {reports: [REPORT], by_domain: [{domain, category,
+                  reports}]}; reports newest first (--last N, default
+                  50, of the last 1000 kept; --domain, --category);
+                  by_domain counts the listed reports, most first
+  REPORT         {at, rcpt, domain, category, status, diag, format,
+                  matched, job_id, vmta, message_id, reporter, rejected,
+                  disposition}; category: bounceCat (bounces) or
+                  feedback type (abuse, fraud, ...); format: dsn, gmail,
+                  microsoft, qmail, arf, jmrp; matched: the X-Pmtad-Ref
+                  stamp verified (an rb/f record was written); rejected:
+                  null, or malformed|too-large|loop|no-report|no-failure;
+                  disposition: discarded | delivered to ADDRESS
   JOB            {job, queued, delivered, bounced, deferred, kbytes,
                   first_seen, last_seen, paused}; queued/kbytes: in the
                   spool now; delivered/bounced/deferred: since pmtad

@@ -4,8 +4,8 @@ use crate::{
     ClientHello, ConfigCheck, ControlError, DeleteJobRequest, DeletePage, DeleteRequest,
     DomainDetail, DomainList, DomainsRequest, Hello, JobActionReport, JobList, JobSummary,
     ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueList, QueueMode,
-    QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, Status, TailRequest,
-    TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
+    QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, ReportList,
+    ReportsRequest, Status, TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
 };
 
 /// The control service of pmtad.
@@ -63,4 +63,6 @@ pub trait Control {
     async fn pause_job(job: String) -> Result<JobActionReport, ControlError>;
     /// `resume job ID`.
     async fn resume_job(job: String) -> Result<JobActionReport, ControlError>;
+    /// `show bounces` / `show feedback`: the last reports the return path processed.
+    async fn reports(req: ReportsRequest) -> Result<ReportList, ControlError>;
 }

@@ -3,6 +3,7 @@
 mod actions;
 mod config;
 mod jobs;
+mod reports;
 pub use config::print_check;
 mod detail;
 mod listings;
@@ -122,6 +123,8 @@ async fn show(what: &Show, s: &Session, out: &mut Out) -> Result<(), CliError> {
         Show::Vmtas(a) => listings::vmtas(s, out, a).await,
         Show::Paused => actions::paused(s, out).await,
         Show::Jobs => jobs::list(s, out).await,
+        Show::Bounces(a) => reports::run(s, out, a, false).await,
+        Show::Feedback(a) => reports::run(s, out, a, true).await,
         Show::Job { id } => jobs::show(s, out, id).await,
         Show::Settings { queue } => settings::run(s, out, queue).await,
         Show::Version => version::run(s, out).await,

@@ -138,6 +138,24 @@ fn summary(st: &Status) -> Grid {
         DaemonState::ShuttingDown => toned("shutting down", Tone::Warn),
     };
     g.row(vec!["state".into(), state]);
+    let r = &st.returnpath;
+    if r.bounces_matched
+        + r.bounces_unmatched
+        + r.feedback_matched
+        + r.feedback_unmatched
+        + r.rejected
+        > 0
+    {
+        let text = format!(
+            "bounces {} matched, {} unmatched; complaints {} matched, {} unmatched; {} rejected",
+            r.bounces_matched,
+            r.bounces_unmatched,
+            r.feedback_matched,
+            r.feedback_unmatched,
+            r.rejected
+        );
+        g.row(vec!["reports".into(), text.into()]);
+    }
     g.row(vec![
         "started".into(),
         format!("{} (up {})", st.started_at, age(st.uptime_secs)).into(),

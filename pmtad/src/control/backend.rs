@@ -143,6 +143,15 @@ pub trait Backend: Send + Sync + 'static {
         let _ = pause;
         std::future::ready(Err(no_such_job(&job)))
     }
+
+    /// `show bounces` / `show feedback`. The default (test fixtures) has no reports.
+    fn reports(
+        &self,
+        req: proto::ReportsRequest,
+    ) -> impl Future<Output = BackendResult<proto::ReportList>> + Send {
+        let _ = req;
+        std::future::ready(Ok(proto::ReportList::default()))
+    }
 }
 
 /// The answer about a job nothing is known of.

@@ -238,6 +238,14 @@ impl<B: Backend> Control for ControlServer<B> {
         self.audit(format_args!("resume job {}", printable(&job)));
         self.backend.pause_job(job, false).await
     }
+
+    async fn reports(
+        self,
+        _: Context,
+        req: proto::ReportsRequest,
+    ) -> Result<proto::ReportList, ControlError> {
+        self.backend.reports(req).await
+    }
 }
 
 /// A client-given name as a log line may show it.

@@ -13,6 +13,7 @@ mod hello;
 mod jobs;
 mod logs;
 mod queues;
+mod returnpath;
 mod status;
 
 pub use actions::*;
@@ -23,6 +24,7 @@ pub use hello::*;
 pub use jobs::*;
 pub use logs::*;
 pub use queues::*;
+pub use returnpath::*;
 pub use status::*;
 
 use serde::{Deserialize, Serialize};

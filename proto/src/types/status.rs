@@ -22,6 +22,9 @@ pub struct Status {
     /// Each `<source-group>`'s inbound connections (the configured groups, by name, and any
     /// group a reload removed that still has connections open).
     pub source_groups: Vec<SourceGroupConnections>,
+    /// Bounce and complaint reports processed since start (`<bounce-processor>`,
+    /// `<feedback-loop-processor>`).
+    pub returnpath: crate::ReturnPathCounts,
 }
 
 /// One `<source-group>`'s inbound connections and limits.

@@ -17,6 +17,7 @@ pub mod measure;
 pub mod relay;
 pub mod relay_conn;
 pub mod report;
+pub mod returnpath;
 pub mod rpc;
 pub mod smtp_client;
 pub mod spool;
@@ -65,11 +66,12 @@ pub enum Part {
     Rpc,
     Acct,
     Http,
+    Returnpath,
 }
 
 impl Part {
     /// Queue first: its resident-memory figure is cleanest in a fresh process.
-    pub const ALL: [Part; 12] = [
+    pub const ALL: [Part; 13] = [
         Part::Queue,
         Part::Config,
         Part::Intake,
@@ -82,6 +84,7 @@ impl Part {
         Part::Rpc,
         Part::Acct,
         Part::Http,
+        Part::Returnpath,
     ];
 
     pub fn name(self) -> &'static str {
@@ -98,6 +101,7 @@ impl Part {
             Part::Rpc => "control-rpc",
             Part::Acct => "acct",
             Part::Http => "http",
+            Part::Returnpath => "returnpath",
         }
     }
 
@@ -116,6 +120,7 @@ impl Part {
             Part::Rpc => rpc::run(&rpc::Params::at(scale)),
             Part::Acct => acct::run(scale.pick(300_000, 100_000, 2_000)),
             Part::Http => http::run(&http::Params::at(scale)),
+            Part::Returnpath => returnpath::run(&returnpath::Params::at(scale)),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Every part, in the order `all` runs them, with the figures each must report.
-const PARTS: [(&str, usize); 12] = [
+const PARTS: [(&str, usize); 13] = [
     ("queue", 2),
     ("config", 3),
     ("intake", 6),
@@ -20,6 +20,7 @@ const PARTS: [(&str, usize); 12] = [
     ("control-rpc", 4),
     ("acct", 5),
     ("http", 9),
+    ("returnpath", 5),
 ];
 
 fn check_figure(part: &str, f: &Value) {

@@ -16,6 +16,7 @@ mod limits;
 mod patterns;
 mod policy;
 mod relay;
+mod returnpath;
 mod rollup;
 mod select;
 mod space;

@@ -315,6 +315,13 @@ fn status() -> Status {
             reserved: 2,
             refused: 3,
         }],
+        returnpath: proto::ReturnPathCounts {
+            bounces_matched: 4,
+            bounces_unmatched: 1,
+            feedback_matched: 2,
+            feedback_unmatched: 0,
+            rejected: 1,
+        },
     }
 }
 

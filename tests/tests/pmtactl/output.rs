@@ -158,6 +158,20 @@ fn json_output_pins_the_schema_of_every_read_verb() {
     let server = Server::start();
     let status = json(&server.run(&["show", "status", "--json"]));
     assert_eq!(
+        keys(&status["returnpath"]),
+        [
+            "bounces_matched",
+            "bounces_unmatched",
+            "feedback_matched",
+            "feedback_unmatched",
+            "rejected"
+        ]
+    );
+    let bounces = json(&server.run(&["show", "bounces", "--json"]));
+    assert_eq!(keys(&bounces), ["by_domain", "reports"]);
+    let text = stdout(&server.run(&["show", "status"]));
+    assert!(text.contains("bounces 4 matched, 1 unmatched"), "{text}");
+    assert_eq!(
         keys(&status),
         [
             "connections",
@@ -165,6 +179,7 @@ fn json_output_pins_the_schema_of_every_read_verb() {
             "host_name",
             "inbound_refused",
             "queues",
+            "returnpath",
             "source_groups",
             "spool",
             "started_at",

@@ -13,6 +13,7 @@ mod jobs;
 mod listing;
 mod observe;
 mod paging;
+mod reports;
 mod status;
 mod typos;
 mod verdict;
@@ -188,6 +189,10 @@ impl Backend for DaemonBackend {
         };
         self.persist_paused_jobs().await?;
         Ok(report)
+    }
+
+    async fn reports(&self, req: proto::ReportsRequest) -> Result<proto::ReportList, ControlError> {
+        Ok(reports::list(&self.shared, &req))
     }
 }
 

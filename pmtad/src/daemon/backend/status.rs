@@ -191,6 +191,7 @@ pub fn status(shared: &Shared, inbound: &InboundStats, log: &TrafficLog) -> Stat
         spool,
         inbound_refused: inbound.snapshot().refused,
         source_groups: source_groups(&cfg.inbound_limits, inbound),
+        returnpath: super::reports::counters(shared),
     }
 }
 
