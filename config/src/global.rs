@@ -25,6 +25,8 @@ pub struct Config {
     pub spool_dirs: Vec<PathBuf>,
     /// `min-free-space` of the first spool directory, in bytes (0: none).
     pub spool_min_free_space: u64,
+    /// `completion-sync-delay`: how long a delivery outcome may stay unsynced in the spool.
+    pub completion_sync_delay: std::time::Duration,
     pub control_socket: PathBuf,
     /// `name-server`s (empty: use /etc/resolv.conf).
     pub name_servers: Vec<SocketAddr>,

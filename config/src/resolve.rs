@@ -56,6 +56,7 @@ fn empty_config(path: &Path) -> Config {
         smtp_listeners: Vec::new(),
         spool_dirs: Vec::new(),
         spool_min_free_space: 0,
+        completion_sync_delay: Duration::from_secs(1),
         control_socket: PathBuf::from("/run/pmtad/control.sock"),
         name_servers: Vec::new(),
         log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
@@ -220,6 +221,11 @@ impl Resolver<'_> {
                 match def.name.ends_with("1.2") {
                     true => self.cfg.smtp_server_tls12 = allowed,
                     false => self.cfg.smtp_server_tls13 = allowed,
+                }
+            }
+            "completion-sync-delay" => {
+                if let Some(Value::Duration(t)) = self.value(def, d) {
+                    self.cfg.completion_sync_delay = t;
                 }
             }
             "name-server" => self.name_servers(d),

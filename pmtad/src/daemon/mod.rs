@@ -360,7 +360,11 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     }
     let logs = LogSink::open(&crate::logs::log_options(cfg))?;
     let acct = Accounting::start(&acct_cfg)?;
-    let (spool, recovered) = Spool::open(cfg.spool_dir(), crate::spool::SpoolOptions::default())?;
+    let spool_opts = crate::spool::SpoolOptions {
+        completion_sync_delay: cfg.completion_sync_delay,
+        ..Default::default()
+    };
+    let (spool, recovered) = Spool::open(cfg.spool_dir(), spool_opts)?;
     let resolver = Resolver::new(&cfg.name_servers)?;
     let mut state = State::default();
     for rule in PauseFile::in_spool(cfg.spool_dir()).load()? {

@@ -172,7 +172,8 @@ pub async fn apply(
             .jobs
             .outcome(job, id, JobEvent::Deferred, pending.len() as u64);
     }
-    if let Err(e) = shared.spool.set_states(lease.message, &finals).await {
+    // Unsynced: a crash before the next commit means a re-delivery, never a loss.
+    if let Err(e) = shared.spool.complete(lease.message, &finals).await {
         tracing::error!("spool: recording delivery states of {}: {e}", lease.message);
     }
     if !bounced.is_empty() {

@@ -29,6 +29,14 @@
 //!   not the whole log. Segment headers carry an id floor, so ids are never reused.
 //! * **Per-recipient state**: delivered/failed changes are small STATE records through the
 //!   same group commit; a message is dead when no recipient is pending.
+//! * **Completions are not fsynced on their own** ([`Spool::complete`]): a 250 promises the
+//!   message is durable, a delivery outcome promises nothing to anyone. The writer applies a
+//!   completion to the index at once and writes its record in front of the next group commit
+//!   (so it shares that commit's `pwrite` and `fdatasync`), or after `completion-sync-delay`
+//!   (1 s) when nothing is stored meanwhile, and at shutdown. A crash in between loses it:
+//!   the message is delivered again after the restart (at-least-once, as SMTP allows); it is
+//!   never lost. An unclean stop is noticed at start (no `SPOOL/clean` mark) and the messages
+//!   recovered then are counted (`recovered_unclean`, the bound on such re-deliveries).
 //! * **Reclamation** ([`compact`]): oldest-first; a dead oldest segment is unlinked, live
 //!   messages of the oldest segment are copied forward (states folded in) when the log
 //!   exceeds 2 × live + 2 segments. Runs in the writer between batches, bounded per step.
@@ -89,6 +97,9 @@ pub struct SpoolOptions {
     pub max_batch_ops: usize,
     /// Upper bound on bytes per group commit.
     pub max_batch_bytes: usize,
+    /// Longest a completion ([`Spool::complete`]) stays unsynced when no message is stored
+    /// meanwhile (`completion-sync-delay`); with intake going on it rides the next commit.
+    pub completion_sync_delay: std::time::Duration,
 }
 
 impl Default for SpoolOptions {
@@ -98,6 +109,7 @@ impl Default for SpoolOptions {
             spill_threshold: 1 << 20,
             max_batch_ops: 4096,
             max_batch_bytes: 32 << 20,
+            completion_sync_delay: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -124,6 +136,11 @@ pub struct SpoolStats {
     pub live_messages: u64,
     /// Bytes of live records.
     pub live_bytes: u64,
+    /// Completions acknowledged to the delivery engine, not yet written and synced.
+    pub unsynced_completions: u64,
+    /// Messages recovered at start after an unclean stop (no clean-stop mark): an upper
+    /// bound on the re-deliveries the crash causes (those whose completion was unsynced).
+    pub recovered_unclean: u64,
 }
 
 /// Handle to an open spool; cheap to clone and share between sessions.
@@ -143,6 +160,7 @@ struct Inner {
     tmp_dir: Arc<Path>,
     pid: u32,
     counters: Arc<Counters>,
+    recovered_unclean: u64,
 }
 
 impl std::fmt::Debug for Spool {
@@ -162,7 +180,16 @@ impl Spool {
     ) -> Result<(Spool, Vec<RecoveredMessage>), SpoolError> {
         let root = dir.as_ref().to_path_buf();
         let lock = lock::acquire(&root)?;
+        let clean = segment::take_clean(&root);
         let rec = recover::recover(&root)?;
+        let recovered_unclean = if clean { 0 } else { rec.messages.len() as u64 };
+        if recovered_unclean > 0 {
+            tracing::warn!(
+                messages = recovered_unclean,
+                "spool: the last run did not stop cleanly; of the messages recovered, those \
+                 delivered after their last completion sync are delivered again (at-least-once)"
+            );
+        }
         let index = Arc::new(Mutex::new(rec.index));
         let next_id = Arc::new(AtomicU64::new(rec.next_id));
         let counters = Arc::new(Counters::default());
@@ -177,6 +204,7 @@ impl Spool {
             buf: Vec::new(),
             hint_threads: Vec::new(),
             lock: Some(lock),
+            lazy: writer::Lazy::default(),
         };
         std::thread::Builder::new()
             .name("spool-writer".into())
@@ -193,6 +221,7 @@ impl Spool {
             tmp_dir,
             pid: std::process::id(),
             counters,
+            recovered_unclean,
         };
         let spool = Spool {
             inner: Arc::new(inner),
@@ -285,6 +314,43 @@ impl Spool {
         id: MessageId,
         updates: &[(u32, RcptState)],
     ) -> Result<(), SpoolError> {
+        let Some((rec, updates)) = self.state_record(id, updates)? else {
+            return Ok(());
+        };
+        self.submit(rec, OpKind::State { id: id.0, updates }).await
+    }
+
+    /// Records final states like [`Spool::set_states`], but without waiting for an fsync:
+    /// the index changes at once and the record is written with the next group commit (or
+    /// within `completion_sync_delay`). A crash before then loses the completion and the
+    /// message is delivered again, as SMTP's at-least-once delivery allows; nothing
+    /// acknowledged is ever lost. For delivery outcomes, not for operator deletions.
+    pub async fn complete(
+        &self,
+        id: MessageId,
+        updates: &[(u32, RcptState)],
+    ) -> Result<(), SpoolError> {
+        let Some((rec, updates)) = self.state_record(id, updates)? else {
+            return Ok(());
+        };
+        let (reply, rx) = oneshot::channel();
+        let op = Op::Complete {
+            rec,
+            id: id.0,
+            updates,
+            reply,
+        };
+        self.inner.tx.send(op).map_err(|_| SpoolError::Closed)?;
+        rx.await.map_err(|_| SpoolError::Closed)?
+    }
+
+    /// The STATE record of the final entries of `updates`; `None` when there are none.
+    #[allow(clippy::type_complexity)]
+    fn state_record(
+        &self,
+        id: MessageId,
+        updates: &[(u32, RcptState)],
+    ) -> Result<Option<(Vec<u8>, Vec<(u32, RcptState)>)>, SpoolError> {
         let updates: Vec<(u32, RcptState)> = updates
             .iter()
             .copied()
@@ -294,11 +360,11 @@ impl Spool {
             return Err(SpoolError::NotFound(id));
         }
         if updates.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let mut rec = Vec::with_capacity(24 + 5 * updates.len());
         codec::frame(&mut rec, |o| codec::state_body(o, id.0, &updates));
-        self.submit(rec, OpKind::State { id: id.0, updates }).await
+        Ok(Some((rec, updates)))
     }
 
     /// True while the message has a pending recipient.
@@ -368,6 +434,8 @@ impl Spool {
             disk_bytes: index.total_bytes(),
             live_messages: index.msgs.len() as u64,
             live_bytes: index.live_bytes(),
+            unsynced_completions: c.unsynced.load(Ordering::Relaxed),
+            recovered_unclean: self.inner.recovered_unclean,
         }
     }
 

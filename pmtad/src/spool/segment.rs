@@ -37,6 +37,33 @@ pub fn big_path(root: &Path, id: u64) -> PathBuf {
     big_dir(root).join(format!("{id:016x}"))
 }
 
+/// `SPOOL/clean`: written by a clean stop once every completion is synced, removed at the
+/// next start. Its absence at start means the last run ended without one (kill -9, crash,
+/// power loss), so completions not yet synced then may be delivered again.
+fn clean_mark(root: &Path) -> PathBuf {
+    root.join("clean")
+}
+
+/// Marks the spool as stopped cleanly (best effort: without it a restart only assumes
+/// re-deliveries that did not happen).
+pub fn mark_clean(root: &Path) {
+    let mark = clean_mark(root);
+    if let Err(e) = File::create(&mark).and_then(|f| f.sync_all()) {
+        tracing::warn!(path = %mark.display(), error = %e, "spool: could not mark a clean stop");
+    }
+    let _ = fsync_dir(root);
+}
+
+/// Whether the last run stopped cleanly; removes the mark so the next start asks afresh.
+pub fn take_clean(root: &Path) -> bool {
+    let mark = clean_mark(root);
+    let clean = fs::remove_file(&mark).is_ok();
+    if clean {
+        let _ = fsync_dir(root);
+    }
+    clean
+}
+
 /// Makes a directory entry durable (new or renamed files inside `dir`).
 pub fn fsync_dir(dir: &Path) -> Result<(), SpoolError> {
     File::open(dir)

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -37,6 +37,9 @@ pub enum OpKind {
         id: u64,
         updates: Vec<(u32, RcptState)>,
     },
+    /// A completion record whose index change was applied when it arrived
+    /// ([`Op::Complete`]): only its hint entry is left to write.
+    Applied,
 }
 
 /// Where the writer answers an append once it is durable (or failed).
@@ -49,6 +52,16 @@ pub enum Op {
         rec: Vec<u8>,
         kind: OpKind,
         reply: Option<oneshot::Sender<Result<(), SpoolError>>>,
+    },
+    /// A completion (final recipient states): applied to the index and answered at once,
+    /// written with the next group commit or after `completion_sync_delay`, whichever comes
+    /// first. A crash before that loses it and the message is delivered again
+    /// (at-least-once).
+    Complete {
+        rec: Vec<u8>,
+        id: u64,
+        updates: Vec<(u32, RcptState)>,
+        reply: Reply,
     },
     /// Finish the current batch and stop.
     Shutdown(oneshot::Sender<()>),
@@ -64,7 +77,23 @@ pub struct Counters {
     pub fsync_latency: crate::metrics::Histogram,
     pub batches: AtomicU64,
     pub records: AtomicU64,
+    /// Completions accepted but not yet written and synced.
+    pub unsynced: AtomicU64,
 }
+
+/// Completions waiting for the next commit ([`Op::Complete`]).
+#[derive(Debug, Default)]
+pub struct Lazy {
+    pub recs: Vec<Vec<u8>>,
+    /// External messages these completions finished: their files go once the records are
+    /// durable, so a crash before cannot leave a live record without its content.
+    pub dead_big: Vec<u64>,
+    /// When the oldest of them arrived.
+    pub since: Option<Instant>,
+}
+
+/// Completions flushed at once past this many, whatever the delay.
+const LAZY_MAX: usize = 4096;
 
 /// The active segment being appended to.
 #[derive(Debug)]
@@ -90,6 +119,7 @@ pub struct Writer {
     /// The spool directory lock; released before a shutdown is acknowledged so the spool can be
     /// reopened as soon as `close` returns.
     pub lock: Option<super::lock::SpoolLock>,
+    pub lazy: Lazy,
 }
 
 /// A batch drained from the queue.
@@ -104,23 +134,23 @@ impl Writer {
     /// Runs until every sender is gone or a shutdown request arrives.
     pub fn run(mut self, rx: Receiver<Op>) {
         loop {
-            let first = match rx.recv_timeout(Duration::from_millis(500)) {
+            let first = match rx.recv_timeout(self.idle_wait()) {
                 Ok(op) => op,
                 Err(RecvTimeoutError::Timeout) => {
+                    if self.lazy_due() {
+                        self.process(Vec::new());
+                    }
                     self.compact_step();
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => return self.process(Vec::new()),
             };
             let batch = self.drain(first, &rx);
-            self.process(batch.ops);
+            if !batch.ops.is_empty() || batch.shutdown.is_some() || self.lazy_due() {
+                self.process(batch.ops);
+            }
             if let Some(done) = batch.shutdown {
-                for t in self.hint_threads.drain(..) {
-                    let _ = t.join();
-                }
-                self.lock = None;
-                let _ = done.send(());
-                return;
+                return self.stop(done);
             }
             self.compact_step();
             if !batch.compact.is_empty() {
@@ -132,7 +162,40 @@ impl Writer {
         }
     }
 
-    fn drain(&self, first: Op, rx: &Receiver<Op>) -> Batch {
+    /// After the final commit: joins the hint writers, marks the stop clean, releases the
+    /// lock and answers.
+    fn stop(&mut self, done: oneshot::Sender<()>) {
+        for t in self.hint_threads.drain(..) {
+            let _ = t.join();
+        }
+        if self.lazy.recs.is_empty() {
+            super::segment::mark_clean(&self.root);
+        }
+        self.lock = None;
+        let _ = done.send(());
+    }
+
+    /// How long to wait for work: until the oldest unsynced completion is due, else 500 ms
+    /// (the idle compaction tick).
+    fn idle_wait(&self) -> Duration {
+        let idle = Duration::from_millis(500);
+        match self.lazy.since {
+            Some(t) => (t + self.opts.completion_sync_delay)
+                .saturating_duration_since(Instant::now())
+                .min(idle),
+            None => idle,
+        }
+    }
+
+    fn lazy_due(&self) -> bool {
+        self.lazy.recs.len() >= LAZY_MAX
+            || self
+                .lazy
+                .since
+                .is_some_and(|t| t.elapsed() >= self.opts.completion_sync_delay)
+    }
+
+    fn drain(&mut self, first: Op, rx: &Receiver<Op>) -> Batch {
         let mut batch = Batch {
             ops: Vec::new(),
             bytes: 0,
@@ -146,6 +209,12 @@ impl Writer {
                     batch.bytes += rec.len();
                     batch.ops.push((rec, kind, reply));
                 }
+                Op::Complete {
+                    rec,
+                    id,
+                    updates,
+                    reply,
+                } => self.complete(rec, id, &updates, reply),
                 Op::Shutdown(done) => {
                     batch.shutdown = Some(done);
                     break;
@@ -162,12 +231,41 @@ impl Writer {
         batch
     }
 
+    /// Applies a completion to the index now and keeps its record for the next commit.
+    fn complete(&mut self, rec: Vec<u8>, id: u64, updates: &[(u32, RcptState)], reply: Reply) {
+        let dead = self
+            .index
+            .lock()
+            .expect("spool index lock")
+            .apply(id, updates);
+        if dead.is_some_and(|e| e.external) {
+            self.lazy.dead_big.push(id);
+        }
+        self.lazy.recs.push(rec);
+        self.lazy.since.get_or_insert_with(Instant::now);
+        self.counters.unsynced.fetch_add(1, Ordering::Relaxed);
+        let _ = reply.send(Ok(()));
+    }
+
     /// Commits a batch and answers its waiters.
+    /// Pending completions go first in the same write and fsync.
     pub fn process(&mut self, ops: Vec<(Vec<u8>, OpKind, Option<Reply>)>) {
-        if ops.is_empty() {
+        let lazy = std::mem::take(&mut self.lazy);
+        if ops.is_empty() && lazy.recs.is_empty() {
+            self.lazy = lazy;
             return;
         }
-        let (recs, rest): (Vec<_>, Vec<_>) = ops.into_iter().map(|(r, k, p)| (r, (k, p))).unzip();
+        let pending = lazy.recs.len() as u64;
+        let mut recs = Vec::with_capacity(lazy.recs.len() + ops.len());
+        let mut rest = Vec::with_capacity(recs.capacity());
+        for r in lazy.recs {
+            recs.push(r);
+            rest.push((OpKind::Applied, None));
+        }
+        for (r, k, p) in ops {
+            recs.push(r);
+            rest.push((k, p));
+        }
         let fresh_big = rest.iter().any(|(k, _)| {
             matches!(
                 k,
@@ -186,13 +284,20 @@ impl Writer {
                 let mut replies = Vec::with_capacity(rest.len());
                 let dead = self.apply(&recs, &offsets, rest, &mut replies);
                 self.remove_big_files(dead);
+                self.remove_big_files(lazy.dead_big);
+                self.counters.unsynced.fetch_sub(pending, Ordering::Relaxed);
                 for reply in replies.into_iter().flatten() {
                     let _ = reply.send(Ok(()));
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, records = recs.len(), "spool batch failed");
-                for (kind, reply) in rest {
+                self.lazy.dead_big = lazy.dead_big;
+                self.lazy.since = lazy.since;
+                for (rec, (kind, reply)) in recs.into_iter().zip(rest) {
+                    if matches!(kind, OpKind::Applied) {
+                        self.lazy.recs.push(rec);
+                    }
                     self.discard_failed(&kind);
                     if let Some(reply) = reply {
                         let _ = reply.send(Err(e.duplicate()));
@@ -331,6 +436,7 @@ impl Writer {
                         dead.push(id);
                     }
                 }
+                OpKind::Applied => self.active.hint.extend_from_slice(rec),
             }
             replies.push(reply);
         }

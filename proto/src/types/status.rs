@@ -120,4 +120,15 @@ pub struct SpoolStatus {
     pub intake_refused_since: Option<String>,
     /// Whether start-up recovery has finished (the listener opens only after).
     pub recovered: bool,
+    /// Segment `fdatasync`s since start (one per group commit).
+    #[serde(default)]
+    pub fsyncs: u64,
+    /// Delivery outcomes recorded in memory and not yet synced (`completion-sync-delay`).
+    #[serde(default)]
+    pub unsynced_completions: u64,
+    /// Messages recovered at start after an unclean stop (kill -9, crash): those delivered
+    /// before it whose outcome was not yet synced are delivered again (at-least-once); this
+    /// bounds the re-deliveries. 0 after a clean stop.
+    #[serde(default)]
+    pub recovered_unclean: u64,
 }

@@ -81,6 +81,8 @@ pub struct Outcome {
     pub rate: f64,
     pub cpu_ms: f64,
     pub raw_rate: f64,
+    /// Spool fdatasyncs per message of the timed pass (pmtad's own counter).
+    pub fsyncs: f64,
     /// `None` when strace is not installed or the run was too small to trace.
     pub syscalls: Option<Syscalls>,
     /// Why there is no syscall count.
@@ -100,10 +102,12 @@ pub async fn run(bin: &Path, p: &Params, extra_config: &str) -> anyhow::Result<O
     inject(addr, 200, p.sessions, p.size).await?;
     wait_for(|| counted() >= 200).await?;
     let (cpu0, start) = (process_cpu(pmtad.pid()), Instant::now());
+    let fsyncs0 = spool_fsyncs(&pmtad)?;
     inject(addr, p.messages, p.sessions, p.size).await?;
     wait_for(|| counted() >= 200 + p.messages).await?;
     let wall = start.elapsed().as_secs_f64();
     let cpu = process_cpu(pmtad.pid()).saturating_sub(cpu0).as_secs_f64();
+    let fsyncs = spool_fsyncs(&pmtad)?.saturating_sub(fsyncs0);
     let (syscalls, untraced) = match traced(&pmtad, p, 200 + p.messages, &counted).await? {
         Ok(s) => (Some(s), None),
         Err(why) => (None, Some(why)),
@@ -114,9 +118,22 @@ pub async fn run(bin: &Path, p: &Params, extra_config: &str) -> anyhow::Result<O
         rate: p.messages as f64 / wall,
         cpu_ms: cpu * 1e3 / p.messages as f64,
         raw_rate,
+        fsyncs: fsyncs as f64 / p.messages as f64,
         syscalls,
         untraced,
     })
+}
+
+/// The spool's fdatasync count (`pmtactl --json show status`, `spool.fsyncs`).
+fn spool_fsyncs(pmtad: &Pmtad) -> anyhow::Result<u64> {
+    let out = Command::new(super::workspace_bin("pmtactl"))
+        .arg("--socket")
+        .arg(pmtad.socket())
+        .args(["--json", "show", "status"])
+        .output()?;
+    anyhow::ensure!(out.status.success(), "pmtactl show status failed");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    Ok(v["spool"]["fsyncs"].as_u64().unwrap_or(0))
 }
 
 async fn sinks() -> anyhow::Result<Vec<SmtpSink>> {
@@ -359,15 +376,20 @@ fn push_figures(s: &mut Section, o: &Outcome) {
         Figure::new("relay rate / raw ceiling", o.rate / o.raw_rate, "x").goal(Goal::AtLeast(0.8)),
     );
     s.push(Figure::new("pmtad CPU per message", o.cpu_ms, "ms").goal(Goal::AtMost(0.15)));
+    s.push(
+        Figure::new("fdatasync per message (timed pass)", o.fsyncs, "calls")
+            .goal(Goal::AtMost(1.05)),
+    );
     let Some(sc) = &o.syscalls else {
         return;
     };
     let per = sc.total() as f64 / sc.messages.max(1) as f64;
     s.push(Figure::new("pmtad syscalls per message", per, "calls").goal(Goal::AtMost(15.0)));
-    s.push(
-        Figure::new("fdatasync per message", sc.per_msg("fdatasync"), "calls")
-            .goal(Goal::AtMost(1.05)),
-    );
+    s.push(Figure::new(
+        "fdatasync per message (traced pass)",
+        sc.per_msg("fdatasync"),
+        "calls",
+    ));
     for (kind, n) in sc.by_kind().into_iter().take(12) {
         s.push(Figure::new(
             format!("  syscalls per message: {kind}"),

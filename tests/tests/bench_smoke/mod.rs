@@ -14,7 +14,7 @@ const PARTS: [(&str, usize); 13] = [
     ("recovery", 2),
     ("inbound", 11),
     ("relay", 4),
-    ("relay-conn", 4),
+    ("relay-conn", 5),
     ("smtp-client", 8),
     ("control", 5),
     ("control-rpc", 4),

@@ -78,3 +78,78 @@ async fn kill_9_during_intake_loses_no_acknowledged_message() {
     assert!(dups.is_empty(), "duplicated: {dups:?}");
     assert!(acked.len() >= 300);
 }
+
+/// The spool part of `show status --json`.
+fn spool_status(pmtad: &Pmtad) -> serde_json::Value {
+    pmta_tests::output::json(&pmtad.pmtactl(&["--json", "show", "status"]))["spool"].clone()
+}
+
+/// Delivery outcomes are not fsynced on their own (`completion-sync-delay`): kill -9 while
+/// they are unsynced re-delivers those messages after the restart, counts them
+/// (`recovered_unclean`), and loses none; a clean stop syncs them and counts nothing.
+#[tokio::test]
+async fn kill_9_with_unsynced_completions_redelivers_and_counts() {
+    let sink = SmtpSink::builder()
+        .listen("127.0.0.31:0".parse().unwrap())
+        .hold_greeting()
+        .start()
+        .await
+        .unwrap();
+    let dns = TestDns::builder()
+        .a("crash.test", "127.0.0.31")
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = base_config(&dns, sink.addr().port()) + "completion-sync-delay 1h\n";
+    let mut pmtad = Pmtad::start(dir.path(), &config).unwrap();
+    // Every message stored (and synced) before any delivery: all 20 outcomes come after
+    // the last commit, so with an hour's delay none of them is synced at the kill.
+    let mut s = Session::connect(pmtad.smtp_addr()).await.unwrap();
+    for n in 0..20u64 {
+        let r = s
+            .send(&msg("s@src.test", &["a@crash.test"], n))
+            .await
+            .unwrap();
+        assert_eq!(r.code, 250, "{}", r.text);
+    }
+    s.quit().await.unwrap();
+    sink.release();
+    sink.wait_for_messages(20, WAIT)
+        .await
+        .expect("first deliveries");
+    let deadline = std::time::Instant::now() + WAIT;
+    let st = loop {
+        let st = spool_status(&pmtad);
+        if st["messages"] == 0 && st["unsynced_completions"] == 20 {
+            break st;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "outcomes not recorded: {st}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(st["recovered_unclean"], 0, "{st}");
+    pmtad.kill9();
+    let mut restarted = Pmtad::start_file(dir.path(), &pmtad.config).unwrap();
+    assert_eq!(spool_status(&restarted)["recovered_unclean"], 20);
+    sink.wait_for_messages(40, WAIT)
+        .await
+        .expect("re-deliveries");
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    for m in sink.messages() {
+        *seen.entry(message_number(&m.data)).or_insert(0) += 1;
+    }
+    assert!((0..20).all(|n| seen.get(&n) == Some(&2)), "{seen:?}");
+    // A clean stop syncs the re-deliveries' outcomes: nothing comes back, nothing counted.
+    restarted.stop();
+    let again = Pmtad::start_file(dir.path(), &pmtad.config).unwrap();
+    let st = spool_status(&again);
+    assert_eq!(
+        (st["messages"].clone(), st["recovered_unclean"].clone()),
+        (0.into(), 0.into()),
+        "{st}"
+    );
+    assert_eq!(sink.messages().len(), 40);
+}

@@ -305,6 +305,7 @@ fn status() -> Status {
             kbytes_min_free: 0,
             intake_refused_since: None,
             recovered: true,
+            ..SpoolStatus::default()
         },
         inbound_refused: 3,
         source_groups: vec![SourceGroupConnections {

@@ -244,5 +244,8 @@ fn spool_status(shared: &Shared) -> SpoolStatus {
         kbytes_min_free: kbytes(shared.policies().config.spool_min_free_space),
         intake_refused_since: shared.space.refused_since().map(rfc3339),
         recovered: true,
+        fsyncs: stats.fsyncs,
+        unsynced_completions: stats.unsynced_completions,
+        recovered_unclean: stats.recovered_unclean,
     }
 }
