@@ -184,3 +184,57 @@ fn summary(e: &Entry) -> String {
         e.format, e.status, e.category, e.disposition
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proc(text: &str) -> ReturnProcessor {
+        let conf = format!(
+            "<bounce-processor>\n{text}<address-list>\naddress b@x.example\n</address-list>\n</bounce-processor>\n"
+        );
+        let loaded = config::load_str(&conf, "t.conf").unwrap();
+        loaded.config.bounce_processor.clone().unwrap()
+    }
+
+    fn rcpt() -> Recipient {
+        Recipient {
+            address: "b@x.example".into(),
+            orcpt: Some("rfc822;b@x.example".into()),
+            state: crate::envelope::RcptState::Pending,
+            notify: Notify::default(),
+        }
+    }
+
+    fn to(p: &ReturnProcessor, v: Verdict) -> Option<String> {
+        let kept = dispose(p, rcpt(), v)?;
+        assert!(
+            !kept.notify.wants_failure(),
+            "a kept report never gets a DSN"
+        );
+        Some(kept.address)
+    }
+
+    #[test]
+    fn each_verdict_follows_the_processor_settings() {
+        let defaults = proc("");
+        assert_eq!(to(&defaults, Verdict::Matched), None);
+        assert_eq!(
+            to(&defaults, Verdict::Unmatched).as_deref(),
+            Some("b@x.example")
+        );
+        assert_eq!(
+            to(&defaults, Verdict::Rejected).as_deref(),
+            Some("b@x.example")
+        );
+        let p = proc(
+            "deliver-unmatched-email no\ndeliver-matched-email yes\nforward-errors-to err@y.example\n",
+        );
+        assert_eq!(to(&p, Verdict::Matched).as_deref(), Some("b@x.example"));
+        assert_eq!(to(&p, Verdict::Unmatched), None);
+        assert_eq!(to(&p, Verdict::Rejected).as_deref(), Some("err@y.example"));
+        let f = proc("deliver-unmatched-email no\nforward-unmatched-to ops@y.example\n");
+        assert_eq!(to(&f, Verdict::Unmatched).as_deref(), Some("ops@y.example"));
+        assert_eq!(to(&f, Verdict::Rejected).as_deref(), Some("ops@y.example"));
+    }
+}

@@ -1,7 +1,7 @@
 //! Return-path benchmark: reports processed per second by `pmtad::returnpath::process`
 //! (MIME parse, DSN / pattern / ARF reading, stamp verification, bounce category), over
 //! the four shapes of the end-to-end test (RFC 3464 DSN, Gmail and Microsoft text
-//! bounces, Yahoo ARF), each about 2 KiB. CPU time of this thread, best of N runs.
+//! bounces, Yahoo ARF), each about 1 KiB. CPU time of this thread, best of N runs.
 
 use pmtad::bouncecat::BounceCategories;
 use pmtad::returnpath::process::{Source, Verdict, process};
