@@ -27,6 +27,8 @@ pub struct Config {
     pub spool_min_free_space: u64,
     /// `completion-sync-delay`: how long a delivery outcome may stay unsynced in the spool.
     pub completion_sync_delay: std::time::Duration,
+    /// `body-cache-size`: bytes of fresh messages kept in memory for delivery.
+    pub body_cache_size: u64,
     pub control_socket: PathBuf,
     /// `name-server`s (empty: use /etc/resolv.conf).
     pub name_servers: Vec<SocketAddr>,

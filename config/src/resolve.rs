@@ -57,6 +57,7 @@ fn empty_config(path: &Path) -> Config {
         spool_dirs: Vec::new(),
         spool_min_free_space: 0,
         completion_sync_delay: Duration::from_secs(1),
+        body_cache_size: 64 << 20,
         control_socket: PathBuf::from("/run/pmtad/control.sock"),
         name_servers: Vec::new(),
         log_file: PathBuf::from("/var/log/pmtad/pmtad.log"),
@@ -221,6 +222,11 @@ impl Resolver<'_> {
                 match def.name.ends_with("1.2") {
                     true => self.cfg.smtp_server_tls12 = allowed,
                     false => self.cfg.smtp_server_tls13 = allowed,
+                }
+            }
+            "body-cache-size" => {
+                if let Some(Value::Size(n)) = self.value(def, d) {
+                    self.cfg.body_cache_size = n.unwrap_or(u64::MAX);
                 }
             }
             "completion-sync-delay" => {

@@ -259,6 +259,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("host-name", GLOBAL | VMTA, K::Text, "", "name used in the SMTP banner and EHLO (global), or the EHLO name of a virtual MTA; default: the system host name"),
     rep("smtp-listener", GLOBAL, K::Listener, "listen for feeders on CIDR:PORT (0/0:25 = every IPv4 address, port 25); repeatable; default 0/0:25"),
     imp("spool", GLOBAL, K::Path, "/var/spool/pmtad", "spool directory (also <spool DIR>)"),
+    imp("body-cache-size", GLOBAL, K::Size, "64M", "bytes of freshly accepted messages kept in memory so their delivery needs no spool read; past it the oldest go first and are read back from the spool, as is everything after a restart (show status: body cache size and hit rate); 0 = no cache; read at start"),
     imp("completion-sync-delay", GLOBAL, K::Duration, "1s", "longest a delivery outcome (delivered, bounced) stays unsynced in the spool when no new message is stored meanwhile (outcomes ride the next message's fsync); a crash before it is synced re-delivers that message once after the restart (at-least-once, never lost); 0 = sync with the next write at once"),
     imp("control-socket", GLOBAL, K::Path, "/run/pmtad/control.sock", "Unix socket pmtactl talks to (mode 0660)"),
     imp("name-server", GLOBAL, K::NameServers, "", "DNS servers to use instead of /etc/resolv.conf, IP[:PORT] (port 53 when absent)"),

@@ -129,6 +129,20 @@ fn summary(st: &Status) -> Grid {
         )
         .into(),
     ]);
+    let bc = &sp.body_cache;
+    g.row(vec![
+        "body cache".into(),
+        format!(
+            "{} of {} kbytes, {} msgs, hit rate {:.1}% ({} hits, {} misses)",
+            bc.kbytes,
+            bc.kbytes_budget,
+            bc.messages,
+            bc.hit_rate() * 100.0,
+            bc.hits,
+            bc.misses
+        )
+        .into(),
+    ]);
     if let Some(since) = &sp.intake_refused_since {
         let text = format!("intake refused: spool full since {since}");
         g.row(vec!["intake".into(), toned(text, Tone::Bad)]);

@@ -362,6 +362,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     let acct = Accounting::start(&acct_cfg)?;
     let spool_opts = crate::spool::SpoolOptions {
         completion_sync_delay: cfg.completion_sync_delay,
+        body_cache_bytes: cfg.body_cache_size,
         ..Default::default()
     };
     let (spool, recovered) = Spool::open(cfg.spool_dir(), spool_opts)?;

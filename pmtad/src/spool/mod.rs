@@ -53,6 +53,7 @@
 //! generational hot/cold layout for long-lived retries.
 //! Two daemons never share a spool: [`lock`] holds an exclusive `flock` on `SPOOL/lock`.
 
+mod cache;
 mod codec;
 mod compact;
 mod content;
@@ -100,6 +101,9 @@ pub struct SpoolOptions {
     /// Longest a completion ([`Spool::complete`]) stays unsynced when no message is stored
     /// meanwhile (`completion-sync-delay`); with intake going on it rides the next commit.
     pub completion_sync_delay: std::time::Duration,
+    /// Bytes of freshly stored messages kept in memory for their delivery
+    /// (`body-cache-size`; 0: none).
+    pub body_cache_bytes: u64,
 }
 
 impl Default for SpoolOptions {
@@ -110,6 +114,7 @@ impl Default for SpoolOptions {
             max_batch_ops: 4096,
             max_batch_bytes: 32 << 20,
             completion_sync_delay: std::time::Duration::from_secs(1),
+            body_cache_bytes: 64 << 20,
         }
     }
 }
@@ -141,6 +146,12 @@ pub struct SpoolStats {
     /// Messages recovered at start after an unclean stop (no clean-stop mark): an upper
     /// bound on the re-deliveries the crash causes (those whose completion was unsynced).
     pub recovered_unclean: u64,
+    /// Body cache: bytes held, its budget, entries, and delivery reads it served / missed.
+    pub body_cache_bytes: u64,
+    pub body_cache_budget: u64,
+    pub body_cache_entries: u64,
+    pub body_cache_hits: u64,
+    pub body_cache_misses: u64,
 }
 
 /// Handle to an open spool; cheap to clone and share between sessions.
@@ -161,6 +172,7 @@ struct Inner {
     pid: u32,
     counters: Arc<Counters>,
     recovered_unclean: u64,
+    cache: Arc<Mutex<cache::BodyCache>>,
 }
 
 impl std::fmt::Debug for Spool {
@@ -194,6 +206,7 @@ impl Spool {
         let next_id = Arc::new(AtomicU64::new(rec.next_id));
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::channel();
+        let cache = Arc::new(Mutex::new(cache::BodyCache::new(opts.body_cache_bytes)));
         let writer = Writer {
             root: root.clone(),
             opts: opts.clone(),
@@ -205,6 +218,7 @@ impl Spool {
             hint_threads: Vec::new(),
             lock: Some(lock),
             lazy: writer::Lazy::default(),
+            cache: cache.clone(),
         };
         std::thread::Builder::new()
             .name("spool-writer".into())
@@ -222,6 +236,7 @@ impl Spool {
             pid: std::process::id(),
             counters,
             recovered_unclean,
+            cache,
         };
         let spool = Spool {
             inner: Arc::new(inner),
@@ -424,6 +439,7 @@ impl Spool {
 
     /// Current counters.
     pub fn stats(&self) -> SpoolStats {
+        let cache = self.inner.cache.lock().expect("body cache lock");
         let index = self.inner.index.lock().expect("spool index lock");
         let c = &self.inner.counters;
         SpoolStats {
@@ -436,6 +452,11 @@ impl Spool {
             live_bytes: index.live_bytes(),
             unsynced_completions: c.unsynced.load(Ordering::Relaxed),
             recovered_unclean: self.inner.recovered_unclean,
+            body_cache_bytes: cache.bytes(),
+            body_cache_budget: cache.budget(),
+            body_cache_entries: cache.entries() as u64,
+            body_cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            body_cache_misses: c.cache_misses.load(Ordering::Relaxed),
         }
     }
 

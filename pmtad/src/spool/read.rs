@@ -5,6 +5,7 @@
 //! in memory per queued message.
 
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::Ordering;
 
 use super::codec::{self, Frame, Reader};
 use super::index::Location;
@@ -33,12 +34,23 @@ impl Spool {
         loc.file
             .read_exact_at(&mut rec, loc.off)
             .map_err(|e| SpoolError::io("reading message", &self.inner.root, e))?;
+        self.decode(id, loc.off, &rec, loc.external)
+    }
+
+    /// Envelope and content of a PUT record (`off` only names the place in errors).
+    fn decode(
+        &self,
+        id: MessageId,
+        off: u64,
+        rec: &[u8],
+        external: bool,
+    ) -> Result<(Envelope, Vec<u8>), SpoolError> {
         let corrupt = |what: &str| SpoolError::Corrupt {
             path: self.inner.root.clone(),
-            offset: loc.off,
+            offset: off,
             what: format!("message {id}: {what}"),
         };
-        let Frame::Ok { body, .. } = codec::read_frame(&rec, 0) else {
+        let Frame::Ok { body, .. } = codec::read_frame(rec, 0) else {
             return Err(corrupt("record checksum mismatch"));
         };
         let mut r = Reader::new(&body[1..]);
@@ -47,7 +59,7 @@ impl Spool {
             return Err(corrupt("record belongs to another message"));
         }
         let envelope = codec::decode_envelope(h.env).map_err(corrupt)?;
-        let content = if loc.external {
+        let content = if external {
             let path = segment::big_path(&self.inner.root, id.0);
             std::fs::read(&path).map_err(|e| SpoolError::io("reading content", path, e))?
         } else {
@@ -63,7 +75,16 @@ impl Spool {
     /// cheaper than waking a blocking-pool thread and waiting for it (which was most of the
     /// relay's per-message kernel time). Anything else may touch the disk and goes to the
     /// blocking pool.
+    ///
+    /// A message stored moments ago comes from the body cache instead: no read at all.
     pub async fn read_message(&self, id: MessageId) -> Result<(Envelope, Vec<u8>), SpoolError> {
+        let cached = self.inner.cache.lock().expect("body cache lock").get(id.0);
+        let counters = &self.inner.counters;
+        if let Some(rec) = cached {
+            counters.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return self.decode(id, 0, &rec, false);
+        }
+        counters.cache_misses.fetch_add(1, Ordering::Relaxed);
         let loc = self.locate(id)?;
         if loc.newest && !loc.external && loc.len <= INLINE_READ_MAX {
             return self.read_at(id, &loc);

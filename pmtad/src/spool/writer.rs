@@ -79,6 +79,9 @@ pub struct Counters {
     pub records: AtomicU64,
     /// Completions accepted but not yet written and synced.
     pub unsynced: AtomicU64,
+    /// Delivery reads served from the body cache / from the spool.
+    pub cache_hits: AtomicU64,
+    pub cache_misses: AtomicU64,
 }
 
 /// Completions waiting for the next commit ([`Op::Complete`]).
@@ -120,6 +123,8 @@ pub struct Writer {
     /// reopened as soon as `close` returns.
     pub lock: Option<super::lock::SpoolLock>,
     pub lazy: Lazy,
+    /// Fresh records go here once durable ([`super::cache`]).
+    pub cache: Arc<Mutex<super::cache::BodyCache>>,
 }
 
 /// A batch drained from the queue.
@@ -238,8 +243,12 @@ impl Writer {
             .lock()
             .expect("spool index lock")
             .apply(id, updates);
-        if dead.is_some_and(|e| e.external) {
-            self.lazy.dead_big.push(id);
+
+        if let Some(entry) = dead {
+            self.cache.lock().expect("body cache lock").remove(id);
+            if entry.external {
+                self.lazy.dead_big.push(id);
+            }
         }
         self.lazy.recs.push(rec);
         self.lazy.since.get_or_insert_with(Instant::now);
@@ -282,7 +291,7 @@ impl Writer {
         match synced.and_then(|_| self.commit(&recs)) {
             Ok(offsets) => {
                 let mut replies = Vec::with_capacity(rest.len());
-                let dead = self.apply(&recs, &offsets, rest, &mut replies);
+                let dead = self.apply(recs, &offsets, rest, &mut replies);
                 self.remove_big_files(dead);
                 self.remove_big_files(lazy.dead_big);
                 self.counters.unsynced.fetch_sub(pending, Ordering::Relaxed);
@@ -398,18 +407,20 @@ impl Writer {
     /// Returns the ids of external messages that just became final.
     fn apply(
         &mut self,
-        recs: &[Vec<u8>],
+        recs: Vec<Vec<u8>>,
         offsets: &[u64],
         rest: Vec<(OpKind, Option<Reply>)>,
         replies: &mut Vec<Option<Reply>>,
     ) -> Vec<u64> {
         let mut dead = Vec::new();
+        let mut fresh = Vec::new();
+        let mut finished = Vec::new();
         let seg = self.active.seg;
         let mut index = self.index.lock().expect("spool index lock");
         if let Some(info) = index.segs.get_mut(&seg) {
             info.len = self.active.len;
         }
-        for ((rec, off), (kind, reply)) in recs.iter().zip(offsets).zip(rest) {
+        for ((rec, off), (kind, reply)) in recs.into_iter().zip(offsets).zip(rest) {
             match kind {
                 OpKind::Put {
                     id,
@@ -418,7 +429,7 @@ impl Writer {
                     external,
                     ..
                 } => {
-                    push_hint_put(&mut self.active.hint, rec, *off, header_len);
+                    push_hint_put(&mut self.active.hint, &rec, *off, header_len);
                     let entry = MsgEntry {
                         seg,
                         off: *off,
@@ -429,16 +440,29 @@ impl Writer {
                     if !index.put(id, entry) && external {
                         dead.push(id);
                     }
-                }
-                OpKind::State { id, updates } => {
-                    self.active.hint.extend_from_slice(rec);
-                    if index.apply(id, &updates).is_some_and(|e| e.external) {
-                        dead.push(id);
+                    // A fresh store (someone waits for it), not a compaction copy.
+                    if reply.is_some() && !external {
+                        fresh.push((id, rec));
                     }
                 }
-                OpKind::Applied => self.active.hint.extend_from_slice(rec),
+                OpKind::State { id, updates } => {
+                    self.active.hint.extend_from_slice(&rec);
+                    if let Some(e) = index.apply(id, &updates) {
+                        finished.push(id);
+                        if e.external {
+                            dead.push(id);
+                        }
+                    }
+                }
+                OpKind::Applied => self.active.hint.extend_from_slice(&rec),
             }
             replies.push(reply);
+        }
+        drop(index);
+        let mut cache = self.cache.lock().expect("body cache lock");
+        finished.into_iter().for_each(|id| cache.remove(id));
+        for (id, rec) in fresh {
+            cache.insert(id, Arc::new(rec));
         }
         dead
     }

@@ -131,4 +131,30 @@ pub struct SpoolStatus {
     /// bounds the re-deliveries. 0 after a clean stop.
     #[serde(default)]
     pub recovered_unclean: u64,
+    /// Body cache (`body-cache-size`): bytes held, budget, messages held, and delivery reads
+    /// it served (hits) or left to the spool (misses).
+    #[serde(default)]
+    pub body_cache: BodyCacheStatus,
+}
+
+/// The spool's in-memory copy of fresh messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BodyCacheStatus {
+    pub kbytes: u64,
+    pub kbytes_budget: u64,
+    pub messages: u64,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl BodyCacheStatus {
+    /// Hits over all delivery reads, 0 to 1 (0 before any read).
+    pub fn hit_rate(&self) -> f64 {
+        let all = self.hits + self.misses;
+        if all == 0 {
+            0.0
+        } else {
+            self.hits as f64 / all as f64
+        }
+    }
 }

@@ -86,7 +86,8 @@ fn spool_status(pmtad: &Pmtad) -> serde_json::Value {
 
 /// Delivery outcomes are not fsynced on their own (`completion-sync-delay`): kill -9 while
 /// they are unsynced re-delivers those messages after the restart, counts them
-/// (`recovered_unclean`), and loses none; a clean stop syncs them and counts nothing.
+/// (`recovered_unclean`), and loses none; a clean stop syncs them and counts nothing. Fresh
+/// mail is delivered from the body cache, recovered mail from the spool.
 #[tokio::test]
 async fn kill_9_with_unsynced_completions_redelivers_and_counts() {
     let sink = SmtpSink::builder()
@@ -131,12 +132,19 @@ async fn kill_9_with_unsynced_completions_redelivers_and_counts() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     assert_eq!(st["recovered_unclean"], 0, "{st}");
+    // Fresh mail was delivered from the body cache, with no spool read.
+    assert_eq!(st["body_cache"]["hits"], 20, "{st}");
+    assert_eq!(st["body_cache"]["misses"], 0, "{st}");
     pmtad.kill9();
     let mut restarted = Pmtad::start_file(dir.path(), &pmtad.config).unwrap();
     assert_eq!(spool_status(&restarted)["recovered_unclean"], 20);
     sink.wait_for_messages(40, WAIT)
         .await
         .expect("re-deliveries");
+    // After a restart the cache starts empty: recovered mail is read from the spool.
+    let st = spool_status(&restarted);
+    assert_eq!(st["body_cache"]["hits"], 0, "{st}");
+    assert!(st["body_cache"]["misses"].as_u64() >= Some(20), "{st}");
     let mut seen: HashMap<u64, usize> = HashMap::new();
     for m in sink.messages() {
         *seen.entry(message_number(&m.data)).or_insert(0) += 1;

@@ -247,5 +247,12 @@ fn spool_status(shared: &Shared) -> SpoolStatus {
         fsyncs: stats.fsyncs,
         unsynced_completions: stats.unsynced_completions,
         recovered_unclean: stats.recovered_unclean,
+        body_cache: proto::BodyCacheStatus {
+            kbytes: kbytes(stats.body_cache_bytes),
+            kbytes_budget: kbytes(stats.body_cache_budget),
+            messages: stats.body_cache_entries,
+            hits: stats.body_cache_hits,
+            misses: stats.body_cache_misses,
+        },
     }
 }
