@@ -38,6 +38,10 @@ pub struct Config {
     /// `smtp-server-tls-allow-tlsv1.2` / `-tlsv1.3`: the versions inbound TLS negotiates.
     pub smtp_server_tls12: bool,
     pub smtp_server_tls13: bool,
+    /// `smtp-server-tls-ciphers`: the TLS 1.2 suites inbound TLS offers (None: rustls's).
+    pub smtp_server_tls_ciphers: Option<Vec<crate::CipherSuite>>,
+    /// `smtp-server-tls-v1.3-ciphersuites`: the TLS 1.3 suites (None: rustls's).
+    pub smtp_server_tls13_suites: Option<Vec<crate::CipherSuite>>,
     /// `<pattern-list>`s by name (virtual MTA selection at intake).
     pub pattern_lists: BTreeMap<String, crate::select::SelectList>,
     /// `<rewrite-list>`s by name (envelope sender rewriting at intake).

@@ -31,6 +31,7 @@
 //!   `man/pmta.conf.5` ([`man::render`]).
 #![forbid(unsafe_code)]
 
+mod ciphers;
 mod consequences;
 mod diag;
 mod global;
@@ -51,6 +52,7 @@ mod source;
 mod table;
 mod values;
 
+pub use ciphers::{CipherList, CipherSuite};
 pub use consequences::Consequence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;

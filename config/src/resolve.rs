@@ -65,6 +65,8 @@ fn empty_config(path: &Path) -> Config {
         smtp_server_tls_certificate: None,
         smtp_server_tls12: true,
         smtp_server_tls13: true,
+        smtp_server_tls_ciphers: None,
+        smtp_server_tls13_suites: None,
         smtp_users: BTreeMap::new(),
         pattern_lists: BTreeMap::new(),
         rewrite_lists: BTreeMap::new(),
@@ -233,6 +235,9 @@ impl Resolver<'_> {
                 if let Some(Value::Duration(t)) = self.value(def, d) {
                     self.cfg.completion_sync_delay = t;
                 }
+            }
+            "smtp-server-tls-ciphers" | "smtp-server-tls-v1.3-ciphersuites" => {
+                self.tls_ciphers(d, clear)
             }
             "name-server" => self.name_servers(d),
             "relay-domain" => self.relay_domains(d),
@@ -844,6 +849,31 @@ impl Resolver<'_> {
         self.cfg
             .smtp_pattern_lists
             .insert(name.clone(), SmtpPatternList { name, rules });
+    }
+
+    /// `smtp-server-tls-ciphers` (an OpenSSL cipher string) or
+    /// `smtp-server-tls-v1.3-ciphersuites`; named suites rustls lacks are left out with a
+    /// warning, unknown words are errors.
+    fn tls_ciphers(&mut self, d: &Directive, clear: bool) {
+        let tls13 = d.name.ends_with("ciphersuites");
+        let list = match (clear, tls13) {
+            (true, _) => None,
+            (false, true) => self.check(d, crate::ciphers::parse_tls13(&d.value.text)),
+            (false, false) => self.check(d, crate::ciphers::parse_tls12(&d.value.text)),
+        };
+        if let Some(l) = list.as_ref().filter(|l| !l.absent.is_empty()) {
+            let msg = format!(
+                "{}: pmtad's TLS (rustls) does not implement {}; left out",
+                d.name,
+                l.absent.join(", ")
+            );
+            self.diags.warning(d.value.span.clone(), msg);
+        }
+        let suites = list.map(|l| l.suites);
+        match tls13 {
+            true => self.cfg.smtp_server_tls13_suites = suites,
+            false => self.cfg.smtp_server_tls_ciphers = suites,
+        }
     }
 
     /// `<rewrite-list NAME>`: envelope sender and `From:` domain rewriting rules.

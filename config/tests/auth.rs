@@ -109,3 +109,41 @@ fn requiring_tls_without_a_certificate_is_an_error() {
         "{d}"
     );
 }
+
+/// `smtp-server-tls-ciphers` / `-v1.3-ciphersuites`: OpenSSL strings map onto rustls's
+/// suites; a named suite rustls lacks is a warning, an unknown word an error at its column.
+#[test]
+fn inbound_tls_cipher_strings_map_or_fail_where_they_are_wrong() {
+    let l = load(
+        "smtp-server-tls-ciphers EECDH+AESGCM:DHE-RSA-AES256-SHA:!aNULL\n\
+         smtp-server-tls-v1.3-ciphersuites TLS_CHACHA20_POLY1305_SHA256\n",
+    );
+    assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+    assert!(l.warnings[0].to_string().contains("DHE-RSA-AES256-SHA"));
+    assert_eq!(
+        l.config.smtp_server_tls_ciphers.as_ref().map(Vec::len),
+        Some(4)
+    );
+    assert_eq!(
+        l.config.smtp_server_tls13_suites,
+        Some(vec![config::CipherSuite::Tls13Chacha20])
+    );
+    assert_one_error(
+        "host-name a.test\nsmtp-server-tls-ciphers HIGH:ECDHE-RSA-AES128-GCM-SHA265\n",
+        2,
+        30,
+        "'ECDHE-RSA-AES128-GCM-SHA265' is not an OpenSSL cipher name",
+    );
+    assert_one_error(
+        "smtp-server-tls-ciphers RC4:3DES\n",
+        1,
+        25,
+        "selects none of the TLS 1.2 suites",
+    );
+    assert_one_error(
+        "smtp-server-tls-v1.3-ciphersuites TLS_AES_128_GCM_SHA256:TLS_FOO\n",
+        1,
+        58,
+        "'TLS_FOO' is not a TLS 1.3 suite",
+    );
+}

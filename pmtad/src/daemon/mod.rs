@@ -67,6 +67,9 @@ pub struct Shared {
     pub config_path: PathBuf,
     policies: ArcSwap<Policies>,
     resolver: ArcSwap<Resolver>,
+    /// Inbound STARTTLS (certificate, versions, suites) as the SMTP listener's sessions
+    /// take it; a reload replaces it.
+    pub inbound_tls: crate::inbound::tls::TlsSlot,
     pub spool: Spool,
     state: Mutex<State>,
     /// Wakes the scheduler: new mail, a connection closed, an operator action.
@@ -206,6 +209,8 @@ impl Shared {
             .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
         let log_opts = crate::logs::log_options(cfg);
         let resolver = Resolver::new(&cfg.name_servers).map_err(|e| vec![e.to_string()])?;
+        let tls = crate::inbound::tls::from_config(cfg)
+            .map_err(|e| vec![format!("smtp-server-tls-certificate: {e}")])?;
         self.logs
             .reload(&log_opts)
             .map_err(|e| vec![e.to_string()])?;
@@ -215,6 +220,7 @@ impl Shared {
         });
         self.resolver.store(Arc::new(resolver));
         self.policies.store(policies.clone());
+        self.inbound_tls.set(tls);
         self.state()
             .apply_policies(&policies, std::time::Instant::now());
         self.logs.event("configuration reloaded");
@@ -367,6 +373,8 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     };
     let (spool, recovered) = Spool::open(cfg.spool_dir(), spool_opts)?;
     let resolver = Resolver::new(&cfg.name_servers)?;
+    let inbound_tls = crate::inbound::tls::from_config(cfg)
+        .map_err(|e| anyhow::anyhow!("smtp-server-tls-certificate: {e}"))?;
     let mut state = State::default();
     for rule in PauseFile::in_spool(cfg.spool_dir()).load()? {
         state.index.load_rule(rule.action, rule.pattern);
@@ -393,6 +401,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         config_path: config_path.to_path_buf(),
         policies: ArcSwap::new(policies),
         resolver: ArcSwap::from_pointee(resolver),
+        inbound_tls: crate::inbound::tls::TlsSlot::new(inbound_tls),
         spool,
         state: Mutex::new(state),
         wake: Notify::new(),

@@ -82,20 +82,8 @@ async fn bind_smtp(shared: &Arc<Shared>) -> anyhow::Result<SmtpServer<DaemonInta
     let policies = shared.policies();
     let cfg = &policies.config;
     let addrs: Vec<_> = cfg.smtp_listeners.iter().map(|l| l.bind_addr()).collect();
-    let tls = match &cfg.smtp_server_tls_certificate {
-        Some(pem) => {
-            let versions = crate::inbound::tls::TlsVersions {
-                tls12: cfg.smtp_server_tls12,
-                tls13: cfg.smtp_server_tls13,
-            };
-            Some(crate::inbound::tls::server_config_from_files(
-                pem, pem, versions,
-            )?)
-        }
-        None => None,
-    };
     let listener = ListenerConfig {
-        tls,
+        tls: shared.inbound_tls.clone(),
         max_sessions: usize::try_from(cfg.total_max_smtp_in).unwrap_or(usize::MAX),
         log: Some(shared.logs.clone()),
         ..ListenerConfig::default()

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::tls::TlsSlot;
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::admission::{Admission, InboundLimits, Refusal, Ticket};
@@ -54,8 +54,9 @@ pub struct ListenerConfig {
     /// `total-max-smtp-in`: concurrent sessions; more are told 421 4.3.2 and closed. Used
     /// when the [`Intake`] gives no limits of its own ([`Intake::connection_limits`]).
     pub max_sessions: usize,
-    /// Offer STARTTLS with this server configuration (see [`super::tls::server_config`]).
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Offer STARTTLS with the server configuration in this slot (see
+    /// [`super::tls::server_config`]); each session takes the one current when it starts.
+    pub tls: TlsSlot,
     pub limits: SessionLimits,
     /// Where `log-connections` / `log-commands` trace sessions (the main log).
     pub log: Option<LogSink>,
@@ -65,7 +66,7 @@ impl Default for ListenerConfig {
     fn default() -> Self {
         ListenerConfig {
             max_sessions: 100,
-            tls: None,
+            tls: TlsSlot::default(),
             limits: SessionLimits::default(),
             log: None,
         }
@@ -170,7 +171,7 @@ impl<I: Intake> SmtpServer<I> {
         let ctx = SessionContext {
             intake,
             limits: config.limits,
-            tls: config.tls.map(TlsAcceptor::from),
+            tls: config.tls,
             stats: Arc::new(InboundStats::default()),
             shutdown: CancellationToken::new(),
             log: config.log,

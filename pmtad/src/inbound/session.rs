@@ -45,7 +45,8 @@ pub(crate) type Step = Result<(), Stop>;
 pub(crate) struct SessionContext<I> {
     pub intake: Arc<I>,
     pub limits: SessionLimits,
-    pub tls: Option<TlsAcceptor>,
+    /// The current STARTTLS configuration (a reload may replace it).
+    pub tls: super::tls::TlsSlot,
     pub stats: Arc<InboundStats>,
     pub shutdown: CancellationToken,
     pub log: Option<LogSink>,
@@ -76,6 +77,8 @@ pub(crate) struct Session<I: Intake, IO> {
     pub(super) wanted_headers: Arc<[String]>,
     /// The dialogue trace (`log-connections`, `log-commands`) in the main log.
     pub(super) log: Option<SessionLog>,
+    /// STARTTLS as configured when the session started.
+    tls: Option<TlsAcceptor>,
     errors: u32,
     line: Vec<u8>,
     scratch: String,
@@ -107,6 +110,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             rules,
             host: ctx.intake.host_name(),
             wanted_headers: ctx.intake.wanted_headers(),
+            tls: ctx.tls.get().map(TlsAcceptor::from),
             ctx,
             conn,
             peer,
@@ -250,11 +254,11 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     fn starttls_offered(&self) -> bool {
-        self.ctx.tls.is_some() && !self.conn.is_tls() && self.rules.allow_starttls
+        self.tls.is_some() && !self.conn.is_tls() && self.rules.allow_starttls
     }
 
     async fn start_tls(&mut self) -> Step {
-        let acceptor = match &self.ctx.tls {
+        let acceptor = match &self.tls {
             Some(_) if !self.conn.is_tls() && !self.rules.allow_starttls => {
                 return self.refuse("502 5.5.1 Error: STARTTLS not available");
             }

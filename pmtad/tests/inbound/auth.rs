@@ -132,7 +132,7 @@ async fn auth_is_offered_only_over_tls_unless_plain_text_is_allowed() {
     let (tls, root) = certificate();
     let s = start(|c, cfg| {
         c.users.insert("alice".into(), "s3cret".into());
-        cfg.tls = Some(tls);
+        cfg.tls = Some(tls).into();
     })
     .await;
     let mut c = s.connect().await;
@@ -167,7 +167,7 @@ async fn starttls_before_auth_and_before_mail_can_be_required() {
         c.users.insert("alice".into(), "s3cret".into());
         c.source.allow_unencrypted_plain_auth = true;
         c.source.require_starttls_before_auth = true;
-        cfg.tls = Some(tls.clone());
+        cfg.tls = Some(tls.clone()).into();
     })
     .await;
     let mut c = hello(&s).await;
@@ -180,7 +180,7 @@ async fn starttls_before_auth_and_before_mail_can_be_required() {
 
     let s = start(|c, cfg| {
         c.source.require_starttls = true;
-        cfg.tls = Some(tls);
+        cfg.tls = Some(tls).into();
     })
     .await;
     let mut c = hello(&s).await;
@@ -198,7 +198,7 @@ async fn starttls_can_be_withheld_and_auth_required() {
         c.source.allow_starttls = false;
         c.source.allow_unencrypted_plain_auth = true;
         c.source.require_auth = true;
-        cfg.tls = Some(tls);
+        cfg.tls = Some(tls).into();
     })
     .await;
     let mut c = s.connect().await;

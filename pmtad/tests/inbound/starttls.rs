@@ -31,7 +31,7 @@ pub fn connector(root: CertificateDer<'static>) -> TlsConnector {
 #[tokio::test]
 async fn starttls_upgrades_and_discards_pipelined_input() {
     let (server_tls, root) = certificate();
-    let mut server = start(|_, cfg| cfg.tls = Some(server_tls)).await;
+    let mut server = start(|_, cfg| cfg.tls = Some(server_tls).into()).await;
     let mut c = server.connect().await;
     c.reply().await;
     let ehlo = c.expect("EHLO client.test.example", "250").await;
@@ -65,7 +65,7 @@ async fn starttls_upgrades_and_discards_pipelined_input() {
 #[tokio::test]
 async fn failed_handshake_closes_only_that_session() {
     let (server_tls, _) = certificate();
-    let server = start(|_, cfg| cfg.tls = Some(server_tls)).await;
+    let server = start(|_, cfg| cfg.tls = Some(server_tls).into()).await;
     let mut c = server.connect().await;
     c.reply().await;
     c.expect("EHLO client.test.example", "250").await;
@@ -94,7 +94,7 @@ async fn only_the_allowed_tls_versions_are_negotiated() {
         tls13: true,
     };
     let server_tls = tls::server_config_with(vec![cert.clone()], key, versions).unwrap();
-    let server = start(|_, cfg| cfg.tls = Some(server_tls)).await;
+    let server = start(|_, cfg| cfg.tls = Some(server_tls).into()).await;
     for (version, ok) in [
         (&rustls::version::TLS12, false),
         (&rustls::version::TLS13, true),

@@ -96,7 +96,7 @@ fn start_server(
             };
             let config = ListenerConfig {
                 max_sessions: 10_000,
-                tls,
+                tls: tls.into(),
                 ..ListenerConfig::default()
             };
             let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
