@@ -56,6 +56,37 @@ pub struct HttpMgmt {
     /// `http-metrics-top-queues`: queues with their own `/metrics` series; the rest are
     /// summed under `queue="other"`.
     pub metrics_top_queues: u64,
+    /// HTTPS: `http-tls-certificate` and the `http-tls-*` knobs.
+    pub tls: HttpTls,
+}
+
+/// HTTPS on the management listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpTls {
+    /// `http-tls-certificate FILE` (PEM chain and key); `None` = plain HTTP only.
+    pub certificate: Option<std::path::PathBuf>,
+    /// `http-tls-allow-tlsv1.2` / `-tlsv1.3`.
+    pub tls12: bool,
+    pub tls13: bool,
+    /// `http-tls-ciphers` (TLS 1.2) and `http-tls-tlsv1.3-ciphersuites`; `None` = all.
+    pub ciphers: Option<Vec<crate::CipherSuite>>,
+    pub tls13_suites: Option<Vec<crate::CipherSuite>>,
+    /// `http-redirect-to-https`: a plain-HTTP request on the HTTPS listener is sent to the
+    /// same URL over HTTPS (301) rather than answered.
+    pub redirect_to_https: bool,
+}
+
+impl Default for HttpTls {
+    fn default() -> Self {
+        Self {
+            certificate: None,
+            tls12: true,
+            tls13: true,
+            ciphers: None,
+            tls13_suites: None,
+            redirect_to_https: true,
+        }
+    }
 }
 
 impl Default for HttpMgmt {
@@ -66,6 +97,7 @@ impl Default for HttpMgmt {
             api_keys: Vec::new(),
             default_max_items: 10,
             metrics_top_queues: 100,
+            tls: HttpTls::default(),
         }
     }
 }

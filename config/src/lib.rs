@@ -56,7 +56,7 @@ pub use ciphers::{CipherList, CipherSuite};
 pub use consequences::Consequence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;
-pub use http::{HttpAccess, HttpLevel, HttpMgmt};
+pub use http::{HttpAccess, HttpLevel, HttpMgmt, HttpTls};
 pub use model::*;
 pub use processor::{AddressEntry, ProcessorKind, ReturnProcessor};
 pub use rewrite::{AddressPattern, FromDomainRule, FromPattern, RewriteList, RewriteRule};

@@ -251,6 +251,9 @@ impl Resolver<'_> {
                 let hosts = self.source_host(d);
                 self.cfg.source_hosts.extend(hosts);
             }
+            name if name.starts_with("http-tls-") || name == "http-redirect-to-https" => {
+                self.http_tls_directive(def, d, clear)
+            }
             name if name.starts_with("http-") => self.http_directive(def, d, clear),
             _ => {}
         }
@@ -851,10 +854,42 @@ impl Resolver<'_> {
             .insert(name.clone(), SmtpPatternList { name, rules });
     }
 
-    /// `smtp-server-tls-ciphers` (an OpenSSL cipher string) or
-    /// `smtp-server-tls-v1.3-ciphersuites`; named suites rustls lacks are left out with a
-    /// warning, unknown words are errors.
+    /// `smtp-server-tls-ciphers` / `smtp-server-tls-v1.3-ciphersuites`.
     fn tls_ciphers(&mut self, d: &Directive, clear: bool) {
+        let suites = self.cipher_list(d, clear);
+        match d.name.ends_with("ciphersuites") {
+            true => self.cfg.smtp_server_tls13_suites = suites,
+            false => self.cfg.smtp_server_tls_ciphers = suites,
+        }
+    }
+
+    /// `http-tls-certificate`, `http-tls-allow-tlsv1.2/1.3`, `http-tls-ciphers`,
+    /// `http-tls-tlsv1.3-ciphersuites`, `http-redirect-to-https`.
+    fn http_tls_directive(&mut self, def: &DirectiveDef, d: &Directive, clear: bool) {
+        let text = d.value.text.clone();
+        let defaults = crate::http::HttpTls::default();
+        let flag = |r: &mut Self, default: bool| match clear {
+            true => default,
+            false => r.check(d, v::parse_bool(&text)).unwrap_or(default),
+        };
+        match def.name {
+            "http-tls-certificate" => {
+                self.cfg.http.tls.certificate = (!clear).then(|| self.path(d))
+            }
+            "http-tls-allow-tlsv1.2" => self.cfg.http.tls.tls12 = flag(self, defaults.tls12),
+            "http-tls-allow-tlsv1.3" => self.cfg.http.tls.tls13 = flag(self, defaults.tls13),
+            "http-redirect-to-https" => {
+                self.cfg.http.tls.redirect_to_https = flag(self, defaults.redirect_to_https)
+            }
+            "http-tls-ciphers" => self.cfg.http.tls.ciphers = self.cipher_list(d, clear),
+            _ => self.cfg.http.tls.tls13_suites = self.cipher_list(d, clear),
+        }
+    }
+
+    /// A TLS 1.2 cipher string (OpenSSL's) or, for a `…ciphersuites` directive, a TLS 1.3
+    /// list; named suites rustls lacks are left out with a warning, unknown words are
+    /// errors.
+    fn cipher_list(&mut self, d: &Directive, clear: bool) -> Option<Vec<crate::CipherSuite>> {
         let tls13 = d.name.ends_with("ciphersuites");
         let list = match (clear, tls13) {
             (true, _) => None,
@@ -869,11 +904,7 @@ impl Resolver<'_> {
             );
             self.diags.warning(d.value.span.clone(), msg);
         }
-        let suites = list.map(|l| l.suites);
-        match tls13 {
-            true => self.cfg.smtp_server_tls13_suites = suites,
-            false => self.cfg.smtp_server_tls_ciphers = suites,
-        }
+        list.map(|l| l.suites)
     }
 
     /// `<rewrite-list NAME>`: envelope sender and `From:` domain rewriting rules.

@@ -1,7 +1,7 @@
 //! A minimal HTTP/1.1 client for the tests of pmtad's management interface: one request per
 //! connection (`Connection: close`), the answer read to the end. The server side is
 //! hyper; this only has to speak the plain subset a test needs, from any loopback source
-//! address (`http-access` decides by it).
+//! address (`http-access` decides by it), in plain HTTP or over TLS.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -85,6 +85,35 @@ impl<'a> Request<'a> {
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await?;
         parse(&raw)
+    }
+
+    /// Sends the request over TLS (HTTPS) with `client`, checking the certificate for
+    /// `name`; gives the answer and the server's certificate.
+    pub async fn send_tls(
+        &self,
+        addr: SocketAddr,
+        client: std::sync::Arc<rustls::ClientConfig>,
+        name: &str,
+    ) -> std::io::Result<(Response, rustls_pki_types::CertificateDer<'static>)> {
+        let stream = connect(addr, self.from).await?;
+        let name = rustls_pki_types::ServerName::try_from(name.to_string())
+            .map_err(std::io::Error::other)?;
+        let mut tls = tokio_rustls::TlsConnector::from(client)
+            .connect(name, stream)
+            .await?;
+        let leaf = tls.get_ref().1.peer_certificates().unwrap_or_default()[0].clone();
+        tls.write_all(self.head(addr).as_bytes()).await?;
+        if let Some(b) = &self.body {
+            tls.write_all(b.as_bytes()).await?;
+        }
+        let mut raw = Vec::new();
+        // A server may close without close_notify after Connection: close.
+        match tls.read_to_end(&mut raw).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !raw.is_empty() => {}
+            Err(e) => return Err(e),
+        }
+        Ok((parse(&raw)?, leaf))
     }
 
     fn head(&self, addr: SocketAddr) -> String {

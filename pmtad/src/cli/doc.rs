@@ -48,8 +48,10 @@ RUN MODE
   refused with 552 5.3.4 at SIZE= and at the end of DATA.
 
 HTTP MANAGEMENT INTERFACE
-  With `http-mgmt-port` set, pmtad also serves HTTP/1.1 (plain, no TLS) on
-  that address (a bare port means 127.0.0.1 only) and prints
+  With `http-mgmt-port` set, pmtad also serves HTTP/1.1 on that address (a
+  bare port means 127.0.0.1 only; HTTPS with `http-tls-certificate`, a plain
+  request then redirected to https:// unless `http-redirect-to-https no`)
+  and prints
     pmtad: listening http 127.0.0.1:8080
   before `ready`. Every answer comes from the same code as pmtactl's:
     GET /status /domains /queues /vmtas         PowerMTA's web monitor API
@@ -67,9 +69,12 @@ HTTP MANAGEMENT INTERFACE
   X-API-Key (admin). /command needs operator for `show ...` and admin for
   changes (pause, resume, schedule, set queue, reload, delete). Unknown
   paths are 404, bad parameters 400, request bodies over 64 KiB 413; a
-  client gets 10 s for its request head and body, and at most 512
-  connections are served at once. A reload that changes http-mgmt-port
-  binds the new address first and keeps the old listener if it cannot.
+  client gets 10 s for its request head and body; at most 512 connections
+  are open at once, and a new client past that closes the oldest one that
+  has no request being answered (idle clients never keep a new one out).
+  A reload that changes http-mgmt-port binds the new address first and
+  keeps the old listener if it cannot; a reload reads http-tls-certificate
+  again, and one whose certificate cannot be used fails.
 
 SIGNALS
   SIGHUP   reload, like `pmtactl reload`: re-read the configuration file;

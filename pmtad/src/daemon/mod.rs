@@ -211,6 +211,10 @@ impl Shared {
         let resolver = Resolver::new(&cfg.name_servers).map_err(|e| vec![e.to_string()])?;
         let tls = crate::inbound::tls::from_config(cfg)
             .map_err(|e| vec![format!("smtp-server-tls-certificate: {e}")])?;
+        // The HTTP listener reads it again once told of the reload; checked here so that
+        // a certificate that cannot be used fails the reload.
+        crate::http::tls_config(&cfg.http)
+            .map_err(|e| vec![format!("http-tls-certificate: {e}")])?;
         self.logs
             .reload(&log_opts)
             .map_err(|e| vec![e.to_string()])?;

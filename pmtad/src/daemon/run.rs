@@ -95,10 +95,13 @@ async fn bind_smtp(shared: &Arc<Shared>) -> anyhow::Result<SmtpServer<DaemonInta
 /// The HTTP management listener at start, when `http-mgmt-port` turns it on; an address
 /// that cannot be bound stops the start, as for SMTP.
 async fn bind_http(shared: &Shared) -> anyhow::Result<Option<HttpListener>> {
-    let Some(addr) = shared.policies().config.http.listen else {
+    let settings = shared.policies().config.http.clone();
+    let Some(addr) = settings.listen else {
         return Ok(None);
     };
-    let l = HttpListener::bind(addr)
+    let tls = crate::http::tls_config(&settings)
+        .map_err(|e| anyhow::anyhow!("http-tls-certificate: {e}"))?;
+    let l = HttpListener::bind(addr, tls)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen for HTTP on {addr} (http-mgmt-port): {e}"))?;
     Ok(Some(l))

@@ -11,6 +11,7 @@
 
 mod access;
 mod command;
+mod conns;
 mod error;
 mod page;
 mod params;
@@ -24,7 +25,7 @@ use crate::control::Backend;
 
 pub use error::HttpError;
 pub use prom::{MetricsSnapshot, QueueMetrics, TrafficTotals};
-pub use server::{HttpListener, serve};
+pub use server::{HttpListener, serve, tls_config};
 
 /// What the HTTP interface needs from the daemon beyond the control verbs.
 pub trait HttpHost: Backend {

@@ -47,6 +47,10 @@ pub struct MetricsSnapshot {
     pub dns_failures: u64,
     pub tls_handshakes_in: u64,
     pub tls_handshakes_out: u64,
+    /// Open HTTP management connections, and idle ones closed to make room for new ones
+    /// (filled in by the HTTP server itself).
+    pub http_connections: u64,
+    pub http_connections_shed: u64,
 }
 
 /// Recipients since start, for the web page's chart.
@@ -283,6 +287,20 @@ impl Scrape {
             "Completed STARTTLS handshakes",
             MetricType::Counter,
             &tls,
+        )?;
+        family(
+            enc,
+            "pmtad_http_connections",
+            "Open connections to the HTTP management interface",
+            MetricType::Gauge,
+            &one(s.http_connections),
+        )?;
+        family(
+            enc,
+            "pmtad_http_connections_shed",
+            "Idle HTTP management connections closed to let a new client in",
+            MetricType::Counter,
+            &one(s.http_connections_shed),
         )?;
         let f = &s.fsync;
         let mut m = enc.encode_descriptor(

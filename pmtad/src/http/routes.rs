@@ -36,6 +36,7 @@ pub enum Reply {
 pub async fn route<H: HttpHost>(
     host: &H,
     history: &page::History,
+    conns: &super::conns::Conns,
     call: &Call,
 ) -> Result<Reply, HttpError> {
     let p = &call.params;
@@ -79,8 +80,10 @@ pub async fn route<H: HttpHost>(
         "/history" => doc(call, history.document()),
         "/metrics" => {
             get()?;
-            let text =
-                super::prom::encode(&host.metrics(), host.http_settings().metrics_top_queues);
+            let mut snap = host.metrics();
+            snap.http_connections = conns.open();
+            snap.http_connections_shed = conns.shed();
+            let text = super::prom::encode(&snap, host.http_settings().metrics_top_queues);
             Ok(Reply::Body(
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
                 text.into_bytes(),

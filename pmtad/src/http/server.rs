@@ -1,12 +1,21 @@
 //! The listener: bind, rebind on reload, accept with a bound on connections, and serve each
-//! connection with hyper's HTTP/1 server under timeouts.
+//! connection with hyper's HTTP/1 server under timeouts, over HTTPS when
+//! `http-tls-certificate` is set.
 //!
 //! Why these limits: the interface shares the daemon with SMTP intake, so a flood of idle
 //! or slow clients must cost only a bounded number of tasks and file descriptors. At most
-//! [`MAX_CONNECTIONS`] are served at once (the rest wait in the kernel's backlog); a client
-//! that does not finish its request head within [`HEADER_TIMEOUT`] is dropped; request
-//! bodies (only `/command` takes one) are capped at [`MAX_BODY`] and must arrive within
-//! [`BODY_TIMEOUT`].
+//! [`MAX_CONNECTIONS`] are open at once; a new client is accepted at once and, past the cap,
+//! the oldest connection with no request being answered is closed for it (see [`conns`],
+//! so idle clients can neither starve a new one nor make it wait for their timeouts); a
+//! client that does not finish its request head within [`HEADER_TIMEOUT`] is dropped;
+//! request bodies (only `/command` takes one) are capped at [`MAX_BODY`] and must arrive
+//! within [`BODY_TIMEOUT`].
+//!
+//! HTTPS shares the port with plain HTTP as PowerMTA v5's does: a connection whose first
+//! byte starts a TLS handshake is served over TLS; a plain request is answered with a
+//! redirect to `https://` (`http-redirect-to-https`, the default) or served as it is.
+//!
+//! [`conns`]: super::conns
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,15 +28,17 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::access::{self, API_KEY_HEADER};
+use super::conns::{self, Admitted, Conns};
 use super::page::History;
 use super::params::{Format, Params};
 use super::routes::{self, Call, Reply};
 use super::{HttpError, HttpHost, xml};
+use crate::inbound::tls::{TlsConfigError, TlsPolicy, TlsSlot, TlsVersions};
 
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 512;
@@ -46,15 +57,41 @@ pub struct HttpListener {
     listener: TcpListener,
     /// What the config asked for (the bound address differs for port 0).
     wanted: SocketAddr,
+    /// HTTPS as configured at start (see [`tls_config`]).
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// The HTTPS server configuration `settings` ask for: `None` without
+/// `http-tls-certificate`.
+pub fn tls_config(
+    settings: &config::HttpMgmt,
+) -> Result<Option<Arc<rustls::ServerConfig>>, TlsConfigError> {
+    let t = &settings.tls;
+    let Some(pem) = &t.certificate else {
+        return Ok(None);
+    };
+    let policy = TlsPolicy {
+        versions: TlsVersions {
+            tls12: t.tls12,
+            tls13: t.tls13,
+        },
+        tls12_suites: t.ciphers.clone(),
+        tls13_suites: t.tls13_suites.clone(),
+    };
+    crate::inbound::tls::server_config_from_files(pem, pem, &policy).map(Some)
 }
 
 impl HttpListener {
-    /// Binds `addr` (from `http-mgmt-port`).
-    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+    /// Binds `addr` (from `http-mgmt-port`), to serve HTTPS with `tls` when given.
+    pub async fn bind(
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         Ok(Self {
             listener,
             wanted: addr,
+            tls,
         })
     }
 
@@ -79,11 +116,17 @@ pub async fn serve<H: HttpHost>(
     let app = Arc::new(App {
         host: host.clone(),
         history: history.clone(),
+        tls: TlsSlot::new(first.as_ref().and_then(|l| l.tls.clone())),
+        conns: Arc::new(Conns::default()),
     });
     let mut loops = JoinSet::new();
     loops.spawn(super::page::sample(host.clone(), history));
     let mut current = first.map(|l| start(&app, l, &mut loops, &|_| {}));
+    let mut reloaded = false;
     loop {
+        if std::mem::replace(&mut reloaded, true) {
+            reload_tls(&app);
+        }
         let want = host.http_settings().listen;
         if want != current.as_ref().map(|c| c.wanted) {
             current = switch(&app, current, want, &mut loops, &announce).await;
@@ -91,6 +134,17 @@ pub async fn serve<H: HttpHost>(
         if changes.changed().await.is_err() {
             break;
         }
+    }
+}
+
+/// After a reload: HTTPS with the certificate (read again) and TLS settings of the running
+/// config; one that cannot be used keeps the current one.
+fn reload_tls<H: HttpHost>(app: &App<H>) {
+    match tls_config(&app.host.http_settings()) {
+        Ok(tls) => app.tls.set(tls),
+        Err(e) => app.host.log_event(format!(
+            "reload: HTTPS certificate not usable, keeping the current one: {e}"
+        )),
     }
 }
 
@@ -133,7 +187,7 @@ async fn switch<H: HttpHost>(
         }
         return None;
     };
-    match HttpListener::bind(addr).await {
+    match HttpListener::bind(addr, None).await {
         Ok(l) => {
             if let Some(old) = current {
                 old.stop.cancel();
@@ -157,6 +211,10 @@ async fn switch<H: HttpHost>(
 struct App<H> {
     host: Arc<H>,
     history: Arc<History>,
+    /// HTTPS as configured now (a reload replaces it for new connections).
+    tls: TlsSlot,
+    /// The open connections, shared by every listener (one but while rebinding).
+    conns: Arc<Conns>,
 }
 
 async fn accept_loop<H: HttpHost>(
@@ -164,22 +222,21 @@ async fn accept_loop<H: HttpHost>(
     listener: TcpListener,
     stop: CancellationToken,
 ) {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut conns = JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            p = permits.clone().acquire_owned() => p.expect("semaphore never closed"),
-            () = stop.cancelled() => break,
-        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             () = stop.cancelled() => break,
         };
         while conns.try_join_next().is_some() {}
         match accepted {
-            Ok((stream, peer)) => {
-                conns.spawn(connection(app.clone(), stream, peer, permit, stop.clone()));
-            }
+            // All connections answering a request: this one is closed unserved.
+            Ok((stream, peer)) => match app.conns.admit(MAX_CONNECTIONS) {
+                Some(slot) => {
+                    conns.spawn(connection(app.clone(), stream, peer, slot, stop.clone()));
+                }
+                None => drop(stream),
+            },
             // Out of file descriptors and the like: wait rather than spin.
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
@@ -188,22 +245,88 @@ async fn accept_loop<H: HttpHost>(
     let _ = tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
 }
 
+/// Serves one connection until it ends, the listener stops, or it must give way.
 async fn connection<H: HttpHost>(
     app: Arc<App<H>>,
     stream: TcpStream,
     peer: SocketAddr,
-    _permit: OwnedSemaphorePermit,
+    slot: Admitted,
     stop: CancellationToken,
 ) {
+    let close = slot.close.clone();
+    tokio::select! {
+        () = serve_tcp(app, stream, peer, &slot, &stop) => {}
+        // Shed for a newer client: it had no request under way.
+        () = close.cancelled() => {}
+    }
+}
+
+/// Plain HTTP, or TLS when a certificate is configured and the client starts a handshake.
+async fn serve_tcp<H: HttpHost>(
+    app: Arc<App<H>>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: &Admitted,
+    stop: &CancellationToken,
+) {
+    let Some(tls) = app.tls.get() else {
+        return serve_http(app, TokioIo::new(stream), peer, slot, stop, Plain::Serve).await;
+    };
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if first[0] == TLS_HANDSHAKE => {}
+        Ok(Ok(1)) => {
+            let plain = match app.host.http_settings().tls.redirect_to_https {
+                true => Plain::Redirect,
+                false => Plain::Serve,
+            };
+            return serve_http(app, TokioIo::new(stream), peer, slot, stop, plain).await;
+        }
+        _ => return,
+    }
+    let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+    if let Ok(Ok(stream)) = tokio::time::timeout(HEADER_TIMEOUT, accept).await {
+        serve_http(app, TokioIo::new(stream), peer, slot, stop, Plain::Serve).await;
+    }
+}
+
+/// The first byte of a TLS record carrying a handshake (a ClientHello).
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// What a request gets: an answer, or (plain HTTP on the HTTPS listener) a redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    Serve,
+    Redirect,
+}
+
+async fn serve_http<H, IO>(
+    app: Arc<App<H>>,
+    io: TokioIo<IO>,
+    peer: SocketAddr,
+    slot: &Admitted,
+    stop: &CancellationToken,
+    plain: Plain,
+) where
+    H: HttpHost,
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let busy = slot.busy_counter();
     let svc = hyper::service::service_fn(move |req| {
-        let app = app.clone();
-        async move { Ok::<_, Infallible>(app.handle(peer, req).await) }
+        let (app, busy) = (app.clone(), busy.clone());
+        async move {
+            let _busy = conns::busy(&busy);
+            Ok::<_, Infallible>(match plain {
+                Plain::Serve => app.handle(peer, req).await,
+                Plain::Redirect => redirect(&req),
+            })
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .max_buf_size(16 * 1024)
-        .serve_connection(TokioIo::new(stream), svc);
+        .serve_connection(io, svc);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -212,6 +335,23 @@ async fn connection<H: HttpHost>(
             let _ = conn.await;
         }
     }
+}
+
+/// `301` to the same host and path over `https://`.
+fn redirect(req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let mut resp = Response::new(Full::new(Bytes::from_static(b"use https\n")));
+    *resp.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    if let Ok(to) = HeaderValue::from_str(&format!("https://{host}{path}")) {
+        resp.headers_mut().insert(header::LOCATION, to);
+    }
+    resp
 }
 
 impl<H: HttpHost> App<H> {
@@ -250,7 +390,7 @@ impl<H: HttpHost> App<H> {
             level,
             peer,
         };
-        routes::route(&*self.host, &self.history, &call).await
+        routes::route(&*self.host, &self.history, &self.conns, &call).await
     }
 }
 

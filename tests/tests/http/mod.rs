@@ -9,6 +9,7 @@
 mod access;
 mod command;
 mod endpoints;
+mod https;
 mod idle;
 mod metrics;
 mod page;
