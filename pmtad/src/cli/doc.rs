@@ -48,10 +48,10 @@ RUN MODE
   refused with 552 5.3.4 at SIZE= and at the end of DATA.
 
 HTTP MANAGEMENT INTERFACE
-  With `http-mgmt-port` set, pmtad also serves HTTP/1.1 on that address (a
-  bare port means 127.0.0.1 only; HTTPS with `http-tls-certificate`, a plain
-  request then redirected to https:// unless `http-redirect-to-https no`)
-  and prints
+  With `http-mgmt-port` set, pmtad also serves HTTP/1.1 on that address
+  (a bare port means 127.0.0.1 only; HTTPS with `http-tls-certificate`,
+  a plain request then redirected to https:// unless
+  `http-redirect-to-https no`) and prints
     pmtad: listening http 127.0.0.1:8080
   before `ready`. Every answer comes from the same code as pmtactl's:
     GET /status /domains /queues /vmtas         PowerMTA's web monitor API
