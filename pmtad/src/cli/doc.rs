@@ -57,6 +57,8 @@ HTTP MANAGEMENT INTERFACE
     GET /status /domains /queues /vmtas         PowerMTA's web monitor API
     GET /domainDetail?domain=NAME               a domain, its queues, why
     GET /queueDetail?queue=DOMAIN/VMTA          each is held back, settings
+    GET /jobs  /jobDetail?jobid=ID              jobs (pmtactl show jobs)
+    GET /logs?maxitems=N&domain=D&cursor=C      recent main-log lines
     POST /command  command=TEXT                 a pmtactl command line
     GET /metrics                                Prometheus (OpenMetrics)
     GET /                                       the web monitor page

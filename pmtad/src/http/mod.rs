@@ -1,5 +1,6 @@
 //! The HTTP management interface: PowerMTA's web monitor API (`/status`, `/domains`,
-//! `/queues`, `/vmtas`, `/domainDetail`, `/queueDetail`, `POST /command`, each with
+//! `/queues`, `/vmtas`, `/domainDetail`, `/queueDetail`, `/jobs`, `/jobDetail`, `/logs`,
+//! `POST /command`, each with
 //! `format=json` or `format=xml`), Prometheus `/metrics`, and a web page at `/`.
 //!
 //! Every answer comes from the same [`Backend`] the control socket serves, through the same

@@ -78,6 +78,15 @@ pub async fn route<H: HttpHost>(
         ),
         "/queueDetail" => doc(call, queue_detail(host, p.required("queue")?).await?),
         "/history" => doc(call, history.document()),
+        "/jobs" => {
+            let max = usize::try_from(p.max_items(host.http_settings().default_max_items)?);
+            doc(
+                call,
+                shape::jobs(&host.jobs().await?, max.unwrap_or(usize::MAX)),
+            )
+        }
+        "/jobDetail" => doc(call, job_detail(host, p.required("jobid")?).await?),
+        "/logs" => doc(call, logs(host, p).await?),
         "/metrics" => {
             get()?;
             let mut snap = host.metrics();
@@ -194,6 +203,42 @@ async fn ask<H: Backend>(host: &H, q: &Query) -> Result<Value, HttpError> {
         }
         Query::DomainDetail(d) => shape::domain_detail(&host.domain_detail(d).await?),
     })
+}
+
+/// `/jobDetail?jobid=ID`: one job; an unknown one is 404.
+async fn job_detail<H: Backend>(host: &H, id: &str) -> Result<Value, HttpError> {
+    match host.job(id.to_string()).await {
+        Ok(j) => Ok(json!({"job": shape::job(&j)})),
+        Err(proto::ControlError::InvalidRequest(m)) => Err(HttpError::NotFound(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Most lines `/logs` gives in one answer.
+const MAX_LOG_LINES: u32 = 1000;
+
+/// `/logs`: the most recent main-log lines (`maxitems`, default 100), or those after
+/// `cursor=` (the `nextCursor` of a previous answer), optionally about one `domain=`;
+/// read from the same ring as `pmtactl tail logs`.
+async fn logs<H: Backend>(host: &H, p: &Params) -> Result<Value, HttpError> {
+    let max = p.max_items(100)?.clamp(1, MAX_LOG_LINES);
+    let cursor = match p.get("cursor") {
+        None => None,
+        Some(c) => Some(
+            c.trim()
+                .parse::<u64>()
+                .map_err(|_| HttpError::BadRequest(format!("cursor={c} is not a line number")))?,
+        ),
+    };
+    let req = proto::TailRequest {
+        cursor,
+        backlog: max,
+        max_lines: max,
+        domain: p.get("domain").map(str::to_ascii_lowercase),
+        wait_ms: 0,
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    Ok(shape::logs(&host.tail_logs(req, until).await?))
 }
 
 /// `POST /command` with `command=TEXT`: read-only verbs need operator access, changes admin.

@@ -206,3 +206,35 @@ fn event(e: &Event) -> Value {
 fn last_error(e: Option<&Event>) -> Value {
     e.map_or(Value::Null, |e| json!(e.diag))
 }
+
+/// `/jobs`: one `job` element per job (PowerMTA's `show jobs` columns job-id, #rcpt, kbytes
+/// as `id`, `rcp`, `kb`, then what pmtactl's `show jobs` adds), at most `max`.
+pub fn jobs(list: &proto::JobList, max: usize) -> Value {
+    let rows: Vec<Value> = list.jobs.iter().take(max).map(job).collect();
+    json!({"job": rows, "total": list.jobs.len()})
+}
+
+/// One job's figures.
+pub fn job(j: &proto::JobSummary) -> Value {
+    json!({
+        "id": j.job,
+        "rcp": j.queued,
+        "kb": j.kbytes,
+        "delivered": j.delivered,
+        "bounced": j.bounced,
+        "deferred": j.deferred,
+        "firstSeen": j.first_seen,
+        "lastSeen": j.last_seen,
+        "paused": j.paused,
+    })
+}
+
+/// `/logs`: one `line` element per log line, oldest first, and where to go on from.
+pub fn logs(batch: &proto::LogBatch) -> Value {
+    let rows: Vec<Value> = batch
+        .lines
+        .iter()
+        .map(|l| json!({"seq": l.seq, "time": l.at, "domain": l.domain, "text": l.text}))
+        .collect();
+    json!({"line": rows, "nextCursor": batch.next_cursor, "dropped": batch.dropped})
+}

@@ -11,6 +11,7 @@ mod command;
 mod endpoints;
 mod https;
 mod idle;
+mod jobs;
 mod metrics;
 mod page;
 mod reload;
