@@ -296,3 +296,45 @@ async fn a_loop_a_broken_report_and_an_oversized_one_are_rejected_not_answered()
     assert!(world.acct().iter().all(|r| r["type"] != "rb"));
     assert!(sink.messages().is_empty());
 }
+
+#[tokio::test]
+async fn with_deliver_unmatched_email_an_unmatched_report_is_delivered_to_its_mailbox() {
+    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("returns.test", "127.0.0.2")
+        .start()
+        .await
+        .unwrap();
+    let config = config(&dns, sink.addr().port()).replace(
+        "  deliver-unmatched-email no\n  forward-unmatched-to ops@ops.test\n",
+        "",
+    );
+    let world = World::start(&config);
+    let foreign = samples::original("", "x@remote.test");
+    let r = report(
+        "bounces@returns.test",
+        samples::dsn(&foreign, "x@remote.test"),
+    );
+    let mut s = Session::connect_from(world.pmtad.smtp_addr(), "127.0.0.9".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.send(&r).await.unwrap().code, 250);
+    let _ = s.quit().await;
+    sink.wait_for_messages(1, WAIT)
+        .await
+        .expect("the report, delivered");
+    let got = &sink.messages()[0];
+    assert_eq!(got.rcpts, ["bounces@returns.test"]);
+    assert!(String::from_utf8_lossy(&got.data).contains("Final-Recipient: rfc822; x@remote.test"));
+    let bounces = json(&world.pmtad.pmtactl(&["show", "bounces", "--json"]));
+    let e = &bounces["reports"][0];
+    assert_eq!(
+        (e["matched"].as_bool(), e["disposition"].as_str()),
+        (Some(false), Some("delivered to bounces@returns.test")),
+        "{bounces}"
+    );
+    assert!(
+        world.acct().iter().all(|r| r["type"] != "rb"),
+        "unmatched: no rb record"
+    );
+}
