@@ -341,7 +341,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("smtp-pattern-list", DOMAIN, K::Text, "", "name of the <smtp-pattern-list> applied to replies of this queue"),
     imp("queue-to", DOMAIN, K::Text, "", "put this domain's mail into the queue NAME (one queue, one <domain NAME> policy for every domain that names it; without route/smtp-hosts on it, each message goes to its own domain's MX hosts)"),
     imp("disable-mx-rollup", DOMAIN, K::Bool, "no", "keep this domain in its own queue even when its MX hosts match an <mx-rollup-list> line"),
-    imp("max-cold-virtual-mta-msg", DOMAIN, K::DailyLimits, "", "IP warm-up: messages per UTC day this queue's domain may send through the warm virtual MTA's cold-virtual-mta, by day of the cold one's use (the last value repeats); counted per domain and persisted in the spool directory; none = no warm-up traffic"),
+    imp("max-cold-virtual-mta-msg", DOMAIN, K::DailyLimits, "", "IP warm-up: messages per UTC day this queue's domain may send through the warm virtual MTA's cold-virtual-mta, by day of the cold one's use (the last value repeats); counted per domain when the message is queued and persisted in the spool directory (a message counted for the cold virtual MTA and still queued at a restart goes out through the warm one afterwards, its count kept: the cold one never exceeds its allowance); none = no warm-up traffic"),
     imp("backoff-max-smtp-out", DOMAIN, K::Count, "20", "max-smtp-out while the queue is in backoff"),
     imp("backoff-max-msg-rate", DOMAIN, K::Rate, "", "max-msg-rate in backoff (default: max-msg-rate)"),
     imp("backoff-max-connect-rate", DOMAIN, K::Rate, "", "max-connect-rate in backoff (default: max-connect-rate)"),

@@ -43,6 +43,7 @@ pub use backend::DaemonBackend;
 pub use intake::DaemonIntake;
 pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
+pub use rollup::{Routes, route};
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentBounce, State};
 pub use users::{hash_password, verify_password};

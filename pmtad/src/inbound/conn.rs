@@ -8,6 +8,7 @@
 use std::io;
 use std::ops::Range;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -29,6 +30,72 @@ pub(crate) enum ReadError {
     Shutdown,
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
+}
+
+/// Read buffers of sessions waiting for a command, kept for the next session with input.
+/// Bounded: beyond `keep` buffers a returned one is freed.
+#[derive(Debug)]
+pub(crate) struct BufPool {
+    bufs: Mutex<Vec<Vec<u8>>>,
+    /// Capacity of every buffer (the largest chunk read at once).
+    size: usize,
+    keep: usize,
+}
+
+impl BufPool {
+    pub(crate) fn new(size: usize, keep: usize) -> Self {
+        BufPool {
+            bufs: Mutex::new(Vec::new()),
+            size,
+            keep,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+        self.bufs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An empty buffer of `size` bytes' capacity.
+    fn take(&self) -> Vec<u8> {
+        let pooled = self.lock().pop();
+        pooled.unwrap_or_else(|| Vec::with_capacity(self.size))
+    }
+
+    /// Keeps `buf` for reuse (unless the pool is full or `buf` was grown or is none).
+    fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() != self.size {
+            return;
+        }
+        buf.clear();
+        let mut bufs = self.lock();
+        if bufs.len() < self.keep {
+            bufs.push(buf);
+        }
+    }
+}
+
+impl<IO> Drop for Conn<IO> {
+    fn drop(&mut self) {
+        self.pool.give(std::mem::take(&mut self.rbuf));
+    }
+}
+
+/// Awaits a timed read, interrupted by `shutdown` when given.
+async fn wait(
+    read: impl std::future::Future<Output = Result<io::Result<usize>, tokio::time::error::Elapsed>>,
+    shutdown: Option<&CancellationToken>,
+) -> Result<usize, ReadError> {
+    let r = match shutdown {
+        Some(token) => tokio::select! {
+            r = read => r,
+            () = token.cancelled() => return Err(ReadError::Shutdown),
+        },
+        None => read.await,
+    };
+    match r {
+        Err(_) => Err(ReadError::Timeout),
+        Ok(r) => Ok(r?),
+    }
 }
 
 /// A client connection before or after STARTTLS.
@@ -79,28 +146,45 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Stream<IO> {
     }
 }
 
+/// Bytes read into the future of an idle wait (a session waiting for its next command
+/// holds no read buffer): most commands fit, a longer input continues in the real buffer.
+const IDLE_READ: usize = 256;
+
 /// Buffered connection: lines and data chunks in, batched replies out.
+///
+/// The read buffer is held only while input is being handled: a session that consumed
+/// everything and waits for a command gives it back to the listener's [`BufPool`] and
+/// waits with a small array of its own (an idle connection costs its task and a few small
+/// buffers, not a read buffer); the next input takes a buffer from the pool again. The pool
+/// keeps the pages of recently used buffers, so a busy session pays no allocation, zeroing
+/// or page faults per message.
 pub(crate) struct Conn<IO> {
     stream: Stream<IO>,
-    rbuf: Box<[u8]>,
+    /// `rbuf[start..]` is unconsumed input; its length is the end of what was read.
+    rbuf: Vec<u8>,
     start: usize,
-    end: usize,
     /// Bytes of `rbuf[start..]` already searched for a line end.
     scanned: usize,
+    pool: Arc<BufPool>,
     wbuf: Vec<u8>,
     max_line: usize,
     shutdown: CancellationToken,
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
-    pub(crate) fn new(io: IO, buffer: usize, max_line: usize, shutdown: CancellationToken) -> Self {
+    pub(crate) fn new(
+        io: IO,
+        pool: Arc<BufPool>,
+        max_line: usize,
+        shutdown: CancellationToken,
+    ) -> Self {
         Conn {
             stream: Stream::Plain(io),
-            rbuf: vec![0; buffer.max(2 * max_line)].into_boxed_slice(),
+            rbuf: Vec::new(),
             start: 0,
-            end: 0,
             scanned: 0,
-            wbuf: Vec::with_capacity(1024),
+            pool,
+            wbuf: Vec::new(),
             max_line,
             shutdown,
         }
@@ -145,10 +229,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                     Ok(line)
                 };
             }
-            if self.end - self.start > self.max_line {
+            if self.rbuf.len() - self.start > self.max_line {
                 // Keep nothing of an overlong line; skip to its end, then say so.
                 discarding = true;
-                self.start = self.end;
+                self.start = self.rbuf.len();
                 self.scanned = 0;
             }
             self.fill(timeout, true).await?;
@@ -157,7 +241,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
 
     fn take_line(&mut self) -> Option<Range<usize>> {
         let from = self.start + self.scanned;
-        match self.rbuf[from..self.end].iter().position(|&b| b == b'\n') {
+        match self.rbuf[from..].iter().position(|&b| b == b'\n') {
             Some(p) => {
                 let lf = from + p;
                 let mut line = self.start..lf;
@@ -169,7 +253,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 Some(line)
             }
             None => {
-                self.scanned = self.end - self.start;
+                self.scanned = self.rbuf.len() - self.start;
                 None
             }
         }
@@ -181,7 +265,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
 
     /// Bytes received and not consumed yet.
     pub(crate) fn buffered(&self) -> &[u8] {
-        &self.rbuf[self.start..self.end]
+        &self.rbuf[self.start..]
     }
 
     pub(crate) fn consume(&mut self, n: usize) {
@@ -191,37 +275,59 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
 
     /// Forgets input received so far (after STARTTLS: nothing sent in clear may be obeyed).
     pub(crate) fn discard_input(&mut self) {
-        self.start = self.end;
+        self.start = self.rbuf.len();
         self.scanned = 0;
     }
 
-    /// Reads more input, flushing queued replies first.
+    /// Reads more input, flushing queued replies first. `idle`: the session waits for a
+    /// command (the server's shutdown interrupts the wait); otherwise for message data.
     pub(crate) async fn fill(&mut self, timeout: Duration, idle: bool) -> Result<(), ReadError> {
         self.flush(timeout).await?;
-        if self.start == self.end {
-            (self.start, self.end) = (0, 0);
-        } else if self.end == self.rbuf.len() {
-            self.rbuf.copy_within(self.start..self.end, 0);
-            (self.start, self.end) = (0, self.end - self.start);
-        }
-        let read = tokio::time::timeout(timeout, self.stream.read(&mut self.rbuf[self.end..]));
-        let n = if idle {
-            tokio::select! {
-                r = read => r,
-                () = self.shutdown.cancelled() => return Err(ReadError::Shutdown),
-            }
+        self.make_room(idle);
+        let n = if self.rbuf.capacity() == 0 {
+            self.read_idle(timeout).await?
         } else {
-            read.await
+            let read = tokio::time::timeout(timeout, self.stream.read_buf(&mut self.rbuf));
+            wait(read, idle.then_some(&self.shutdown)).await?
         };
         match n {
-            Err(_) => Err(ReadError::Timeout),
-            Ok(Err(e)) => Err(e.into()),
-            Ok(Ok(0)) => Err(ReadError::Closed),
-            Ok(Ok(n)) => {
-                self.end += n;
-                Ok(())
-            }
+            0 => Err(ReadError::Closed),
+            _ => Ok(()),
         }
+    }
+
+    /// Before a read: drops consumed input and, when nothing is pending and the session
+    /// waits for a command, gives the buffer back to the pool; else makes room to read into.
+    fn make_room(&mut self, idle: bool) {
+        if self.start == self.rbuf.len() {
+            self.start = 0;
+            self.rbuf.clear();
+            if idle {
+                self.pool.give(std::mem::take(&mut self.rbuf));
+                return;
+            }
+        } else if self.start > 0 && self.rbuf.len() == self.rbuf.capacity() {
+            self.rbuf.drain(..self.start);
+            self.start = 0;
+        }
+        if self.rbuf.capacity() == 0 {
+            self.rbuf = self.pool.take();
+        } else if self.rbuf.len() == self.rbuf.capacity() {
+            self.rbuf.reserve(self.max_line); // full of one chunk: never read into nothing
+        }
+    }
+
+    /// The read of a session waiting for a command with nothing buffered: into a small
+    /// array of this future, moved to a pooled buffer once something arrived.
+    async fn read_idle(&mut self, timeout: Duration) -> Result<usize, ReadError> {
+        let mut first = [0u8; IDLE_READ];
+        let read = tokio::time::timeout(timeout, self.stream.read(&mut first));
+        let n = wait(read, Some(&self.shutdown)).await?;
+        if n > 0 {
+            self.rbuf = self.pool.take();
+            self.rbuf.extend_from_slice(&first[..n]);
+        }
+        Ok(n)
     }
 
     /// Performs the TLS handshake on the underlying stream (after our 220 was flushed).

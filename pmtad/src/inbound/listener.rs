@@ -19,6 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use super::admission::{Admission, InboundLimits, Refusal, Ticket};
+use super::conn::BufPool;
 use super::intake::Intake;
 use super::lockout::AuthLockout;
 use super::session::{LOG_TARGET, Session, SessionContext};
@@ -33,8 +34,10 @@ pub struct SessionLimits {
     pub max_recipients: usize,
     /// Errors (bad commands, refusals) before the session is closed with 421.
     pub max_errors: u32,
-    /// Size of the per-session read buffer.
+    /// Size of a read buffer (a session holds one only while it handles input).
     pub read_buffer: usize,
+    /// Read buffers kept for reuse when sessions go idle (their pages stay resident).
+    pub pooled_buffers: usize,
 }
 
 impl Default for SessionLimits {
@@ -44,6 +47,7 @@ impl Default for SessionLimits {
             max_recipients: 1000,
             max_errors: 20,
             read_buffer: 64 * 1024,
+            pooled_buffers: 128,
         }
     }
 }
@@ -176,6 +180,10 @@ impl<I: Intake> SmtpServer<I> {
             shutdown: CancellationToken::new(),
             log: config.log,
             lockout: Arc::new(AuthLockout::default()),
+            buffers: Arc::new(BufPool::new(
+                config.limits.read_buffer.max(2 * config.limits.max_line),
+                config.limits.pooled_buffers,
+            )),
         };
         Ok(SmtpServer {
             listeners,

@@ -11,7 +11,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::command::{self, Command, ParseError};
-use super::conn::{Conn, ReadError};
+use super::conn::{BufPool, Conn, ReadError};
 use super::data::DataBuffers;
 use super::headers::FieldPlan;
 use super::intake::{Intake, SourceRules};
@@ -52,6 +52,8 @@ pub(crate) struct SessionContext<I> {
     pub log: Option<LogSink>,
     /// Failed AUTH attempts per client address, across sessions.
     pub lockout: Arc<AuthLockout>,
+    /// Read buffers shared by the sessions (held only while a session handles input).
+    pub buffers: Arc<BufPool>,
 }
 
 pub(crate) struct Session<I: Intake, IO> {
@@ -95,7 +97,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         let limits = ctx.limits;
         let conn = Conn::new(
             io,
-            limits.read_buffer,
+            ctx.buffers.clone(),
             limits.max_line,
             ctx.shutdown.clone(),
         );

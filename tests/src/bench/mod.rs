@@ -12,12 +12,14 @@ pub mod auth;
 pub mod config;
 pub mod control;
 pub mod http;
+pub mod idle;
 pub mod inbound;
 pub mod measure;
 pub mod relay;
 pub mod relay_conn;
 pub mod report;
 pub mod returnpath;
+pub mod rollup;
 pub mod rpc;
 pub mod smtp_client;
 pub mod spool;
@@ -67,11 +69,13 @@ pub enum Part {
     Acct,
     Http,
     Returnpath,
+    Idle,
+    Rollup,
 }
 
 impl Part {
     /// Queue first: its resident-memory figure is cleanest in a fresh process.
-    pub const ALL: [Part; 13] = [
+    pub const ALL: [Part; 15] = [
         Part::Queue,
         Part::Config,
         Part::Intake,
@@ -85,6 +89,8 @@ impl Part {
         Part::Acct,
         Part::Http,
         Part::Returnpath,
+        Part::Idle,
+        Part::Rollup,
     ];
 
     pub fn name(self) -> &'static str {
@@ -102,6 +108,8 @@ impl Part {
             Part::Acct => "acct",
             Part::Http => "http",
             Part::Returnpath => "returnpath",
+            Part::Idle => "idle",
+            Part::Rollup => "rollup",
         }
     }
 
@@ -121,6 +129,8 @@ impl Part {
             Part::Acct => acct::run(scale.pick(300_000, 100_000, 2_000)),
             Part::Http => http::run(&http::Params::at(scale)),
             Part::Returnpath => returnpath::run(&returnpath::Params::at(scale)),
+            Part::Idle => idle::run(&idle::Params::at(scale)),
+            Part::Rollup => rollup::run(&rollup::Params::at(scale)),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Every part, in the order `all` runs them, with the figures each must report.
-const PARTS: [(&str, usize); 13] = [
+const PARTS: [(&str, usize); 15] = [
     ("queue", 2),
     ("config", 3),
     ("intake", 6),
@@ -21,6 +21,8 @@ const PARTS: [(&str, usize); 13] = [
     ("acct", 5),
     ("http", 9),
     ("returnpath", 5),
+    ("idle", 5),
+    ("rollup", 7),
 ];
 
 fn check_figure(part: &str, f: &Value) {

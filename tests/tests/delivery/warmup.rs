@@ -68,3 +68,75 @@ async fn a_cold_vmta_sends_its_daily_allowance_then_the_warm_one_carries_the_res
     assert_eq!(by_source(&sink, COLD), 3, "{:?}", sink.messages().len());
     assert_eq!(by_source(&sink, WARM), 4);
 }
+
+/// A message counted for the cold virtual MTA and still queued at a restart: after the
+/// restart the day's allowance stays used (read from the spool directory), so the message
+/// goes out through the warm virtual MTA, as does new mail; the cold one never sends more
+/// than its allowance.
+#[tokio::test]
+async fn mail_queued_on_the_cold_vmta_at_a_restart_goes_out_warm_once_the_allowance_is_used() {
+    let sink = sink_on("127.0.0.183", SmtpSink::builder()).await;
+    let dns = TestDns::builder()
+        .a("held.test", "127.0.0.183")
+        .start()
+        .await
+        .unwrap();
+    let cfg = base_config(&dns, sink.addr().port())
+        + &format!(
+            "<virtual-mta warm>\n  smtp-source-host {WARM} pmtad.test\n  cold-virtual-mta cold\n</virtual-mta>\n\
+             <virtual-mta cold>\n  smtp-source-host {COLD} pmtad.test\n</virtual-mta>\n\
+             <domain held.test>\n  max-cold-virtual-mta-msg 2/day\n</domain>\n"
+        );
+    let mut world = World::start(&cfg);
+    // The cold queue holds its mail: what it was given is still queued at the restart.
+    let out = world.pmtad.pmtactl(&["pause", "queue", "held.test/cold"]);
+    assert!(out.status.success(), "{out:?}");
+    let batch = |from: u64, n: u64| -> Vec<_> {
+        (from..from + n)
+            .map(|i| via("warm", &format!("r{i}@held.test"), i))
+            .collect()
+    };
+    world.inject(&batch(0, 3)).await;
+    sink.wait_for_messages(1, WAIT).await.expect("1 delivered");
+    assert_eq!(by_source(&sink, WARM), 1, "over the allowance: warm");
+    let queued = |world: &World, vmta: &str| -> u64 {
+        let v = ctl_json(world, &["show", "queues"]);
+        let rows = v["queues"].as_array().cloned().unwrap_or_default();
+        rows.iter()
+            .filter(|q| q["domain"] == "held.test" && q["vmta"] == vmta)
+            .map(|q| q["rcpts"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(
+        queued(&world, "cold"),
+        2,
+        "the allowance, held on the cold queue"
+    );
+    world.pmtad.stop();
+    world.pmtad = Pmtad::start(world.dir.path(), &cfg).expect("restart");
+    // The day's allowance is used: the two recovered messages and a new one go warm.
+    sink.wait_for_messages(3, WAIT)
+        .await
+        .expect("recovered mail delivered");
+    world.inject(&batch(3, 1)).await;
+    sink.wait_for_messages(4, WAIT).await.expect("4 delivered");
+    assert_eq!(by_source(&sink, WARM), 4);
+    assert_eq!(
+        by_source(&sink, COLD),
+        0,
+        "the cold VMTA took nothing past its allowance"
+    );
+    assert_eq!(queued(&world, "cold"), 0);
+    let v = ctl_json(&world, &["show", "vmtas"]);
+    let cold = v["vmtas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "cold")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        cold["warmup"]["used_today"], 2,
+        "counted once, across the restart: {v:#}"
+    );
+}
