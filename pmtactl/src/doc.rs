@@ -121,12 +121,14 @@ JSON OUTPUT
                   by_domain counts the listed reports, most first
   REPORT         {at, rcpt, domain, category, status, diag, format,
                   matched, job_id, vmta, message_id, reporter, rejected,
-                  disposition}; category: bounceCat (bounces) or
+                  disposition, action}; category: bounceCat (bounces) or
                   feedback type (abuse, fraud, ...); format: dsn, gmail,
                   microsoft, qmail, arf, jmrp; matched: the X-Pmtad-Ref
                   stamp verified (an rb/f record was written); rejected:
-                  null, or malformed|too-large|loop|no-report|no-failure;
-                  disposition: discarded | delivered to ADDRESS
+                  null, or malformed|too-large|loop|no-report;
+                  disposition: discarded | delivered to ADDRESS;
+                  action: failed (rb record) | delayed | delivered |
+                  relayed | expanded (rs record) | complained
   JOB            {job, queued, delivered, bounced, deferred, kbytes,
                   first_seen, last_seen, paused}; queued/kbytes: in the
                   spool now; delivered/bounced/deferred: since pmtad

@@ -39,8 +39,7 @@ fn file_options(f: &config::AcctFile) -> Option<AcctFileOptions> {
     let mut o = AcctFileOptions::new(&f.path);
     o.records = f.records.iter().filter_map(|r| record_type(*r)).collect();
     if o.records.is_empty() {
-        // Only rs records (remote positive or delay DSNs), which pmtad does not write:
-        // such a file would never receive anything.
+        // `records ""`: such a file would never receive anything.
         tracing::warn!(
             "{}: no record type pmtad produces; file not opened",
             f.path.display()
@@ -75,7 +74,7 @@ fn record_type(r: config::RecordType) -> Option<RecordType> {
         config::RecordType::Receipt => RecordType::Receipt,
         config::RecordType::RemoteBounce => RecordType::RemoteBounce,
         config::RecordType::FeedbackLoop => RecordType::FeedbackLoop,
-        _ => return None,
+        config::RecordType::RemoteStatus => RecordType::RemoteStatus,
     })
 }
 
@@ -126,7 +125,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display();
         let text = format!(
-            "<acct-file {d}/acct.csv>\n  records d,b,tq,rs\n  record-fields d *,!orcpt,header_Message-Id\n  \
+            "<acct-file {d}/acct.csv>\n  records d,b,tq\n  record-fields d *,!orcpt,header_Message-Id\n  \
              max-size 10M\n  delete-after never\n</acct-file>\n\
              <acct-file {d}/rs.csv>\n  records rs\n</acct-file>\n\
              <domain example.com>\n  log-entries yes\n  accounting-log {d}/acct-example.csv\n</domain>\n\
@@ -135,7 +134,8 @@ mod tests {
         );
         let loaded = config::load_str(&text, &format!("{d}/pmtad.conf")).unwrap();
         let acct = acct_config(&loaded.config).unwrap();
-        assert_eq!(acct.files.len(), 1, "the rs-only file is skipped");
+        assert_eq!(acct.files.len(), 2);
+        assert_eq!(acct.files[1].records, [RecordType::RemoteStatus]);
         let f = &acct.files[0];
         assert_eq!(
             f.records,

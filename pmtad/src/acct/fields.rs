@@ -20,19 +20,23 @@ pub enum RecordType {
     Receipt,
     /// `rb`: a remote (asynchronous) bounce parsed by the `<bounce-processor>`.
     RemoteBounce,
+    /// `rs`: a remote delay or success notice (DSN `Action: delayed`, `delivered`,
+    /// `relayed`, `expanded`) parsed by the `<bounce-processor>`.
+    RemoteStatus,
     /// `f`: a complaint (ARF / JMRP) parsed by the `<feedback-loop-processor>`.
     FeedbackLoop,
 }
 
 impl RecordType {
     /// Every type, in the order their columns are merged into a file's header.
-    pub const ALL: [RecordType; 7] = [
+    pub const ALL: [RecordType; 8] = [
         RecordType::Delivery,
         RecordType::Bounce,
         RecordType::Transient,
         RecordType::TransientQueue,
         RecordType::Receipt,
         RecordType::RemoteBounce,
+        RecordType::RemoteStatus,
         RecordType::FeedbackLoop,
     ];
 
@@ -45,6 +49,7 @@ impl RecordType {
             RecordType::TransientQueue => "tq",
             RecordType::Receipt => "r",
             RecordType::RemoteBounce => "rb",
+            RecordType::RemoteStatus => "rs",
             RecordType::FeedbackLoop => "f",
         }
     }
@@ -58,6 +63,7 @@ impl RecordType {
             "tq" | "transient-queue" => RecordType::TransientQueue,
             "r" | "receipt" => RecordType::Receipt,
             "rb" | "remote-bounce" => RecordType::RemoteBounce,
+            "rs" | "remote-status" => RecordType::RemoteStatus,
             "f" | "feedback-loop" => RecordType::FeedbackLoop,
             other => return Err(AcctError::UnknownRecordType(other.to_string())),
         })
@@ -96,6 +102,7 @@ impl RecordType {
                 EnvId,
             ],
             RecordType::RemoteBounce => &REMOTE_BOUNCE_FIELDS,
+            RecordType::RemoteStatus => &REMOTE_STATUS_FIELDS,
             RecordType::FeedbackLoop => &FEEDBACK_FIELDS,
         }
     }
@@ -122,6 +129,13 @@ static REMOTE_BOUNCE_FIELDS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLo
         JobId,
         Vmta,
     ]
+});
+
+/// PowerMTA's `rs` columns (the `rb` ones with `dsnAction`), then `jobId` and `vmta`.
+static REMOTE_STATUS_FIELDS: std::sync::LazyLock<Vec<Field>> = std::sync::LazyLock::new(|| {
+    let mut f = REMOTE_BOUNCE_FIELDS.clone();
+    f.insert(5, Field::DsnAction);
+    f
 });
 
 /// PowerMTA's `f` columns (with its default `header_*` ones), then `jobId` and `vmta`.

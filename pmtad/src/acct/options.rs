@@ -128,7 +128,7 @@ pub struct Layout {
     pub columns: Vec<Field>,
     /// Per [`RecordType::ALL`] index: `None` if the file does not take that type, else one
     /// flag per column saying whether the type fills it.
-    fills: [Option<Vec<bool>>; 7],
+    fills: [Option<Vec<bool>>; 8],
 }
 
 impl Layout {
@@ -145,7 +145,7 @@ impl Layout {
         for (_, fields) in &per_type {
             extend_unique(&mut columns, fields);
         }
-        let mut fills: [Option<Vec<bool>>; 7] = Default::default();
+        let mut fills: [Option<Vec<bool>>; 8] = Default::default();
         for (t, fields) in &per_type {
             fills[index(*t)] = Some(columns.iter().map(|c| fields.contains(c)).collect());
         }

@@ -179,15 +179,12 @@ impl AcctRecord {
         }
     }
 
-    /// The `rb` (`feedback` false) or `f` record of one reported recipient.
-    pub fn report(facts: ReportFacts, feedback: bool, logged: u64) -> AcctRecord {
+    /// The `rb`, `rs` or `f` record (`kind`) of one reported recipient.
+    pub fn report(facts: ReportFacts, kind: RecordType, logged: u64) -> AcctRecord {
         let domain = facts.rcpt.rsplit_once('@').map_or("", |(_, d)| d);
         let attempt = Attempt::smtp(&domain.to_ascii_lowercase(), &facts.vmta);
         AcctRecord {
-            kind: match feedback {
-                true => RecordType::FeedbackLoop,
-                false => RecordType::RemoteBounce,
-            },
+            kind,
             logged,
             rcpt: Some((facts.rcpt.clone(), None)),
             msg: None,

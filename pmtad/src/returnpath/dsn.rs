@@ -2,8 +2,8 @@
 //! `Original-Envelope-Id`), then a group per recipient (`Final-Recipient`,
 //! `Original-Recipient`, `Action`, `Status`, `Remote-MTA`, `Diagnostic-Code`).
 //!
-//! Only recipients whose `Action` is `failed` become bounces: `delayed`, `delivered`,
-//! `relayed` and `expanded` are status notices, not reasons to stop mailing anyone.
+//! Recipients whose `Action` is `failed` are bounces (`rb`); `delayed`, `delivered`,
+//! `relayed` and `expanded` are status notices (`rs`), not reasons to stop mailing anyone.
 
 use super::fields::{self, Group};
 use super::parse::{Format, RcptReport, Rejected, Report};
@@ -18,13 +18,9 @@ pub fn parse(body: &str, original: Group) -> Result<Report, Rejected> {
         .iter()
         .filter(|g| is_rcpt(g))
         .map(recipient)
-        .filter(|r| r.action == "failed")
         .collect();
     if rcpts.is_empty() {
-        return Err(match groups.iter().any(is_rcpt) {
-            true => Rejected::NoFailure,
-            false => Rejected::NoReport,
-        });
+        return Err(Rejected::NoReport);
     }
     let field = |name| per_message.and_then(|g| g.get(name));
     Ok(Report {
@@ -75,7 +71,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failed_recipients_only() {
+    fn every_recipient_with_its_action() {
         let body = "Reporting-MTA: dns; mx.example.net\r\nOriginal-Envelope-Id: E1\r\n\r\n\
                     Final-Recipient: rfc822; gone@example.net\r\nAction: failed\r\n\
                     Status: 5.1.1\r\nRemote-MTA: dns; mx.example.net\r\n\
@@ -84,11 +80,11 @@ mod tests {
         let r = parse(body, Group::default()).unwrap();
         assert_eq!(r.reporting_mta, "mx.example.net");
         assert_eq!(r.env_id.as_deref(), Some("E1"));
-        assert_eq!(r.rcpts.len(), 1);
+        assert_eq!(r.rcpts.len(), 2);
+        assert_eq!(r.rcpts[1].action, "delayed");
         assert_eq!(r.rcpts[0].rcpt, "gone@example.net");
         assert_eq!(r.rcpts[0].diag, "smtp;550 5.1.1 no such user");
-        let delayed =
-            "Reporting-MTA: dns; a\r\n\r\nFinal-Recipient: rfc822;x@y\r\nAction: delayed\r\n";
-        assert_eq!(parse(delayed, Group::default()), Err(Rejected::NoFailure));
+        let none = "Reporting-MTA: dns; a\r\n\r\n";
+        assert_eq!(parse(none, Group::default()), Err(Rejected::NoReport));
     }
 }

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 
 use config::ReturnProcessor;
 
-use crate::acct::{AcctRecord, RecordType};
+use crate::acct::AcctRecord;
 use crate::daemon::Shared;
 use crate::envelope::{Envelope, Notify, Recipient};
 use crate::spool::Content;
@@ -140,13 +140,9 @@ fn describe(kept: &[Recipient]) -> String {
 }
 
 async fn record(shared: &Shared, policies: &crate::daemon::Policies, p: &Processed) {
-    for (facts, feedback) in &p.records {
-        let t = match feedback {
-            true => RecordType::FeedbackLoop,
-            false => RecordType::RemoteBounce,
-        };
-        if policies.wants_record(t, false) {
-            let rec = AcctRecord::report(facts.clone(), *feedback, crate::logs::clock::now_secs());
+    for (facts, t) in &p.records {
+        if policies.wants_record(*t, false) {
+            let rec = AcctRecord::report(facts.clone(), *t, crate::logs::clock::now_secs());
             let _ = shared.acct.record(rec).await;
         }
     }

@@ -85,7 +85,7 @@ pub struct Report {
     pub format: Format,
     pub reporting_mta: String,
     pub env_id: Option<String>,
-    /// One per failed recipient (bounces), one per reported recipient (complaints; the
+    /// One per recipient (bounces and status notices), one per reported recipient (complaints; the
     /// address may be empty when the provider redacts it).
     pub rcpts: Vec<RcptReport>,
     pub complaint: Option<Complaint>,
@@ -104,8 +104,6 @@ pub enum Rejected {
     Malformed,
     #[error("no report part and no known bounce text")]
     NoReport,
-    #[error("a DSN without a failed recipient")]
-    NoFailure,
     #[error("a report about a report (loop)")]
     Loop,
 }
@@ -117,7 +115,6 @@ impl Rejected {
             Rejected::TooLarge(_) => "too-large",
             Rejected::Malformed => "malformed",
             Rejected::NoReport => "no-report",
-            Rejected::NoFailure => "no-failure",
             Rejected::Loop => "loop",
         }
     }

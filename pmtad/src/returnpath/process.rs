@@ -3,7 +3,7 @@
 //!
 //! Pure (no I/O), so the parser, the matching and the fuzz test run without a daemon.
 
-use crate::acct::{ReportFacts, describe_status};
+use crate::acct::{RecordType, ReportFacts, describe_status};
 use crate::bouncecat::BounceCategories;
 
 use super::fields::Group;
@@ -24,6 +24,9 @@ pub struct Entry {
     pub category: String,
     /// Enhanced status (`5.1.1`), empty for complaints.
     pub status: String,
+    /// DSN action: `failed` (an `rb` record), `delayed`, `delivered`, ... (`rs`);
+    /// `complained` for complaints.
+    pub action: String,
     pub diag: String,
     /// `dsn`, `gmail`, `microsoft`, `qmail`, `arf`, `jmrp` (empty when rejected).
     pub format: String,
@@ -55,8 +58,8 @@ pub enum Verdict {
 pub struct Processed {
     pub verdict: Verdict,
     pub entries: Vec<Entry>,
-    /// Accounting facts of the matched recipients, and whether they are `f` records.
-    pub records: Vec<(ReportFacts, bool)>,
+    /// Accounting facts of the matched recipients, and their record type (`rb`, `rs`, `f`).
+    pub records: Vec<(ReportFacts, RecordType)>,
 }
 
 /// Who sent us the report.
@@ -96,6 +99,7 @@ pub fn rejected(why: &Rejected, src: Source<'_>) -> Processed {
             domain: String::new(),
             category: String::new(),
             status: String::new(),
+            action: String::new(),
             diag: why.to_string(),
             format: String::new(),
             matched: false,
@@ -141,10 +145,19 @@ fn matched(
             .push(entry(report, &facts, sent.as_ref().map(|(s, _)| *s), src));
         if sent.is_some() {
             out.verdict = Verdict::Matched;
-            out.records.push((facts, report.format.is_feedback()));
+            out.records.push((facts, record_type(report, r)));
         }
     }
     out
+}
+
+/// `f` for a complaint, `rb` for a failed recipient, `rs` for a status notice.
+fn record_type(report: &Report, r: &RcptReport) -> RecordType {
+    match (report.format.is_feedback(), r.action.as_str()) {
+        (true, _) => RecordType::FeedbackLoop,
+        (false, "failed") => RecordType::RemoteBounce,
+        (false, _) => RecordType::RemoteStatus,
+    }
 }
 
 fn facts(
@@ -234,6 +247,7 @@ fn entry(report: &Report, f: &ReportFacts, stamp: Option<&Stamp>, src: Source<'_
             false => f.bounce_cat.clone(),
         },
         status: f.status.split_whitespace().next().unwrap_or("").to_string(),
+        action: f.action.clone(),
         diag: f.diag.clone(),
         format: f.format.clone(),
         matched: stamp.is_some(),

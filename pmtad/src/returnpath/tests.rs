@@ -61,8 +61,8 @@ fn each_report_shape_matches_the_recipient_job_and_vmta() {
             Some("<m1@pmtad.example>"),
             "{format}"
         );
-        let (facts, feedback) = &p.records[0];
-        assert_eq!(*feedback, format == "arf");
+        let (facts, kind) = &p.records[0];
+        assert_eq!(kind.code(), if format == "arf" { "f" } else { "rb" });
         assert_eq!(facts.orig, "sender@pmtad.example");
     }
     let p = run(&samples::dsn(&o, RCPT));
@@ -80,6 +80,20 @@ fn each_report_shape_matches_the_recipient_job_and_vmta() {
         ("Yahoo!-Mail-Feedback/2.0", "192.0.2.7")
     );
     assert_eq!(f.reported_domain, "pmtad.example");
+}
+
+#[test]
+fn a_delay_notice_is_an_rs_record_with_its_action() {
+    let o = original(&key());
+    let raw = samples::dsn(&o, RCPT)
+        .replace("Action: failed", "Action: delayed")
+        .replace("Status: 5.1.1", "Status: 4.4.1");
+    let p = run(&raw);
+    assert_eq!(p.verdict, Verdict::Matched);
+    let (facts, kind) = &p.records[0];
+    assert_eq!((kind.code(), facts.action.as_str()), ("rs", "delayed"));
+    assert!(facts.status.starts_with("4.4.1 "), "{}", facts.status);
+    assert_eq!(p.entries[0].action, "delayed");
 }
 
 #[test]
@@ -121,7 +135,6 @@ fn bad_input_is_rejected_with_a_reason() {
         (samples::dsn(&loop_original, RCPT), "loop"),
         ("no header at all".to_string(), "malformed"),
         ("Subject: hi\r\n\r\njust text\r\n".to_string(), "no-report"),
-        (samples::dsn(&o, RCPT).replace("Action: failed", "Action: delayed"), "no-failure"),
         (
             "Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\n\r\n--x--\r\n".to_string(),
             "no-report",

@@ -42,10 +42,13 @@ pub struct ReportEntry {
     pub message_id: Option<String>,
     /// Address of the host that sent the report.
     pub reporter: String,
-    /// `malformed`, `too-large`, `loop`, `no-report`, `no-failure`; null when processed.
+    /// `malformed`, `too-large`, `loop`, `no-report`; null when processed.
     pub rejected: Option<String>,
     /// `discarded` or `delivered to ADDRESS`.
     pub disposition: String,
+    /// DSN action: `failed` (an `rb` record), `delayed`, `delivered`, `relayed`,
+    /// `expanded` (an `rs` record); `complained` for complaints; empty when rejected.
+    pub action: String,
 }
 
 /// Reports of one (domain, category) among those listed.

@@ -44,6 +44,7 @@ fn entry(e: &Entry) -> ReportEntry {
         reporter: e.reporter.clone(),
         rejected: e.rejected.clone(),
         disposition: e.disposition.clone(),
+        action: e.action.clone(),
     }
 }
 
