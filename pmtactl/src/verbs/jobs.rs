@@ -1,13 +1,10 @@
 //! `show jobs`, `show job ID`, `delete --job=ID`, `pause job ID`, `resume job ID`.
 
-use proto::{DeleteJobRequest, DeletePage, JobSummary};
+use proto::{DeleteJobRequest, JobSummary};
 
 use crate::client::Session;
 use crate::error::CliError;
 use crate::render::{Grid, Out};
-
-/// Recipients per delete page (as `delete --queue`).
-const PAGE: u32 = 1000;
 
 /// `show jobs`: one row per job.
 pub async fn list(s: &Session, out: &mut Out) -> Result<(), CliError> {
@@ -31,21 +28,15 @@ pub async fn show(s: &Session, out: &mut Out, job: &str) -> Result<(), CliError>
 /// `delete --job=ID`: every queued recipient of the job, page by page; each gets a `b`
 /// accounting record like any deletion.
 pub async fn delete(s: &Session, out: &mut Out, job: &str) -> Result<(), CliError> {
-    let mut total = DeletePage::default();
-    let mut cursor = 0;
-    loop {
+    let total = super::recipients::delete_pages(s, |cursor, max_batch| {
         let req = DeleteJobRequest {
             job: job.to_string(),
             cursor,
-            max_batch: PAGE,
+            max_batch,
         };
-        let page = s.answer(s.client.delete_job(s.ctx(), req).await)?;
-        total.deleted += page.deleted;
-        match page.next_cursor {
-            Some(next) => cursor = next,
-            None => break,
-        }
-    }
+        s.client.delete_job(s.ctx(), req)
+    })
+    .await?;
     if out.is_json() {
         return Ok(out.json(&total)?);
     }

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use proto::{DeletePage, DeleteRequest, ListPage, ListRequest, QueuePattern, QueuedRcpt};
+use proto::{
+    ControlError, DeletePage, DeleteRequest, ListPage, ListRequest, QueuePattern, QueuedRcpt,
+};
+use tarpc::client::RpcError;
 
 use crate::cli::{DeleteArgs, ListArgs};
 use crate::client::Session;
@@ -21,25 +24,38 @@ fn secs(d: Option<Duration>) -> Option<u64> {
     d.map(|d| d.as_secs())
 }
 
-/// `delete --queue=PATTERN [--older-than=T]`.
-pub async fn delete(s: &Session, out: &mut Out, a: &DeleteArgs) -> Result<(), CliError> {
-    let p = pattern(a.queue.as_deref().unwrap_or_default())?;
+/// Runs a deletion page by page (`page(cursor, batch)` asks for one) until the daemon
+/// says none is left; the pages' counts summed.
+pub(crate) async fn delete_pages<F, Fut>(s: &Session, mut page: F) -> Result<DeletePage, CliError>
+where
+    F: FnMut(u64, u32) -> Fut,
+    Fut: std::future::Future<Output = Result<Result<DeletePage, ControlError>, RpcError>>,
+{
     let mut total = DeletePage::default();
     let mut cursor = 0;
     loop {
+        let one = s.answer(page(cursor, PAGE).await)?;
+        total.deleted += one.deleted;
+        match one.next_cursor {
+            Some(next) => cursor = next,
+            None => return Ok(total),
+        }
+    }
+}
+
+/// `delete --queue=PATTERN [--older-than=T]`.
+pub async fn delete(s: &Session, out: &mut Out, a: &DeleteArgs) -> Result<(), CliError> {
+    let p = pattern(a.queue.as_deref().unwrap_or_default())?;
+    let total = delete_pages(s, |cursor, max_batch| {
         let req = DeleteRequest {
             pattern: p.clone(),
             older_than_secs: secs(a.older_than),
             cursor,
-            max_batch: PAGE,
+            max_batch,
         };
-        let page = s.answer(s.client.delete(s.ctx(), req).await)?;
-        total.deleted += page.deleted;
-        match page.next_cursor {
-            Some(next) => cursor = next,
-            None => break,
-        }
-    }
+        s.client.delete(s.ctx(), req)
+    })
+    .await?;
     if out.is_json() {
         return Ok(out.json(&total)?);
     }

@@ -55,22 +55,24 @@ impl PauseFile {
 
     /// The persisted pauses; none when the file does not exist (nothing was ever paused).
     pub fn load(&self) -> Result<Vec<Rule>, PauseFileError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(PauseFileError::Read {
-                    path: self.path.clone(),
-                    source,
-                });
-            }
-        };
-        parse(&self.path, &text)
+        parse(&self.path, &read_if_there(&self.path)?)
     }
 
     /// Replaces the file with `rules`, durably. Blocking: call from `spawn_blocking`.
     pub fn store(&self, rules: &[Rule]) -> Result<(), PauseFileError> {
         replace_durably(&self.path, &render(rules))
+    }
+}
+
+/// The file's text; empty when it does not exist (nothing was ever paused).
+fn read_if_there(path: &Path) -> Result<String, PauseFileError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(PauseFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -112,16 +114,7 @@ impl PausedJobsFile {
 
     /// The paused job ids; none when the file does not exist.
     pub fn load(&self) -> Result<Vec<String>, PauseFileError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(PauseFileError::Read {
-                    path: self.path.clone(),
-                    source,
-                });
-            }
-        };
+        let text = read_if_there(&self.path)?;
         let jobs = text.lines().map(str::trim);
         Ok(jobs
             .filter(|l| !l.is_empty() && !l.starts_with('#'))

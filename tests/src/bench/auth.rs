@@ -13,15 +13,15 @@ use base64::Engine as _;
 use config::Password;
 use pmtad::envelope::{Envelope, MessageId};
 use pmtad::inbound::{
-    Content, Credentials, Intake, ListenerConfig, LookupError, RecipientRules, SmtpServer,
-    SourceRules, StoreError,
+    Content, Credentials, Intake, LookupError, RecipientRules, SourceRules, StoreError,
 };
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::Figure;
+use super::inbound::reply;
 use super::measure::{per_sec, thread_cpu, us_per};
 
 const CLIENTS: usize = 20;
@@ -81,44 +81,10 @@ impl Intake for Users {
 fn start_server(
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> (SocketAddr, CancellationToken, oneshot::Receiver<Duration>) {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (cpu_tx, cpu_rx) = oneshot::channel();
-    let stop = CancellationToken::new();
-    let stop2 = stop.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let intake = Users {
-                password: Password::Plain(PASSWORD.into()),
-            };
-            let config = ListenerConfig {
-                max_sessions: 10_000,
-                tls: tls.into(),
-                ..ListenerConfig::default()
-            };
-            let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-            let server = SmtpServer::bind(&[any], Arc::new(intake), config)
-                .await
-                .unwrap();
-            addr_tx.send(server.local_addrs()[0]).unwrap();
-            server.serve(stop2).await;
-        });
-        let _ = cpu_tx.send(thread_cpu());
-    });
-    (addr_rx.recv().unwrap(), stop, cpu_rx)
-}
-
-async fn reply<S: AsyncRead + AsyncWrite + Unpin>(c: &mut BufReader<S>, line: &mut String) -> u16 {
-    loop {
-        line.clear();
-        c.read_line(line).await.unwrap();
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return line[..3].parse().unwrap();
-        }
-    }
+    let intake = Users {
+        password: Password::Plain(PASSWORD.into()),
+    };
+    super::inbound::serve_on_a_thread(intake, tls)
 }
 
 /// EHLO, AUTH PLAIN, QUIT on an open connection (greeting already read).

@@ -4,7 +4,9 @@
 //! Latency: a release pmtad with one recipient in each of N domains (every queue paused, so
 //! nothing leaves the machine), then `GET /status?format=json`, `GET /queues?format=json`
 //! (20 rows) and `GET /metrics` (top 100 queues of N), each a new TCP connection as a
-//! monitoring script makes it; p50 and p99 of the wall time.
+//! monitoring script makes it; p50 and p99 of the wall time. Then `GET /status` again
+//! with 1,000 idle connections held open (past the listener's 512, each new client makes
+//! the oldest idle one give way): a new client's wait under an idle flood.
 //!
 //! Relay cost: the relay benchmark's run (injector -> pmtad -> 3 sinks) twice with the HTTP
 //! interface on, once idle and once scraped (`/metrics`) every second, alternating which
@@ -23,6 +25,8 @@ pub struct Params {
     pub domains: usize,
     /// Requests per endpoint.
     pub requests: usize,
+    /// Idle connections held open for the last latency figure.
+    pub idle: usize,
     pub relay: super::relay::Params,
 }
 
@@ -31,6 +35,7 @@ impl Params {
         Params {
             domains: scale.pick(10_000, 10_000, 100),
             requests: scale.pick(300, 100, 5),
+            idle: scale.pick(1000, 1000, 50),
             relay: super::relay::Params::at(scale),
         }
     }
@@ -78,12 +83,30 @@ fn latency(p: &Params, s: &mut Section) -> anyhow::Result<()> {
         ("GET /metrics (top 100 queues)", "/metrics"),
     ] {
         let times = rt.block_on(time_requests(http, path, p.requests))?;
-        let samples = Samples::new(times);
-        for (q, name) in [(0.5, "p50"), (0.99, "p99")] {
-            s.push(Figure::new(format!("{label}, {name}"), samples.ms(q), "ms"));
-        }
+        push_latency(s, label, times);
     }
+    let idle = rt.block_on(open_idle(http, p.idle))?;
+    let times = rt.block_on(time_requests(http, "/status?format=json", p.requests))?;
+    let label = format!("GET /status?format=json, {} idle connections held", p.idle);
+    push_latency(s, &label, times);
+    drop(idle);
     Ok(())
+}
+
+fn push_latency(s: &mut Section, label: &str, times: Vec<Duration>) {
+    let samples = Samples::new(times);
+    for (q, name) in [(0.5, "p50"), (0.99, "p99")] {
+        s.push(Figure::new(format!("{label}, {name}"), samples.ms(q), "ms"));
+    }
+}
+
+/// `n` connections that never send a request.
+async fn open_idle(http: SocketAddr, n: usize) -> anyhow::Result<Vec<tokio::net::TcpStream>> {
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        all.push(tokio::net::TcpStream::connect(http).await?);
+    }
+    Ok(all)
 }
 
 async fn time_requests(http: SocketAddr, path: &str, n: usize) -> anyhow::Result<Vec<Duration>> {

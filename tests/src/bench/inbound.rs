@@ -15,7 +15,7 @@ use pmtad::inbound::{
     Content, Intake, ListenerConfig, LookupError, RecipientRules, SmtpServer, SourceRules,
     StoreError,
 };
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -91,6 +91,20 @@ impl Intake for Counting {
 
 /// Starts the server thread; returns its address, the stop token and its CPU time at exit.
 fn start_server() -> (SocketAddr, CancellationToken, oneshot::Receiver<Duration>) {
+    let intake = Counting {
+        bytes: Arc::default(),
+        next: AtomicU64::new(1),
+    };
+    serve_on_a_thread(intake, None)
+}
+
+/// Runs pmtad's SMTP server over `intake` (STARTTLS with `tls`) on a thread of its own
+/// with a one-thread runtime, so the thread's CPU time is the server's; returns its
+/// address, the stop token and that CPU time once stopped.
+pub(super) fn serve_on_a_thread<I: Intake + 'static>(
+    intake: I,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> (SocketAddr, CancellationToken, oneshot::Receiver<Duration>) {
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (cpu_tx, cpu_rx) = oneshot::channel();
     let stop = CancellationToken::new();
@@ -101,12 +115,9 @@ fn start_server() -> (SocketAddr, CancellationToken, oneshot::Receiver<Duration>
             .build()
             .unwrap();
         rt.block_on(async move {
-            let intake = Counting {
-                bytes: Arc::default(),
-                next: AtomicU64::new(1),
-            };
             let config = ListenerConfig {
                 max_sessions: 10_000,
+                tls: tls.into(),
                 ..ListenerConfig::default()
             };
             let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
@@ -121,7 +132,11 @@ fn start_server() -> (SocketAddr, CancellationToken, oneshot::Receiver<Duration>
     (addr_rx.recv().unwrap(), stop, cpu_rx)
 }
 
-async fn reply(c: &mut BufReader<TcpStream>, line: &mut String) -> u16 {
+/// Reads one (multi-line) reply; returns its code.
+pub(super) async fn reply<S: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut BufReader<S>,
+    line: &mut String,
+) -> u16 {
     loop {
         line.clear();
         c.read_line(line).await.unwrap();

@@ -19,7 +19,7 @@ const PARTS: [(&str, usize); 15] = [
     ("control", 5),
     ("control-rpc", 4),
     ("acct", 5),
-    ("http", 9),
+    ("http", 11),
     ("returnpath", 5),
     ("idle", 5),
     ("rollup", 7),

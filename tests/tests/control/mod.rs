@@ -103,13 +103,7 @@ impl World {
 
     /// Submits one message per recipient list over one SMTP session; all must get 250.
     pub async fn inject(&self, msgs: &[&[&str]]) {
-        let mut s = Session::connect(self.pmtad.smtp_addr()).await.unwrap();
-        for (n, rcpts) in msgs.iter().enumerate() {
-            let m = Message::sized("sender@src.test", rcpts, 600, n as u64);
-            let r = s.send(&m).await.unwrap();
-            assert_eq!(r.code, 250, "{r:?}");
-        }
-        let _ = s.quit().await;
+        inject_at(self.pmtad.smtp_addr(), msgs).await
     }
 
     /// Runs pmtactl, expecting `code`.
@@ -146,23 +140,43 @@ impl World {
 
     /// Recipients the sink received, sorted.
     pub fn delivered(&self) -> Vec<String> {
-        let mut r: Vec<String> = self
-            .sink
-            .messages()
-            .iter()
-            .flat_map(|m| m.rcpts.clone())
-            .collect();
-        r.sort();
-        r
+        delivered_at(&self.sink)
     }
 
     /// Waits until the sink holds `n` messages.
     pub async fn wait_delivered(&self, n: usize) {
-        self.sink
-            .wait_for_messages(n, WAIT)
-            .await
-            .unwrap_or_else(|_| panic!("{n} message(s) at the sink; have {:?}", self.delivered()));
+        wait_delivered_at(&self.sink, n).await
     }
+}
+
+/// Submits one message per recipient list over one SMTP session to `smtp`; all must get
+/// 250 (the HTTP tests' world shares it).
+pub async fn inject_at(smtp: std::net::SocketAddr, msgs: &[&[&str]]) {
+    let mut s = Session::connect(smtp).await.unwrap();
+    for (n, rcpts) in msgs.iter().enumerate() {
+        let m = Message::sized("sender@src.test", rcpts, 600, n as u64);
+        let r = s.send(&m).await.unwrap();
+        assert_eq!(r.code, 250, "{r:?}");
+    }
+    let _ = s.quit().await;
+}
+
+/// Recipients `sink` received, sorted.
+pub fn delivered_at(sink: &SmtpSink) -> Vec<String> {
+    let mut r: Vec<String> = sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.rcpts.clone())
+        .collect();
+    r.sort();
+    r
+}
+
+/// Waits until `sink` holds `n` messages.
+pub async fn wait_delivered_at(sink: &SmtpSink, n: usize) {
+    sink.wait_for_messages(n, WAIT)
+        .await
+        .unwrap_or_else(|_| panic!("{n} message(s) at the sink; have {:?}", delivered_at(sink)));
 }
 
 impl World {

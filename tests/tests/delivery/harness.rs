@@ -17,6 +17,24 @@ pub async fn sink_on(ip: &str, builder: pmta_tests::sink::SinkBuilder) -> SmtpSi
     builder.listen(addr).start().await.expect("start sink")
 }
 
+/// The intake tests' world: a sink on 127.0.0.2 that the test DNS sends each of
+/// `domains` to, and pmtad on [`base_config`] with `source` added to its 127.0.0.1 source
+/// (after `process-x-virtual-mta yes`) and `extra` after it. The DNS server must live as
+/// long as the test, so it is handed back too.
+pub async fn sink_world(domains: &[&str], source: &str, extra: &str) -> (SmtpSink, TestDns, World) {
+    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
+    let mut dns = TestDns::builder();
+    for d in domains {
+        dns = dns.a(d, "127.0.0.2");
+    }
+    let dns = dns.start().await.unwrap();
+    let marker = "  process-x-virtual-mta yes\n";
+    let config =
+        base_config(&dns, sink.addr().port()).replace(marker, &format!("{marker}{source}"));
+    let world = World::start(&(config + extra));
+    (sink, dns, world)
+}
+
 /// The config lines every test shares: listener, spool, logs, relaying from loopback,
 /// the test DNS server, and the sinks' port for every domain.
 pub fn base_config(dns: &TestDns, port: u16) -> String {

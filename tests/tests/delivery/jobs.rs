@@ -4,10 +4,8 @@
 
 use super::harness::*;
 use super::relay::wait_for;
-use pmta_tests::dns::TestDns;
 use pmta_tests::inject::Message;
 use pmta_tests::output::{expect_code, json, stdout};
-use pmta_tests::sink::SmtpSink;
 
 /// A message with `X-Job: JOB` (or none) in its header.
 fn job_msg(job: Option<&str>, rcpts: &[&str], n: u64) -> Message {
@@ -31,18 +29,8 @@ fn job<'a>(jobs: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 
 #[tokio::test]
 async fn a_campaign_is_shown_accounted_and_deleted_by_job() {
-    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
-    let dns = TestDns::builder()
-        .a("gmail.test", "127.0.0.2")
-        .a("hold.test", "127.0.0.2")
-        .start()
-        .await
-        .unwrap();
-    let config = base_config(&dns, sink.addr().port()).replace(
-        "  process-x-virtual-mta yes\n",
-        "  process-x-virtual-mta yes\n  process-x-job yes\n",
-    );
-    let world = World::start(&config);
+    let (sink, _dns, world) =
+        sink_world(&["gmail.test", "hold.test"], "  process-x-job yes\n", "").await;
     let ctl = |args: &[&str]| world.pmtad.pmtactl(args);
     expect_code(&ctl(&["pause", "queue", "hold.test/*"]), 0);
     let replies = world
@@ -129,17 +117,7 @@ async fn a_campaign_is_shown_accounted_and_deleted_by_job() {
 
 #[tokio::test]
 async fn a_paused_job_is_held_until_resumed() {
-    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
-    let dns = TestDns::builder()
-        .a("gmail.test", "127.0.0.2")
-        .start()
-        .await
-        .unwrap();
-    let config = base_config(&dns, sink.addr().port()).replace(
-        "  process-x-virtual-mta yes\n",
-        "  process-x-virtual-mta yes\n  process-x-job yes\n",
-    );
-    let world = World::start(&config);
+    let (sink, _dns, world) = sink_world(&["gmail.test"], "  process-x-job yes\n", "").await;
     let ctl = |args: &[&str]| world.pmtad.pmtactl(args);
     let out = ctl(&["pause", "job", "c44"]);
     expect_code(&out, 0);
@@ -171,17 +149,7 @@ async fn a_paused_job_is_held_until_resumed() {
 /// the spool, stays held while other mail goes out; `resume job` then delivers it.
 #[tokio::test]
 async fn a_job_pause_holds_across_a_restart() {
-    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
-    let dns = TestDns::builder()
-        .a("gmail.test", "127.0.0.2")
-        .start()
-        .await
-        .unwrap();
-    let config = base_config(&dns, sink.addr().port()).replace(
-        "  process-x-virtual-mta yes\n",
-        "  process-x-virtual-mta yes\n  process-x-job yes\n",
-    );
-    let mut world = World::start(&config);
+    let (sink, _dns, mut world) = sink_world(&["gmail.test"], "  process-x-job yes\n", "").await;
     expect_code(&world.pmtad.pmtactl(&["pause", "job", "c46"]), 0);
     let r = world
         .inject(&[job_msg(Some("c46"), &["held@gmail.test"], 1)])

@@ -19,23 +19,18 @@ fn with_headers(headers: &str, from: &str, rcpt: &str, n: u64) -> Message {
 
 #[tokio::test]
 async fn a_pattern_list_picks_the_virtual_mta() {
-    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
-    let dns = TestDns::builder()
-        .a("gmail.test", "127.0.0.2")
-        .start()
-        .await
-        .unwrap();
-    let config = base_config(&dns, sink.addr().port()).replace(
-        "  process-x-virtual-mta yes\n",
-        "  process-x-virtual-mta yes\n  pattern-list by-campaign\n",
-    ) + "<virtual-mta bulk>\n  host-name bulk.pmtad.test\n</virtual-mta>\n\
+    let (sink, _dns, world) = sink_world(
+        &["gmail.test"],
+        "  pattern-list by-campaign\n",
+        "<virtual-mta bulk>\n  host-name bulk.pmtad.test\n</virtual-mta>\n\
          <virtual-mta news>\n  host-name news.pmtad.test\n</virtual-mta>\n\
          <pattern-list by-campaign>\n\
            header X-Campaign /^promo-/ virtual-mta=bulk\n\
            mail-from /@news\\.src\\.test$/ virtual-mta=news\n\
            rcpt-to /^vip@/ virtual-mta=news\n\
-         </pattern-list>\n";
-    let world = World::start(&config);
+         </pattern-list>\n",
+    )
+    .await;
     let r = world
         .inject(&[
             with_headers("X-Campaign: promo-7\r\n", "a@src.test", "one@gmail.test", 1),
@@ -74,20 +69,15 @@ async fn a_pattern_list_picks_the_virtual_mta() {
 /// before spooling (the sink and the accounting see the new sender); others stay.
 #[tokio::test]
 async fn a_rewrite_list_rewrites_the_envelope_sender() {
-    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
-    let dns = TestDns::builder()
-        .a("gmail.test", "127.0.0.2")
-        .start()
-        .await
-        .unwrap();
-    let config = base_config(&dns, sink.addr().port()).replace(
-        "  process-x-virtual-mta yes\n",
-        "  process-x-virtual-mta yes\n  rewrite-list senders\n",
-    ) + "<rewrite-list senders>\n\
+    let (sink, _dns, world) = sink_world(
+        &["gmail.test"],
+        "  rewrite-list senders\n",
+        "<rewrite-list senders>\n\
            mail-from *@old.src.test *@new.src.test\n\
            mail-from alerts@* noreply@*\n\
-         </rewrite-list>\n";
-    let world = World::start(&config);
+         </rewrite-list>\n",
+    )
+    .await;
     let r = world
         .inject(&[
             msg("ann@old.src.test", &["one@gmail.test"], 1),
@@ -128,24 +118,19 @@ fn from_header(data: &[u8]) -> String {
 /// envelope sender too. Other header fields stay in their places.
 #[tokio::test]
 async fn from_domain_rules_of_the_source_and_the_virtual_mta_rewrite_the_from_header() {
-    let sink = sink_on("127.0.0.2", SmtpSink::builder()).await;
-    let dns = TestDns::builder()
-        .a("gmail.test", "127.0.0.2")
-        .start()
-        .await
-        .unwrap();
-    let config = base_config(&dns, sink.addr().port()).replace(
-        "  process-x-virtual-mta yes\n",
-        "  process-x-virtual-mta yes\n  rewrite-list brand\n",
-    ) + "<rewrite-list brand>\n\
+    let (sink, _dns, world) = sink_world(
+        &["gmail.test"],
+        "  rewrite-list brand\n",
+        "<rewrite-list brand>\n\
            from-domain *.shop.test shop.test\n\
          </rewrite-list>\n\
          <rewrite-list news-list>\n\
            from-domain shop.test news.shop.test\n\
            mail-from *@* bounces@news.shop.test\n\
          </rewrite-list>\n\
-         <virtual-mta news>\n  host-name news.pmtad.test\n  rewrite-list news-list\n</virtual-mta>\n";
-    let world = World::start(&config);
+         <virtual-mta news>\n  host-name news.pmtad.test\n  rewrite-list news-list\n</virtual-mta>\n",
+    )
+    .await;
     let vmta = |m: Message| {
         let mut data = m.data.clone();
         let at = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 2;

@@ -120,32 +120,16 @@ impl Web {
 
     /// Submits one message per recipient list; all must get 250.
     pub async fn inject(&self, msgs: &[&[&str]]) {
-        let mut s = Session::connect(self.pmtad.smtp_addr()).await.unwrap();
-        for (n, rcpts) in msgs.iter().enumerate() {
-            let m = Message::sized("sender@src.test", rcpts, 600, n as u64);
-            let r = s.send(&m).await.unwrap();
-            assert_eq!(r.code, 250, "{r:?}");
-        }
-        let _ = s.quit().await;
+        crate::control::inject_at(self.pmtad.smtp_addr(), msgs).await
     }
 
     /// Recipients the sink received, sorted.
     pub fn delivered(&self) -> Vec<String> {
-        let mut r: Vec<String> = self
-            .sink
-            .messages()
-            .iter()
-            .flat_map(|m| m.rcpts.clone())
-            .collect();
-        r.sort();
-        r
+        crate::control::delivered_at(&self.sink)
     }
 
     pub async fn wait_delivered(&self, n: usize) {
-        self.sink
-            .wait_for_messages(n, WAIT)
-            .await
-            .unwrap_or_else(|_| panic!("{n} message(s) at the sink; have {:?}", self.delivered()));
+        crate::control::wait_delivered_at(&self.sink, n).await
     }
 }
 
