@@ -41,6 +41,10 @@ pub struct MetricsSnapshot {
     pub destination_connections: Vec<(String, u64)>,
     pub connections_in: u64,
     pub connections_out: u64,
+    /// Inbound connections told 421 4.3.2 and closed (any limit), since start.
+    pub connections_refused_in: u64,
+    /// Per `<source-group>`: (name, open connections, refused since start).
+    pub source_groups: Vec<(String, u64, u64)>,
     pub spool_bytes: u64,
     pub spool_messages: u64,
     pub fsync: HistogramSnapshot,
@@ -229,6 +233,31 @@ impl Scrape {
         Ok(())
     }
 
+    /// Open and refused inbound connections per `<source-group>`.
+    fn group_families(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let groups = &self.snap.source_groups;
+        let rows = |pick: fn(&(String, u64, u64)) -> u64| -> Vec<(Labels, u64)> {
+            groups
+                .iter()
+                .map(|g| (vec![("group", g.0.clone())], pick(g)))
+                .collect()
+        };
+        family(
+            enc,
+            "pmtad_source_group_connections",
+            "Open inbound connections of the <source-group>",
+            MetricType::Gauge,
+            &rows(|g| g.1),
+        )?;
+        family(
+            enc,
+            "pmtad_source_group_connections_refused",
+            "Inbound connections of the <source-group> told 421 4.3.2 and closed",
+            MetricType::Counter,
+            &rows(|g| g.2),
+        )
+    }
+
     fn global_families(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let s = &self.snap;
         let dir = |d: &str, n| (vec![("direction", d.to_string())], n);
@@ -243,6 +272,14 @@ impl Scrape {
             MetricType::Gauge,
             &conns,
         )?;
+        family(
+            enc,
+            "pmtad_smtp_connections_refused",
+            "Inbound connections told 421 4.3.2 and closed (total-max-smtp-in or a <source-group> limit)",
+            MetricType::Counter,
+            &[(Labels::new(), s.connections_refused_in)],
+        )?;
+        self.group_families(enc)?;
         let dest: Vec<(Labels, u64)> = s
             .destination_connections
             .iter()

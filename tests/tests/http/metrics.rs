@@ -268,3 +268,43 @@ async fn tls_handshakes_are_counted_both_ways() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_inbound_connections_are_counted_per_source_group() {
+    let extra = "<source-group bulk>\n  max-smtp-in 1\n</source-group>\n\
+                 <source-group idle>\n  max-smtp-in 5\n</source-group>\n\
+                 <source 127.0.0.213>\n  source-group bulk\n</source>\n";
+    let w = Web::start_with("127.0.0.212", &[], SmtpSink::builder(), extra).await;
+    let connect = || async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.213:0".parse().unwrap()).unwrap();
+        let tcp = sock.connect(w.pmtad.smtp_addr()).await.unwrap();
+        let mut rd = tokio::io::BufReader::new(tcp);
+        let mut line = String::new();
+        tokio::io::AsyncBufReadExt::read_line(&mut rd, &mut line)
+            .await
+            .unwrap();
+        (rd, line)
+    };
+    let (_held, first) = connect().await;
+    assert!(first.starts_with("220 "), "{first}");
+    let (_gone, second) = connect().await;
+    assert!(second.starts_with("421 4.3.2 "), "{second}");
+    let s = scrape(&w.get("/metrics").await.body);
+    let one = |family: &str| samples(&s, family, "group");
+    assert_eq!(
+        one("pmtad_smtp_connections_refused"),
+        [(String::new(), 1.0)]
+    );
+    let open = one("pmtad_source_group_connections");
+    assert_eq!(
+        open,
+        [("bulk".to_string(), 1.0), ("idle".to_string(), 0.0)],
+        "a configured group is listed before its first connection"
+    );
+    let refused = one("pmtad_source_group_connections_refused");
+    assert_eq!(
+        refused,
+        [("bulk".to_string(), 1.0), ("idle".to_string(), 0.0)]
+    );
+}

@@ -10,6 +10,7 @@ use super::DaemonBackend;
 use super::listing;
 use crate::daemon::Shared;
 use crate::http::{HttpHost, MetricsSnapshot, QueueMetrics, TrafficTotals};
+use crate::inbound::InboundStats;
 use crate::logs::clock::now_secs;
 use crate::sched::Mode;
 
@@ -23,6 +24,8 @@ impl HttpHost for DaemonBackend {
         let spool = self.shared.spool.stats();
         let inbound = self.inbound.snapshot();
         snap.connections_in = inbound.active;
+        snap.connections_refused_in = inbound.refused;
+        snap.source_groups = source_groups(&self.shared, &self.inbound);
         snap.tls_handshakes_in = inbound.tls_handshakes;
         snap.spool_bytes = spool.disk_bytes;
         snap.spool_messages = spool.live_messages;
@@ -46,6 +49,18 @@ impl HttpHost for DaemonBackend {
     fn log_event(&self, text: String) {
         self.shared.logs.event(text);
     }
+}
+
+/// Every configured `<source-group>` (0 before its first connection) and any group a
+/// reload removed that has been seen: (name, open, refused).
+fn source_groups(shared: &Shared, inbound: &InboundStats) -> Vec<(String, u64, u64)> {
+    let mut seen = inbound.admission().groups();
+    for name in shared.policies().inbound_limits.groups.keys() {
+        seen.entry(name.clone()).or_default();
+    }
+    seen.into_iter()
+        .map(|(name, c)| (name, c.active as u64, c.refused))
+        .collect()
 }
 
 /// Per-queue numbers, outbound connections and open connections per destination IP.
