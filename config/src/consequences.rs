@@ -39,8 +39,39 @@ impl Config {
         out.extend(no_relaying(self));
         out.extend(shadowed_blocks(&self.domains.blocks));
         out.extend(unsigned_dkim(self));
+        out.extend(unrecorded_reports(self));
         out
     }
+}
+
+/// A processor whose matched reports no `<acct-file>` records: they are parsed, listed by
+/// `show bounces` / `show feedback`, and then lost to the suppression jobs that read the
+/// accounting files.
+fn unrecorded_reports(cfg: &Config) -> Vec<Consequence> {
+    use crate::model::RecordType as R;
+    let takes = |t: R| cfg.acct_files.iter().any(|f| f.records.contains(&t));
+    let mut out = Vec::new();
+    let procs = [
+        (cfg.bounce_processor.as_ref(), R::RemoteBounce, "rb"),
+        (cfg.feedback_loop_processor.as_ref(), R::FeedbackLoop, "f"),
+    ];
+    for (p, t, code) in procs {
+        let Some(p) = p.filter(|_| !takes(t)) else {
+            continue;
+        };
+        let tag = match p.kind {
+            crate::processor::ProcessorKind::Bounce => "bounce-processor",
+            crate::processor::ProcessorKind::FeedbackLoop => "feedback-loop-processor",
+        };
+        out.push(Consequence {
+            span: Some(p.span.clone()),
+            message: format!(
+                "<{tag}>: no <acct-file> has '{code}' in its records, so the reports it \
+                 matches are written to no accounting file (only show bounces/feedback list them)"
+            ),
+        });
+    }
+    out
 }
 
 /// No `<source>` sets `always-allow-relaying yes`: only mail for the relay domains, the
@@ -225,6 +256,21 @@ mod tests {
                 && l[1].contains("<domain b.com> at t.conf:15"),
             "{l:?}"
         );
+    }
+
+    #[test]
+    fn a_processor_without_its_record_type_in_any_acct_file_says_so() {
+        let base = "<source 127.0.0.1>\n  always-allow-relaying yes\n</source>\n\
+                    <bounce-processor>\n<address-list>\naddress b@x.example\n</address-list>\n\
+                    </bounce-processor>\n";
+        let l = lines(base);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert!(
+            l[0].starts_with("t.conf:4:") && l[0].contains("'rb'"),
+            "{l:?}"
+        );
+        let with = format!("{base}<acct-file /tmp/a.csv>\n  records d,b,rb\n</acct-file>\n");
+        assert!(lines(&with).is_empty());
     }
 
     #[test]
