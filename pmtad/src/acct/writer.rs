@@ -23,6 +23,12 @@ use crate::logs::clock;
 pub const CHANNEL_CAPACITY: usize = 8192;
 /// Records formatted and written per batch (one `write` per file).
 const BATCH: usize = 1024;
+/// After a write the thread waits this long before taking more records: what arrives
+/// meanwhile is written with one `write` per file, and senders do not wake the thread per
+/// record (a futex wake and a `write` per relayed message otherwise). Records reach the file
+/// at most this much later; `sync`, rotation and shutdown keep their meaning (they wait
+/// the same linger at most, then write and fsync everything sent before them).
+const LINGER: Duration = Duration::from_millis(50);
 
 type Reply = oneshot::Sender<Result<(), AcctError>>;
 
@@ -153,6 +159,9 @@ impl Worker {
             let _ = self.set.rotate_due(now);
             if self.handle(&mut cmds, &mut recs, now) {
                 return;
+            }
+            if got != usize::MAX && got < BATCH {
+                tokio::time::sleep(LINGER).await;
             }
         }
     }
