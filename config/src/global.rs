@@ -68,6 +68,8 @@ pub struct Config {
     pub pools: BTreeMap<String, VmtaPool>,
     /// The HTTP management interface (`http-*` directives).
     pub http: crate::http::HttpMgmt,
+    /// The fleet (`cluster-redis-url`, `cluster-node-id`).
+    pub cluster: crate::cluster::Cluster,
     pub(crate) domains: DomainIndex,
     pub(crate) sources: SourceIndex,
     /// `<bounce-category-patterns>` lines in file order; tried before the shipped set.

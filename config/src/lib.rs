@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod ciphers;
+mod cluster;
 mod consequences;
 mod diag;
 mod global;
@@ -53,6 +54,7 @@ mod table;
 mod values;
 
 pub use ciphers::{CipherList, CipherSuite};
+pub use cluster::{Cluster, is_redis_url};
 pub use consequences::Consequence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;

@@ -34,6 +34,7 @@ pub fn render() -> String {
     let blocks: Vec<String> = NOT_YET_BLOCKS.iter().map(|b| format!("<{b}>")).collect();
     out.push_str(&esc(&blocks.join(", ")));
     out.push('\n');
+    out.push_str(CLUSTER);
     out.push_str(FOOTER);
     out
 }
@@ -100,5 +101,23 @@ Every problem is reported in one run as \fIfile:line:col: error: message\fR.
 
 const NOT_YET_INTRO: &str = ".SH POWERMTA DIRECTIVES NOT YET IMPLEMENTED\n\
 These real PowerMTA directives load with a warning naming each one, and have no effect yet.\n";
+
+const CLUSTER: &str = r#".SH CLUSTER
+Nodes whose \fBcluster\-redis\-url\fR names the same Redis (or Valkey) server form a fleet.
+A \fBcluster\-\fR limit of a queue holds across the fleet; the plain directive
+(\fBmax\-smtp\-out\fR) still caps each node. Each connection of a queue with
+\fBcluster\-max\-smtp\-out\fR holds a lease in Redis (one round trip when it opens, one when
+it closes), renewed every second by the node's heartbeat and lasting 5 seconds unrenewed, so
+a node that dies gives its connections back within 5 seconds. A refused lease holds the
+queue for 250 ms (\fBdomain detail\fR: the fleet is at its limit). The nodes must name their
+queues' virtual MTAs alike and have distinct \fBcluster\-node\-id\fRs. Changing
+\fBcluster\-redis\-url\fR or \fBcluster\-node\-id\fR takes effect at restart.
+.PP
+When Redis does not answer within 800 ms a node falls back: it allows a queue
+\fIlimit\fR / \fInodes\fR connections of its own (at least 1), \fInodes\fR being the nodes
+that sent a heartbeat in the last 15 seconds at the last heartbeat that reached Redis. It
+logs the switch once, \fBdomain detail\fR names the fallback, and the node takes leases
+again as soon as Redis answers. Connections opened during the fallback hold no lease.
+"#;
 
 const FOOTER: &str = ".SH SEE ALSO\n.BR pmtad (8),\n.BR pmtactl (8)\n";

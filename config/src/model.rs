@@ -425,6 +425,8 @@ pub struct QueuePolicy {
     pub max_smtp_out: u64,
     /// Per destination IP (None = unlimited).
     pub max_smtp_out_per_ip: Option<u64>,
+    /// `cluster-max-smtp-out`: connections across the fleet (None = no fleet-wide limit).
+    pub cluster_max_smtp_out: Option<u64>,
     /// `source-ip-max-smtp-out CIDR N`: per local source address in CIDR.
     pub source_ip_max_smtp_out: Option<(IpNet, u64)>,
     /// Commands in flight when the server offers PIPELINING; 0 and 1 mean none.

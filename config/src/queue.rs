@@ -160,6 +160,7 @@ fn default_of(slot: usize) -> &'static Value {
 // Slots read when building a QueuePolicy (checked against the table at compile time).
 const MAX_SMTP_OUT: usize = idx("max-smtp-out");
 const MAX_SMTP_OUT_PER_IP: usize = idx("max-smtp-out-per-ip");
+const CLUSTER_MAX_SMTP_OUT: usize = idx("cluster-max-smtp-out");
 const SOURCE_IP_MAX_SMTP_OUT: usize = idx("source-ip-max-smtp-out");
 const PIPELINE_DEPTH: usize = idx("smtp-pipeline-depth");
 const IGNORE_PIPELINING: usize = idx("ignore-pipelining");
@@ -321,6 +322,7 @@ impl Effective<'_> {
         QueuePolicy {
             max_smtp_out: as_count(self.get(MAX_SMTP_OUT)),
             max_smtp_out_per_ip: as_limit(self.get(MAX_SMTP_OUT_PER_IP)),
+            cluster_max_smtp_out: as_limit(self.get(CLUSTER_MAX_SMTP_OUT)),
             source_ip_max_smtp_out: match self.get(SOURCE_IP_MAX_SMTP_OUT) {
                 Value::SourceIpLimit(net, n) => Some((*net, *n)),
                 _ => None,

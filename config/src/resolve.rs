@@ -83,6 +83,7 @@ fn empty_config(path: &Path) -> Config {
         virtual_mtas: BTreeMap::new(),
         pools: BTreeMap::new(),
         http: crate::http::HttpMgmt::default(),
+        cluster: crate::cluster::Cluster::default(),
         domains: DomainIndex::default(),
         sources: SourceIndex::default(),
         bounce_category_patterns: Vec::new(),
@@ -251,11 +252,27 @@ impl Resolver<'_> {
                 let hosts = self.source_host(d);
                 self.cfg.source_hosts.extend(hosts);
             }
+            "cluster-redis-url" => self.cluster_url(d, clear),
+            "cluster-node-id" => self.cfg.cluster.node_id = (!clear).then(|| text.trim().into()),
             name if name.starts_with("http-tls-") || name == "http-redirect-to-https" => {
                 self.http_tls_directive(def, d, clear)
             }
             name if name.starts_with("http-") => self.http_directive(def, d, clear),
             _ => {}
+        }
+    }
+
+    /// `cluster-redis-url`: checked for a scheme pmtad can speak, so a typo fails the load
+    /// instead of leaving the node quietly outside the fleet.
+    fn cluster_url(&mut self, d: &Directive, clear: bool) {
+        let url = d.value.text.trim();
+        if clear {
+            self.cfg.cluster.redis_url = None;
+        } else if crate::cluster::is_redis_url(url) {
+            self.cfg.cluster.redis_url = Some(url.to_string());
+        } else {
+            let msg = format!("cluster-redis-url: '{url}' is not a redis:// or unix:// URL");
+            self.diags.error(d.value.span.clone(), msg);
         }
     }
 

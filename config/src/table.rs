@@ -288,6 +288,8 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("http-redirect-to-https", GLOBAL, K::Bool, "yes", "with http-tls-certificate: a plain-HTTP request on the listener is answered 301 to the same URL over https:// (PowerMTA v5's default); no = plain HTTP is served too"),
     imp("http-default-max-items", GLOBAL, K::Count, "10", "rows of /queues and /domains when the request has no maxitems="),
     imp("http-metrics-top-queues", GLOBAL, K::Count, "100", "/metrics gives this many queues (the most recipients queued, then the most traffic) their own series; the others are summed under queue=\"other\""),
+    imp("cluster-redis-url", GLOBAL, K::Text, "", "join a fleet: redis://[USER:PASSWORD@]HOST[:PORT][/DB] (or unix:///PATH) of the Redis or Valkey server the nodes share; the cluster-* limits of every node that names it are fleet-wide (see CLUSTER); empty = not in a fleet, cluster-* limits ignored"),
+    imp("cluster-node-id", GLOBAL, K::Text, "", "this node's name in the fleet (its connection leases and heartbeat carry it); default: the host-name; two nodes must not share one"),
     // ---- virtual-mta / pool ----
     rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to"),
     rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)"),
@@ -295,6 +297,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("cold-virtual-mta", VMTA | POOL, K::VmtaName, "", "IP warm-up: mail injected into this (warm) virtual MTA or pool goes through the named cold one while the recipient queue's max-cold-virtual-mta-msg allowance for the UTC day lasts, then through this one"),
     // ---- per-domain (per-queue) ----
     imp("max-smtp-out", DOMAIN | VMTA | POOL, K::Count, "20", "most simultaneous outbound connections for the queue (in <virtual-mta>/<virtual-mta-pool>: across all its queues, default unlimited)"),
+    imp("cluster-max-smtp-out", DOMAIN, K::Limit, "unlimited", "with cluster-redis-url: most simultaneous connections of the queue across every node of the fleet (each connection holds a lease in Redis, renewed while it lives, so a node that dies gives its share back within seconds); max-smtp-out still caps each node; when Redis is unreachable each node allows N / (nodes last seen), at least 1"),
     imp("max-smtp-out-per-ip", DOMAIN, K::Limit, "unlimited", "most simultaneous connections to any one destination IP address"),
     imp("source-ip-max-smtp-out", DOMAIN, K::SourceIpLimit, "", "most simultaneous connections of the queue from local source addresses in CIDR"),
     alias("max-smtp-out-per-source-ip", "source-ip-max-smtp-out", DOMAIN, K::SourceIpLimit, "old name of source-ip-max-smtp-out"),

@@ -4,6 +4,7 @@
 pub mod acct;
 pub mod bouncecat;
 pub mod cli;
+pub mod cluster;
 pub mod control;
 pub mod daemon;
 pub mod delivery;

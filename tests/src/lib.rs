@@ -7,6 +7,7 @@ pub mod dns;
 pub mod http;
 pub mod inject;
 pub mod output;
+pub mod redis;
 pub mod sink;
 
 pub use certs::TestCa;

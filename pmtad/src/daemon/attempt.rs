@@ -26,6 +26,10 @@ const LOCAL_TIMEOUT: Duration = Duration::from_secs(300);
 /// Runs one connection slot opened by the scheduler, then gives the slot back.
 pub async fn connection(shared: Arc<Shared>, q: QueueId, first: Lease) {
     let ctx = Context::of(&shared, q);
+    let Some((first, lease)) = super::fleet::admit(&shared, &ctx, first).await else {
+        release(&shared, q, &ctx.vmta, None);
+        return;
+    };
     let ip = match &ctx.policy.delivery {
         Delivery::Smtp => match super::rollup::before_connect(&shared, &ctx, first).await {
             Some(first) => smtp(&shared, &ctx, first).await,
@@ -41,6 +45,9 @@ pub async fn connection(shared: Arc<Shared>, q: QueueId, first: Lease) {
         }
     };
     release(&shared, q, &ctx.vmta, ip);
+    if let (Some(cluster), Some(member)) = (&shared.cluster, lease) {
+        cluster.release(&member).await;
+    }
 }
 
 fn release(shared: &Shared, q: QueueId, vmta: &Arc<str>, ip: Option<IpAddr>) {

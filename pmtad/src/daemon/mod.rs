@@ -11,6 +11,7 @@ mod bounce;
 mod convert;
 mod dkim;
 mod engine;
+mod fleet;
 mod idle;
 mod intake;
 pub(crate) mod jobs;
@@ -93,6 +94,8 @@ pub struct Shared {
     pub reloads: tokio::sync::watch::Sender<u64>,
     pub started: SystemTime,
     pub shutdown: CancellationToken,
+    /// The fleet (`cluster-redis-url`): cluster-wide limits; `None` = a lone node.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -358,6 +361,27 @@ fn system_host_name() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
+/// The fleet this node joins with `cluster-redis-url`, named by `cluster-node-id`, else the
+/// `host-name`, else the system's. Only the URL is checked here: Redis may be down.
+fn join_cluster(
+    cfg: &config::Config,
+    logs: &LogSink,
+) -> anyhow::Result<Option<Arc<crate::cluster::Cluster>>> {
+    let Some(url) = &cfg.cluster.redis_url else {
+        return Ok(None);
+    };
+    let node = (cfg.cluster.node_id.clone())
+        .or_else(|| cfg.host_name.clone())
+        .unwrap_or_else(system_host_name);
+    let cluster = crate::cluster::Cluster::new(url, node, logs.clone())
+        .map_err(|e| anyhow::anyhow!("cluster-redis-url: {e}"))?;
+    logs.event(format_args!(
+        "cluster: node {} of the fleet at {url}",
+        cluster.node()
+    ));
+    Ok(Some(cluster))
+}
+
 /// Build the shared state from a loaded config: open the spool (recovering every message),
 /// start accounting and logs.
 pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shared>> {
@@ -401,6 +425,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     }
     let warmup = Warmup::open(cfg.spool_dir())?;
     let returnpath = crate::returnpath::ReturnPath::new(cfg.spool_dir().to_path_buf());
+    let cluster = join_cluster(cfg, &logs)?;
     let policies = Arc::new(policies);
     let shared = Arc::new(Shared {
         config_path: config_path.to_path_buf(),
@@ -421,6 +446,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         reloads: tokio::sync::watch::Sender::new(0),
         started: SystemTime::now(),
         shutdown: CancellationToken::new(),
+        cluster,
     });
     shared.logs.event(format!(
         "pmtad started, {} messages recovered from the spool",

@@ -37,6 +37,12 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     let shared = start(config_path, cfg).map_err(UnwritableError::classify)?;
     shared.check_space(false);
     super::space::spawn_monitor(shared.clone());
+    if let Some(cluster) = &shared.cluster {
+        tokio::spawn(crate::cluster::run_heartbeat(
+            cluster.clone(),
+            shared.shutdown.clone(),
+        ));
+    }
     let engine = tokio::spawn(run_engine(shared.clone()));
     let smtp_stop = CancellationToken::new();
     let smtp = bind_smtp(&shared).await?;

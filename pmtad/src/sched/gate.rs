@@ -50,6 +50,13 @@ pub enum Hold {
     MsgRate { until: Instant },
     /// A `defer-queue` reply pattern put the queue in retry mode.
     Deferred { until: Instant },
+    /// `cluster-max-smtp-out`: the fleet has `max` connections open (or, with Redis
+    /// unreachable, this node has its `share` open); asked again at `until`.
+    ClusterLimit {
+        max: u32,
+        share: Option<u32>,
+        until: Instant,
+    },
 }
 
 impl Hold {
@@ -60,7 +67,8 @@ impl Hold {
             Hold::DeliveryInterval { until }
             | Hold::ConnectRate { until }
             | Hold::MsgRate { until }
-            | Hold::Deferred { until } => Some(*until),
+            | Hold::Deferred { until }
+            | Hold::ClusterLimit { until, .. } => Some(*until),
         }
     }
 
@@ -73,6 +81,7 @@ impl Hold {
             Hold::ConnectRate { .. } => "max-connect-rate",
             Hold::MsgRate { .. } => "max-msg-rate",
             Hold::Deferred { .. } => "defer-queue",
+            Hold::ClusterLimit { .. } => "cluster-max-smtp-out",
         }
     }
 }
@@ -93,6 +102,8 @@ pub struct QueueGate {
     known_ips: Option<u32>,
     /// Set by a `defer-queue` reply pattern: no new connection before then.
     deferred_until: Option<Instant>,
+    /// The fleet refused a lease: no new connection before the hold's time.
+    cluster_hold: Option<Hold>,
 }
 
 impl QueueGate {
@@ -106,6 +117,7 @@ impl QueueGate {
             msg_rate: None,
             known_ips: None,
             deferred_until: None,
+            cluster_hold: None,
         };
         gate.set_limits(limits);
         gate
@@ -166,10 +178,22 @@ impl QueueGate {
         self.deferred_until.take().is_some()
     }
 
+    /// The fleet refused a connection lease (a [`Hold::ClusterLimit`]): open none before its
+    /// time, when Redis is asked again.
+    pub fn cluster_denied(&mut self, hold: Hold) {
+        self.cluster_hold = Some(hold);
+    }
+
     /// What [`try_open`](Self::try_open) would answer, without charging anything.
     pub fn check_open(&self, now: Instant) -> Result<(), Hold> {
         if let Some(until) = self.deferred_until.filter(|t| *t > now) {
             return Err(Hold::Deferred { until });
+        }
+        if let Some(hold) = self
+            .cluster_hold
+            .filter(|h| h.until().is_some_and(|t| t > now))
+        {
+            return Err(hold);
         }
         if self.active >= self.limits.max_smtp_out {
             return Err(Hold::ConnectionLimit {

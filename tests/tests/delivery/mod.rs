@@ -8,6 +8,7 @@ mod connections;
 mod crash;
 mod delay;
 mod dkim;
+mod fleet;
 mod harness;
 mod idle;
 mod inbound_tls;

@@ -348,6 +348,9 @@ fn gate_hold(rt: &QueueRt, now: Now) -> Option<HoldReason> {
             HoldKind::RetryWait,
             "a reply matched a defer-queue pattern: the queue waits for its retry time".into(),
         ),
+        Hold::ClusterLimit { max, share, .. } => {
+            (HoldKind::ConnectionLimit, cluster_detail(max, share))
+        }
         Hold::ConnectionLimit { .. } => return None,
     };
     Some(HoldReason {
@@ -355,6 +358,17 @@ fn gate_hold(rt: &QueueRt, now: Now) -> Option<HoldReason> {
         detail,
         until: hold.until().map(|t| now.rfc(t)),
     })
+}
+
+/// `cluster-max-smtp-out`: the fleet is at its limit, or Redis is unreachable and this
+/// node's share is used.
+fn cluster_detail(max: u32, share: Option<u32>) -> String {
+    match share {
+        None => format!("the fleet has {max} connections open (cluster-max-smtp-out {max})"),
+        Some(n) => format!(
+            "Redis unreachable: this node's share, {n} of cluster-max-smtp-out {max}, is open (fallback)"
+        ),
+    }
 }
 
 /// Holds read from the last failures: DNS (naming the name servers asked), TLS required but

@@ -1,0 +1,187 @@
+//! The fleet: several pmtad nodes sharing cluster-wide limits through one Redis (or Valkey)
+//! server, named by `cluster-redis-url`.
+//!
+//! Why Redis and leases: a provider's limit must hold across the fleet, and Redis is an
+//! engine operators already run; no consensus of our own. A connection slot of a queue with
+//! `cluster-max-smtp-out` is a lease in a sorted set (member = node and connection, score =
+//! expiry) taken atomically by a Lua script, renewed by the node's heartbeat while the
+//! connection lives and removed when it closes; a node that dies stops renewing, so its
+//! share comes back within [`LEASE_TTL`].
+//!
+//! When Redis does not answer, a node never sends unlimited: each applies
+//! `limit / nodes last seen` (at least 1) to its own connections, says so once in the log
+//! and in `domain detail`, and goes back to leases when Redis answers again.
+
+mod redis_io;
+mod scripts;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use redis_io::RedisError;
+
+/// How long a lease lives without renewal: a dead node's connections count this long.
+pub const LEASE_TTL: Duration = Duration::from_secs(5);
+/// How often the heartbeat renews this node's leases and says it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// One node's view of the fleet.
+#[derive(Debug)]
+pub struct Cluster {
+    node: String,
+    logs: crate::logs::LogSink,
+    redis: redis_io::Redis,
+    /// False while Redis does not answer (the fallback applies).
+    reachable: AtomicBool,
+    /// Nodes alive at the last heartbeat that reached Redis (at least 1).
+    nodes: AtomicU32,
+    seq: AtomicU64,
+    /// Leases this node holds: member -> (lease key, limit), renewed by the heartbeat.
+    held: Mutex<HashMap<String, (String, u32)>>,
+}
+
+/// What [`Cluster::acquire`] decided for a new connection.
+#[derive(Debug)]
+pub enum Grant {
+    /// Redis gave a lease; hand it back with [`Cluster::release`].
+    Lease(String),
+    /// Redis is unreachable and this node's share allows the connection.
+    Fallback,
+    /// The fleet (or, with Redis unreachable, this node's share) is at the limit.
+    Denied { share: Option<u32> },
+}
+
+impl Cluster {
+    /// A node of the fleet at `url`; connects lazily, so a Redis that is down at start
+    /// only means the fallback until it answers.
+    pub fn new(
+        url: &str,
+        node: String,
+        logs: crate::logs::LogSink,
+    ) -> Result<Arc<Self>, RedisError> {
+        Ok(Arc::new(Self {
+            logs,
+            redis: redis_io::Redis::new(url)?,
+            node,
+            reachable: AtomicBool::new(true),
+            nodes: AtomicU32::new(1),
+            seq: AtomicU64::new(0),
+            held: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// True while Redis answers.
+    pub fn reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// Nodes alive at the last heartbeat.
+    pub fn nodes(&self) -> u32 {
+        self.nodes.load(Ordering::Relaxed).max(1)
+    }
+
+    /// This node's share of `limit` while Redis is unreachable.
+    pub fn fallback_share(&self, limit: u32) -> u32 {
+        (limit / self.nodes()).max(1)
+    }
+
+    /// One round trip: a lease for a new connection of `queue`, or the fallback when Redis
+    /// does not answer. `local` = this node's open connections of the queue, the new one
+    /// included (what the fallback counts).
+    pub async fn acquire(&self, queue: &str, limit: u32, local: u32) -> Grant {
+        let member = format!("{}:{}", self.node, self.seq.fetch_add(1, Ordering::Relaxed));
+        let key = scripts::lease_key(queue);
+        match self.redis.acquire(&key, &member, limit, LEASE_TTL).await {
+            Ok(granted) => {
+                self.note_reachable(true, None);
+                if !granted {
+                    return Grant::Denied { share: None };
+                }
+                let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+                held.insert(member.clone(), (key, limit));
+                Grant::Lease(member)
+            }
+            Err(e) => {
+                self.note_reachable(false, Some(&e));
+                let share = self.fallback_share(limit);
+                match local <= share {
+                    true => Grant::Fallback,
+                    false => Grant::Denied { share: Some(share) },
+                }
+            }
+        }
+    }
+
+    /// Give a lease back (the connection closed); a Redis that does not answer lets it
+    /// expire instead.
+    pub async fn release(&self, member: &str) {
+        let entry = {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            held.remove(member)
+        };
+        if let Some((key, _)) = entry
+            && let Err(e) = self.redis.release(&key, member).await
+        {
+            self.note_reachable(false, Some(&e));
+        }
+    }
+
+    /// One heartbeat: say this node is alive, renew every lease it holds (one round trip)
+    /// and learn how many nodes are alive.
+    pub async fn heartbeat(&self) {
+        let held: Vec<(String, String, u32)> = {
+            let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            held.iter()
+                .map(|(m, (k, l))| (k.clone(), m.clone(), *l))
+                .collect()
+        };
+        match self.redis.heartbeat(&self.node, &held, LEASE_TTL).await {
+            Ok(beat) => {
+                self.nodes.store(beat.nodes.max(1), Ordering::Relaxed);
+                self.note_reachable(true, None);
+                if beat.lost > 0 {
+                    self.logs.event(format_args!(
+                        "cluster: {} lease(s) had expired and the fleet was at the limit",
+                        beat.lost
+                    ));
+                }
+            }
+            Err(e) => self.note_reachable(false, Some(&e)),
+        }
+    }
+
+    /// Logs the switch to the fallback and back once each, not per call.
+    fn note_reachable(&self, ok: bool, err: Option<&RedisError>) {
+        let was = self.reachable.swap(ok, Ordering::Relaxed);
+        match (was, ok) {
+            (true, false) => self.logs.event(format_args!(
+                "cluster: Redis unreachable ({}); each node applies limit / {} node(s)",
+                err.map(ToString::to_string).unwrap_or_default(),
+                self.nodes()
+            )),
+            (false, true) => self
+                .logs
+                .event("cluster: Redis answers again; cluster leases resume"),
+            _ => {}
+        }
+    }
+}
+
+/// The heartbeat task: runs until `stop`.
+pub async fn run_heartbeat(cluster: Arc<Cluster>, stop: tokio_util::sync::CancellationToken) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => cluster.heartbeat().await,
+        }
+    }
+}

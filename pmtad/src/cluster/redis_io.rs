@@ -1,0 +1,110 @@
+//! The Redis side: one self-reconnecting connection and the scripts, each call bounded by
+//! a timeout so a Redis that stopped answering turns into the fallback, never a stall of
+//! the connection that asked.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Script};
+
+use super::scripts;
+
+/// Longest wait for one Redis call.
+const CALL_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// Why a Redis call did not give an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisError {
+    #[error("{0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// What a heartbeat learnt.
+#[derive(Debug, Clone, Copy)]
+pub struct Beat {
+    pub nodes: u32,
+    pub lost: u32,
+}
+
+pub struct Redis {
+    conn: ConnectionManager,
+    acquire: Script,
+    heartbeat: Script,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis").finish_non_exhaustive()
+    }
+}
+
+impl Redis {
+    /// Connects lazily (on the first call) and reconnects by itself after a failure.
+    pub fn new(url: &str) -> Result<Self, RedisError> {
+        let client = Client::open(url)?;
+        let cfg = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(100))
+            .set_max_delay(Duration::from_millis(500))
+            .set_connection_timeout(Some(CALL_TIMEOUT))
+            .set_response_timeout(Some(CALL_TIMEOUT));
+        Ok(Self {
+            conn: ConnectionManager::new_lazy_with_config(client, cfg)?,
+            acquire: Script::new(scripts::ACQUIRE),
+            heartbeat: Script::new(scripts::HEARTBEAT),
+        })
+    }
+
+    pub async fn acquire(
+        &self,
+        key: &str,
+        member: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> Result<bool, RedisError> {
+        let mut inv = self.acquire.key(key);
+        inv.arg(member).arg(limit).arg(ttl_ms(ttl));
+        let mut conn = self.conn.clone();
+        let granted: i64 = bounded(inv.invoke_async(&mut conn)).await?;
+        Ok(granted == 1)
+    }
+
+    pub async fn release(&self, key: &str, member: &str) -> Result<(), RedisError> {
+        let mut conn = self.conn.clone();
+        let cmd = redis::cmd("ZREM").arg(key).arg(member).to_owned();
+        let _: i64 = bounded(cmd.query_async(&mut conn)).await?;
+        Ok(())
+    }
+
+    /// `held` = (lease key, member, limit) of every lease this node holds.
+    pub async fn heartbeat(
+        &self,
+        node: &str,
+        held: &[(String, String, u32)],
+        ttl: Duration,
+    ) -> Result<Beat, RedisError> {
+        let mut inv = self.heartbeat.key(scripts::NODES_KEY);
+        inv.arg(node).arg(ttl_ms(ttl));
+        for (key, member, limit) in held {
+            inv.key(key).arg(member).arg(*limit);
+        }
+        let mut conn = self.conn.clone();
+        let (nodes, lost): (u32, u32) = bounded(inv.invoke_async(&mut conn)).await?;
+        Ok(Beat { nodes, lost })
+    }
+}
+
+fn ttl_ms(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+}
+
+async fn bounded<T>(
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, RedisError> {
+    match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(r) => Ok(r?),
+        Err(_) => Err(RedisError::Timeout(CALL_TIMEOUT)),
+    }
+}
