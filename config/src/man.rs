@@ -118,6 +118,12 @@ When Redis does not answer within 800 ms a node falls back: it allows a queue
 that sent a heartbeat in the last 15 seconds at the last heartbeat that reached Redis. It
 logs the switch once, \fBdomain detail\fR names the fallback, and the node takes leases
 again as soon as Redis answers. Connections opened during the fallback hold no lease.
+.PP
+\fBpmtactl pause queue\fR \fIPATTERN\fR \fB\-\-cluster\fR stores a fleet\-wide pause in
+Redis: every node takes it up at its next heartbeat (within a second), a node that starts
+takes it up before it opens a connection, and while Redis is unreachable the pauses last
+read hold. \fBpmtactl show cluster\fR lists the nodes, each cluster limit's connections
+per node, and the fleet\-wide pauses; see \fBpmtactl\fR(8).
 "#;
 
 const FOOTER: &str = ".SH SEE ALSO\n.BR pmtad (8),\n.BR pmtactl (8)\n";

@@ -136,6 +136,10 @@ pub enum Show {
         /// DOMAIN[/VMTA] (no wildcards; the default virtual MTA when VMTA is omitted).
         queue: String,
     },
+    /// The fleet (cluster-redis-url): each node's heartbeat age, version, queues and
+    /// connections; each cluster-max-smtp-out in use with its connections per node; the
+    /// fleet-wide pauses.
+    Cluster,
     /// Same as `pmtactl version`.
     Version,
 }
@@ -241,6 +245,11 @@ pub enum QueueTarget {
     Queue {
         /// DOMAIN[/VMTA]; a bare DOMAIN means every virtual MTA.
         pattern: String,
+        /// Fleet-wide: store the pause in the fleet's Redis (cluster-redis-url), where every
+        /// node takes it up within a second and after a restart; `resume queue PATTERN
+        /// --cluster` removes that same pattern. Local pauses and resumes are separate.
+        #[arg(long)]
+        cluster: bool,
     },
     /// One job: its waiting messages leave the queues (in-flight ones finish) and its new
     /// mail is held, until `resume job ID`. Kept across a restart (SPOOL/paused-jobs).

@@ -110,6 +110,13 @@ JSON OUTPUT
                   queues, rcpts}]}; oldest first, the last rule matching
                   a queue decides it; queues/rcpts: what it decides now
   delete         {deleted, next_cursor: null} (also delete --job=ID)
+  show cluster   {node, nodes: [{id, heartbeat_age_ms, alive, version,
+                  queues, connections}], limits: [{queue, max_smtp_out,
+                  connections, per_node: [{node, connections}]}],
+                  paused: [PATTERN]}; nodes: newest heartbeat first,
+                  seen in the last hour, alive: a heartbeat within 15 s;
+                  limits: each cluster-max-smtp-out with its live leases;
+                  paused: the fleet-wide pauses (pause queue --cluster)
   show jobs      {jobs: [JOB]}; show job ID: one JOB
   pause job, resume job
                  {job, changed, messages}; messages: taken out of the
@@ -171,6 +178,11 @@ EXAMPLES
     pmtactl show paused
     pmtactl domain detail gmail.com
     pmtactl resume queue 'gmail.com/*'
+  Hold a domain on every node of the fleet (cluster-redis-url), see each
+  node take it up, let it go (stored in Redis: it survives restarts):
+    pmtactl pause queue 'yahoo.com/*' --cluster
+    pmtactl show cluster
+    pmtactl resume queue 'yahoo.com/*' --cluster
   A campaign (mail with `X-Job: c42` from a source with process-x-job
   yes) that must not go out: hold it, look, then delete what is queued
   (each recipient gets a `b` record with jobId c42):

@@ -1,10 +1,10 @@
 //! The tarpc service: one method per pmtactl verb.
 
 use crate::{
-    ClientHello, ConfigCheck, ControlError, DeleteJobRequest, DeletePage, DeleteRequest,
-    DomainDetail, DomainList, DomainsRequest, Hello, JobActionReport, JobList, JobSummary,
-    ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueList, QueueMode,
-    QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, ReportList,
+    ClientHello, ClusterStatus, ConfigCheck, ControlError, DeleteJobRequest, DeletePage,
+    DeleteRequest, DomainDetail, DomainList, DomainsRequest, Hello, JobActionReport, JobList,
+    JobSummary, ListPage, ListRequest, LogBatch, OperatorRules, QueueActionReport, QueueList,
+    QueueMode, QueueName, QueuePattern, QueueSettings, QueuesRequest, ReloadReport, ReportList,
     ReportsRequest, Status, TailRequest, TestConfigRequest, VersionInfo, VmtaList, VmtasRequest,
 };
 
@@ -65,4 +65,12 @@ pub trait Control {
     async fn resume_job(job: String) -> Result<JobActionReport, ControlError>;
     /// `show bounces` / `show feedback`: the last reports the return path processed.
     async fn reports(req: ReportsRequest) -> Result<ReportList, ControlError>;
+    /// `pause queue PATTERN --cluster` (`pause` true) / `resume queue PATTERN --cluster`:
+    /// the fleet-wide pause set in Redis.
+    async fn cluster_pause(
+        pattern: QueuePattern,
+        pause: bool,
+    ) -> Result<QueueActionReport, ControlError>;
+    /// `show cluster`: the fleet's nodes, cluster limits in use per node, pauses.
+    async fn cluster() -> Result<ClusterStatus, ControlError>;
 }

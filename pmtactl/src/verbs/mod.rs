@@ -1,6 +1,7 @@
 //! One module per verb family; [`run`] dispatches the parsed command line.
 
 mod actions;
+mod cluster;
 mod config;
 mod jobs;
 mod reports;
@@ -74,11 +75,17 @@ async fn dispatch(command: &Command, s: &Session, out: &mut Out) -> Result<(), C
             what: TestCmd::Config { .. },
         } => config::test_remote(s, out).await,
         Command::Pause {
-            what: QueueTarget::Queue { pattern },
-        } => actions::run(s, out, Action::Pause, pattern).await,
+            what: QueueTarget::Queue { pattern, cluster },
+        } => match cluster {
+            true => cluster::pause(s, out, pattern, true).await,
+            false => actions::run(s, out, Action::Pause, pattern).await,
+        },
         Command::Resume {
-            what: QueueTarget::Queue { pattern },
-        } => actions::run(s, out, Action::Resume, pattern).await,
+            what: QueueTarget::Queue { pattern, cluster },
+        } => match cluster {
+            true => cluster::pause(s, out, pattern, false).await,
+            false => actions::run(s, out, Action::Resume, pattern).await,
+        },
         Command::Pause {
             what: QueueTarget::Job { id },
         } => jobs::pause(s, out, id, true).await,
@@ -122,6 +129,7 @@ async fn show(what: &Show, s: &Session, out: &mut Out) -> Result<(), CliError> {
         Show::Topqueues(a) => listings::queues(s, out, a, true).await,
         Show::Vmtas(a) => listings::vmtas(s, out, a).await,
         Show::Paused => actions::paused(s, out).await,
+        Show::Cluster => cluster::show(s, out).await,
         Show::Jobs => jobs::list(s, out).await,
         Show::Bounces(a) => reports::run(s, out, a, false).await,
         Show::Feedback(a) => reports::run(s, out, a, true).await,

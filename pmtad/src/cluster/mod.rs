@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use redis_io::RedisError;
+pub use redis_io::{NodeStats, RedisError};
 
 /// How long a lease lives without renewal: a dead node's connections count this long.
 pub const LEASE_TTL: Duration = Duration::from_secs(5);
@@ -42,6 +42,9 @@ pub struct Cluster {
     /// Leases this node holds: member -> (lease key, limit), renewed by the heartbeat.
     held: Mutex<HashMap<String, (String, u32)>>,
 }
+
+/// Liveness of a node for `show cluster`: a heartbeat within three lease lifetimes.
+const ALIVE_MS: u64 = 3 * LEASE_TTL.as_millis() as u64;
 
 /// What [`Cluster::acquire`] decided for a new connection.
 #[derive(Debug)]
@@ -133,16 +136,21 @@ impl Cluster {
         }
     }
 
-    /// One heartbeat: say this node is alive, renew every lease it holds (one round trip)
-    /// and learn how many nodes are alive.
-    pub async fn heartbeat(&self) {
+    /// One heartbeat: say this node is alive, renew every lease it holds (one round trip),
+    /// learn how many nodes are alive and the fleet-wide pauses (`None`: Redis did not
+    /// answer, the pauses last known hold).
+    pub async fn heartbeat(&self, stats: NodeStats) -> Option<Vec<String>> {
         let held: Vec<(String, String, u32)> = {
             let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
             held.iter()
                 .map(|(m, (k, l))| (k.clone(), m.clone(), *l))
                 .collect()
         };
-        match self.redis.heartbeat(&self.node, &held, LEASE_TTL).await {
+        match self
+            .redis
+            .heartbeat(&self.node, stats, &held, LEASE_TTL)
+            .await
+        {
             Ok(beat) => {
                 self.nodes.store(beat.nodes.max(1), Ordering::Relaxed);
                 self.note_reachable(true, None);
@@ -152,9 +160,37 @@ impl Cluster {
                         beat.lost
                     ));
                 }
+                Some(beat.paused)
             }
-            Err(e) => self.note_reachable(false, Some(&e)),
+            Err(e) => {
+                self.note_reachable(false, Some(&e));
+                None
+            }
         }
+    }
+
+    /// `pause|resume queue PATTERN --cluster`: true if the fleet's set changed.
+    pub async fn set_pause(&self, pattern: &str, pause: bool) -> Result<bool, RedisError> {
+        self.redis.set_pause(pattern, pause).await
+    }
+
+    /// The fleet-wide pause patterns as Redis holds them now.
+    pub async fn paused(&self) -> Result<Vec<String>, RedisError> {
+        self.redis.paused().await
+    }
+
+    /// `show cluster`.
+    pub async fn status(&self) -> Result<proto::ClusterStatus, RedisError> {
+        let (now, nodes, limits) = self.redis.status().await?;
+        let now: u64 = now.parse().unwrap_or(0);
+        let mut paused = self.redis.paused().await?;
+        paused.sort();
+        Ok(proto::ClusterStatus {
+            node: self.node.clone(),
+            nodes: nodes.into_iter().map(|n| node_row(now, n)).collect(),
+            limits: limits.into_iter().map(limit_row).collect(),
+            paused,
+        })
     }
 
     /// Logs the switch to the fallback and back once each, not per call.
@@ -174,14 +210,40 @@ impl Cluster {
     }
 }
 
-/// The heartbeat task: runs until `stop`.
-pub async fn run_heartbeat(cluster: Arc<Cluster>, stop: tokio_util::sync::CancellationToken) {
-    let mut tick = tokio::time::interval(HEARTBEAT);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tick.tick() => cluster.heartbeat().await,
+fn node_row(
+    now: u64,
+    (id, beat, version, queues, connections): redis_io::NodeRow,
+) -> proto::ClusterNode {
+    let beat = beat.parse::<f64>().unwrap_or(0.0) as u64;
+    let age = now.saturating_sub(beat);
+    proto::ClusterNode {
+        id,
+        heartbeat_age_ms: age,
+        alive: age <= ALIVE_MS,
+        version,
+        queues: queues.parse().unwrap_or(0),
+        connections: connections.parse().unwrap_or(0),
+    }
+}
+
+fn limit_row((queue, limit, live): redis_io::LimitRow) -> proto::ClusterLimit {
+    let mut per_node: Vec<proto::ClusterNodeUse> = Vec::new();
+    for member in &live {
+        // Members are NODE:SEQ; a node id may itself hold colons.
+        let node = member.rsplit_once(':').map_or(member.as_str(), |(n, _)| n);
+        match per_node.iter_mut().find(|u| u.node == node) {
+            Some(u) => u.connections += 1,
+            None => per_node.push(proto::ClusterNodeUse {
+                node: node.to_string(),
+                connections: 1,
+            }),
         }
+    }
+    per_node.sort_by(|a, b| a.node.cmp(&b.node));
+    proto::ClusterLimit {
+        queue,
+        max_smtp_out: limit.parse().unwrap_or(0),
+        connections: live.len() as u64,
+        per_node,
     }
 }

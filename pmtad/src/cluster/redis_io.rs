@@ -22,16 +22,31 @@ pub enum RedisError {
 }
 
 /// What a heartbeat learnt.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Beat {
     pub nodes: u32,
     pub lost: u32,
+    /// The fleet-wide pause patterns.
+    pub paused: Vec<String>,
 }
+
+/// What a node's heartbeat says about it besides being alive.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeStats {
+    pub queues: u64,
+    pub connections: u64,
+}
+
+/// One node as `show cluster` reads it: id, last beat (ms), version, queues, connections.
+pub type NodeRow = (String, String, String, String, String);
+/// One limit: queue, limit, live lease members.
+pub type LimitRow = (String, String, Vec<String>);
 
 pub struct Redis {
     conn: ConnectionManager,
     acquire: Script,
     heartbeat: Script,
+    status: Script,
 }
 
 impl std::fmt::Debug for Redis {
@@ -54,6 +69,7 @@ impl Redis {
             conn: ConnectionManager::new_lazy_with_config(client, cfg)?,
             acquire: Script::new(scripts::ACQUIRE),
             heartbeat: Script::new(scripts::HEARTBEAT),
+            status: Script::new(scripts::STATUS),
         })
     }
 
@@ -64,8 +80,10 @@ impl Redis {
         limit: u32,
         ttl: Duration,
     ) -> Result<bool, RedisError> {
+        let queue = key.strip_prefix(&scripts::lease_key("")).unwrap_or(key);
         let mut inv = self.acquire.key(key);
-        inv.arg(member).arg(limit).arg(ttl_ms(ttl));
+        inv.key(scripts::LIMITS_KEY);
+        inv.arg(member).arg(limit).arg(ttl_ms(ttl)).arg(queue);
         let mut conn = self.conn.clone();
         let granted: i64 = bounded(inv.invoke_async(&mut conn)).await?;
         Ok(granted == 1)
@@ -82,17 +100,53 @@ impl Redis {
     pub async fn heartbeat(
         &self,
         node: &str,
+        stats: NodeStats,
         held: &[(String, String, u32)],
         ttl: Duration,
     ) -> Result<Beat, RedisError> {
         let mut inv = self.heartbeat.key(scripts::NODES_KEY);
-        inv.arg(node).arg(ttl_ms(ttl));
+        inv.key(scripts::node_key(node)).key(scripts::PAUSED_KEY);
+        inv.arg(node)
+            .arg(ttl_ms(ttl))
+            .arg(env!("CARGO_PKG_VERSION"));
+        inv.arg(stats.queues).arg(stats.connections);
         for (key, member, limit) in held {
             inv.key(key).arg(member).arg(*limit);
         }
         let mut conn = self.conn.clone();
-        let (nodes, lost): (u32, u32) = bounded(inv.invoke_async(&mut conn)).await?;
-        Ok(Beat { nodes, lost })
+        let (nodes, lost, paused) = bounded(inv.invoke_async(&mut conn)).await?;
+        Ok(Beat {
+            nodes,
+            lost,
+            paused,
+        })
+    }
+
+    /// Adds (`pause`) or removes a fleet-wide pause pattern; true if the set changed.
+    pub async fn set_pause(&self, pattern: &str, pause: bool) -> Result<bool, RedisError> {
+        let verb = if pause { "SADD" } else { "SREM" };
+        let cmd = redis::cmd(verb)
+            .arg(scripts::PAUSED_KEY)
+            .arg(pattern)
+            .to_owned();
+        let mut conn = self.conn.clone();
+        let n: i64 = bounded(cmd.query_async(&mut conn)).await?;
+        Ok(n > 0)
+    }
+
+    /// The fleet-wide pause patterns.
+    pub async fn paused(&self) -> Result<Vec<String>, RedisError> {
+        let cmd = redis::cmd("SMEMBERS").arg(scripts::PAUSED_KEY).to_owned();
+        let mut conn = self.conn.clone();
+        bounded(cmd.query_async(&mut conn)).await
+    }
+
+    /// Everything `show cluster` lists, in one script: (server ms, nodes, limits).
+    pub async fn status(&self) -> Result<(String, Vec<NodeRow>, Vec<LimitRow>), RedisError> {
+        let mut inv = self.status.key(scripts::NODES_KEY);
+        inv.key(scripts::LIMITS_KEY);
+        let mut conn = self.conn.clone();
+        bounded(inv.invoke_async(&mut conn)).await
     }
 }
 

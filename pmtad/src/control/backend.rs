@@ -144,6 +144,21 @@ pub trait Backend: Send + Sync + 'static {
         std::future::ready(Err(no_such_job(&job)))
     }
 
+    /// `pause|resume queue PATTERN --cluster`. The default is a node outside any fleet.
+    fn cluster_pause(
+        &self,
+        pattern: QueuePattern,
+        pause: bool,
+    ) -> impl Future<Output = BackendResult<QueueActionReport>> + Send {
+        let _ = (pattern, pause);
+        std::future::ready(Err(not_in_fleet()))
+    }
+
+    /// `show cluster`. The default is a node outside any fleet.
+    fn cluster(&self) -> impl Future<Output = BackendResult<proto::ClusterStatus>> + Send {
+        std::future::ready(Err(not_in_fleet()))
+    }
+
     /// `show bounces` / `show feedback`. The default (test fixtures) has no reports.
     fn reports(
         &self,
@@ -157,4 +172,9 @@ pub trait Backend: Send + Sync + 'static {
 /// The answer about a job nothing is known of.
 pub fn no_such_job(job: &str) -> ControlError {
     ControlError::InvalidRequest(format!("no such job: {job}"))
+}
+
+/// A fleet verb asked of a node without `cluster-redis-url`.
+pub fn not_in_fleet() -> ControlError {
+    ControlError::InvalidRequest("this node is not in a fleet (no cluster-redis-url)".into())
 }

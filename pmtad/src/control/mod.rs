@@ -14,7 +14,7 @@ mod server;
 #[cfg(test)]
 mod tests;
 
-pub use backend::Backend;
+pub use backend::{Backend, not_in_fleet};
 pub use bind::{ControlSocket, ControlSocketError};
 pub use server::TAIL_DEADLINE_MARGIN;
 pub(crate) use server::{domain_list, queue_list, vmta_list};

@@ -246,6 +246,21 @@ impl<B: Backend> Control for ControlServer<B> {
     ) -> Result<proto::ReportList, ControlError> {
         self.backend.reports(req).await
     }
+
+    async fn cluster_pause(
+        self,
+        _: Context,
+        pattern: QueuePattern,
+        pause: bool,
+    ) -> Result<QueueActionReport, ControlError> {
+        let verb = if pause { "pause" } else { "resume" };
+        self.audit(format_args!("{verb} queue {pattern} --cluster"));
+        self.backend.cluster_pause(pattern, pause).await
+    }
+
+    async fn cluster(self, _: Context) -> Result<proto::ClusterStatus, ControlError> {
+        self.backend.cluster().await
+    }
 }
 
 /// A client-given name as a log line may show it.

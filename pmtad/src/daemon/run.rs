@@ -38,10 +38,8 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     shared.check_space(false);
     super::space::spawn_monitor(shared.clone());
     if let Some(cluster) = &shared.cluster {
-        tokio::spawn(crate::cluster::run_heartbeat(
-            cluster.clone(),
-            shared.shutdown.clone(),
-        ));
+        super::fleet::beat(&shared, cluster).await;
+        tokio::spawn(super::fleet::run_heartbeat(shared.clone(), cluster.clone()));
     }
     let engine = tokio::spawn(run_engine(shared.clone()));
     let smtp_stop = CancellationToken::new();

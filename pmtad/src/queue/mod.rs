@@ -140,6 +140,9 @@ pub struct QueueIndex {
     /// The operator's pauses and modes as the patterns they typed: they decide every queue,
     /// also those created later (after a restart, or by mail for a new virtual MTA).
     rules: Rules,
+    /// Fleet-wide pauses (`pause queue PATTERN --cluster`), as the last heartbeat read them
+    /// from Redis: a queue matching one is paused whatever the local rules say.
+    cluster_pauses: Vec<QueuePattern>,
 }
 
 impl QueueIndex {
@@ -154,7 +157,8 @@ impl QueueIndex {
         if q == next {
             let mut queue = Queue::new(d, vmta);
             let (dn, vn) = (self.names.name(d), self.names.name(vmta));
-            queue.paused = self.rules.paused(dn, vn);
+            queue.paused =
+                self.rules.paused(dn, vn) || cluster_paused(&self.cluster_pauses, dn, vn);
             queue.mode = self.rules.mode(dn, vn).unwrap_or_default();
             self.queues.push(queue);
         }
@@ -189,8 +193,24 @@ impl QueueIndex {
     fn apply_pauses(&mut self) {
         for q in &mut self.queues {
             let (d, v) = (self.names.name(q.domain), self.names.name(q.vmta));
-            q.paused = self.rules.paused(d, v);
+            q.paused = self.rules.paused(d, v) || cluster_paused(&self.cluster_pauses, d, v);
         }
+    }
+
+    /// Replaces the fleet-wide pauses; true if they changed (the queues were re-decided).
+    pub fn set_cluster_pauses(&mut self, mut patterns: Vec<QueuePattern>) -> bool {
+        patterns.sort_by_key(|p| p.to_string());
+        if patterns == self.cluster_pauses {
+            return false;
+        }
+        self.cluster_pauses = patterns;
+        self.apply_pauses();
+        true
+    }
+
+    /// The fleet-wide pauses in force on this node.
+    pub fn cluster_pauses(&self) -> &[QueuePattern] {
+        &self.cluster_pauses
     }
 
     /// Is `q` paused (by a rule that matches it)?
@@ -512,4 +532,8 @@ fn entry(queue: &Queue, slot: u32) -> Option<Entry> {
         state,
         attempts: job.attempts,
     })
+}
+
+fn cluster_paused(patterns: &[QueuePattern], domain: &str, vmta: &str) -> bool {
+    patterns.iter().any(|p| p.matches(domain, vmta))
 }

@@ -346,3 +346,17 @@ fn delete_older_than_keeps_newer_messages_and_domain_lookup_finds_every_vmta() {
     let (d, v) = qi.names_of(qi.queue_at(1).unwrap());
     assert_eq!((&**d, &**v), ("x.example", "v2"));
 }
+
+#[test]
+fn a_fleet_wide_pause_holds_existing_and_later_queues_until_lifted() {
+    let mut qi = QueueIndex::new();
+    let p = proto::QueuePattern::parse("gmail.com/*").unwrap();
+    assert!(qi.set_cluster_pauses(vec![p.clone()]));
+    assert!(!qi.set_cluster_pauses(vec![p]), "the same set is no change");
+    let e = env(&["a@gmail.com"], DEFAULT_VMTA, 1, 10);
+    qi.insert(MessageId(1), &e, 10);
+    let q = qi.queue_id("gmail.com", DEFAULT_VMTA).unwrap();
+    assert!(qi.is_paused(q), "a queue created after the pause is held");
+    assert!(qi.set_cluster_pauses(Vec::new()));
+    assert!(!qi.is_paused(q));
+}

@@ -6,6 +6,7 @@
 //! ever appended, and each addition bumps [`crate::PROTOCOL_VERSION`].
 
 mod actions;
+mod cluster;
 mod config;
 mod detail;
 mod domains;
@@ -17,6 +18,7 @@ mod returnpath;
 mod status;
 
 pub use actions::*;
+pub use cluster::*;
 pub use config::*;
 pub use detail::*;
 pub use domains::*;

@@ -191,6 +191,18 @@ impl Backend for DaemonBackend {
         Ok(report)
     }
 
+    async fn cluster_pause(
+        &self,
+        pattern: QueuePattern,
+        pause: bool,
+    ) -> Result<QueueActionReport, ControlError> {
+        super::fleet::cluster_pause(&self.shared, &pattern, pause).await
+    }
+
+    async fn cluster(&self) -> Result<proto::ClusterStatus, ControlError> {
+        super::fleet::status(&self.shared).await
+    }
+
     async fn reports(&self, req: proto::ReportsRequest) -> Result<proto::ReportList, ControlError> {
         Ok(reports::list(&self.shared, &req))
     }
