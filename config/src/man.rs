@@ -116,8 +116,10 @@ queues' virtual MTAs alike and have distinct \fBcluster\-node\-id\fRs. Changing
 When Redis does not answer within 800 ms a node falls back: it allows a queue
 \fIlimit\fR / \fInodes\fR connections of its own (at least 1), \fInodes\fR being the nodes
 that sent a heartbeat in the last 15 seconds at the last heartbeat that reached Redis. It
-logs the switch once, \fBdomain detail\fR names the fallback, and the node takes leases
-again as soon as Redis answers. Connections opened during the fallback hold no lease.
+logs the switch once, and \fBdomain detail\fR names the fallback. When Redis answers
+again, each node's next heartbeat registers the connections it opened meanwhile as leases
+(as far as the limit allows); for 2.5 seconds the shares still apply (a Redis that
+restarted empty learns the nodes again meanwhile), then leases alone decide.
 .PP
 \fBpmtactl pause queue\fR \fIPATTERN\fR \fB\-\-cluster\fR stores a fleet\-wide pause in
 Redis: every node takes it up at its next heartbeat (within a second), a node that starts

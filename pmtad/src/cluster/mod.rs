@@ -41,6 +41,10 @@ pub struct Cluster {
     seq: AtomicU64,
     /// Leases this node holds: member -> (lease key, limit), renewed by the heartbeat.
     held: Mutex<HashMap<String, (String, u32)>>,
+    /// What the last heartbeat published (a recovery heartbeat sends it again).
+    stats: Mutex<NodeStats>,
+    /// When Redis answered again after being unreachable (see [`Cluster::settling`]).
+    back_at: Mutex<Option<std::time::Instant>>,
 }
 
 /// Liveness of a node for `show cluster`: a heartbeat within three lease lifetimes.
@@ -51,8 +55,10 @@ const ALIVE_MS: u64 = 3 * LEASE_TTL.as_millis() as u64;
 pub enum Grant {
     /// Redis gave a lease; hand it back with [`Cluster::release`].
     Lease(String),
-    /// Redis is unreachable and this node's share allows the connection.
-    Fallback,
+    /// Redis is unreachable and this node's share allows the connection. The member is
+    /// kept with the leases: the first heartbeat that reaches Redis again registers it (if
+    /// the fleet is under its limit), so connections opened meanwhile count at once.
+    Fallback(String),
     /// The fleet (or, with Redis unreachable, this node's share) is at the limit.
     Denied { share: Option<u32> },
 }
@@ -73,6 +79,8 @@ impl Cluster {
             nodes: AtomicU32::new(1),
             seq: AtomicU64::new(0),
             held: Mutex::new(HashMap::new()),
+            stats: Mutex::new(NodeStats::default()),
+            back_at: Mutex::new(None),
         }))
     }
 
@@ -95,31 +103,54 @@ impl Cluster {
         (limit / self.nodes()).max(1)
     }
 
-    /// One round trip: a lease for a new connection of `queue`, or the fallback when Redis
-    /// does not answer. `local` = this node's open connections of the queue, the new one
-    /// included (what the fallback counts).
-    pub async fn acquire(&self, queue: &str, limit: u32, local: u32) -> Grant {
+    /// One round trip: a lease for a new connection of `queue`, or, when Redis does not
+    /// answer, a place within this node's share.
+    pub async fn acquire(&self, queue: &str, limit: u32) -> Grant {
         let member = format!("{}:{}", self.node, self.seq.fetch_add(1, Ordering::Relaxed));
         let key = scripts::lease_key(queue);
-        match self.redis.acquire(&key, &member, limit, LEASE_TTL).await {
-            Ok(granted) => {
-                self.note_reachable(true, None);
-                if !granted {
-                    return Grant::Denied { share: None };
+        if !self.reachable() {
+            // Back from the fallback? The heartbeat registers the connections opened
+            // meanwhile before this node asks for more, so the fleet counts them.
+            let stats = *self.stats.lock().unwrap_or_else(|e| e.into_inner());
+            self.heartbeat(stats).await;
+        }
+        if self.reachable() && !self.settling() {
+            match self.redis.acquire(&key, &member, limit, LEASE_TTL).await {
+                Ok(true) => {
+                    self.hold(&member, key, limit);
+                    return Grant::Lease(member);
                 }
-                let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-                held.insert(member.clone(), (key, limit));
-                Grant::Lease(member)
-            }
-            Err(e) => {
-                self.note_reachable(false, Some(&e));
-                let share = self.fallback_share(limit);
-                match local <= share {
-                    true => Grant::Fallback,
-                    false => Grant::Denied { share: Some(share) },
-                }
+                Ok(false) => return Grant::Denied { share: None },
+                Err(e) => self.note_reachable(false, Some(&e)),
             }
         }
+        self.within_share(member, key, limit)
+    }
+
+    /// The fallback: this node's connections of the queue (those it holds leases for, or
+    /// kept while Redis was away) stay under `limit / nodes`.
+    fn within_share(&self, member: String, key: String, limit: u32) -> Grant {
+        let share = self.fallback_share(limit);
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = held.values().filter(|(k, _)| *k == key).count();
+        if mine >= share as usize {
+            return Grant::Denied { share: Some(share) };
+        }
+        held.insert(member.clone(), (key, limit));
+        Grant::Fallback(member)
+    }
+
+    fn hold(&self, member: &str, key: String, limit: u32) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.insert(member.to_string(), (key, limit));
+    }
+
+    /// True for two heartbeats after Redis came back: every node's next heartbeat registers
+    /// the connections it opened during the fallback; until then shares still apply, so the
+    /// fleet never counts fewer connections than are open.
+    fn settling(&self) -> bool {
+        let back = *self.back_at.lock().unwrap_or_else(|e| e.into_inner());
+        back.is_some_and(|t| t.elapsed() < 2 * HEARTBEAT + HEARTBEAT / 2)
     }
 
     /// Give a lease back (the connection closed); a Redis that does not answer lets it
@@ -140,6 +171,7 @@ impl Cluster {
     /// learn how many nodes are alive and the fleet-wide pauses (`None`: Redis did not
     /// answer, the pauses last known hold).
     pub async fn heartbeat(&self, stats: NodeStats) -> Option<Vec<String>> {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
         let held: Vec<(String, String, u32)> = {
             let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
             held.iter()
@@ -152,8 +184,14 @@ impl Cluster {
             .await
         {
             Ok(beat) => {
-                self.nodes.store(beat.nodes.max(1), Ordering::Relaxed);
                 self.note_reachable(true, None);
+                // A Redis that restarted empty knows fewer nodes than there are until each
+                // beats again: while settling the count only grows, so no share swells.
+                let nodes = match self.settling() {
+                    true => beat.nodes.max(self.nodes()),
+                    false => beat.nodes.max(1),
+                };
+                self.nodes.store(nodes, Ordering::Relaxed);
                 if beat.lost > 0 {
                     self.logs.event(format_args!(
                         "cluster: {} lease(s) had expired and the fleet was at the limit",
@@ -202,9 +240,12 @@ impl Cluster {
                 err.map(ToString::to_string).unwrap_or_default(),
                 self.nodes()
             )),
-            (false, true) => self
-                .logs
-                .event("cluster: Redis answers again; cluster leases resume"),
+            (false, true) => {
+                *self.back_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(std::time::Instant::now());
+                self.logs
+                    .event("cluster: Redis answers again; cluster leases resume")
+            }
             _ => {}
         }
     }

@@ -102,6 +102,7 @@ fn open_slots(
     let vmta = st.index.names_of(q).1.clone();
     let vmta_max = vmta_limit(policies, &vmta);
     let source_cap = source_cap(policies, &vmta, &st.rt(q, policies).policy);
+    let cluster_cap = cluster_cap(policies, &st.rt(q, policies).policy);
     loop {
         let vmta_open = st.vmta_out.get(&vmta).copied().unwrap_or(0);
         if st.total_out >= total_max {
@@ -121,6 +122,9 @@ fn open_slots(
             break;
         }
         if source_cap.is_some_and(|cap| rt.gate.active() >= cap) {
+            break;
+        }
+        if cluster_cap.is_some_and(|cap| rt.gate.active() >= cap) {
             break;
         }
         let Some(lease) = st.index.take_due(q, now_s, 1).pop() else {
@@ -166,6 +170,14 @@ fn source_cap(policies: &super::Policies, vmta: &str, policy: &config::QueuePoli
     }
     let per = u32::try_from(max).unwrap_or(u32::MAX);
     Some(per.saturating_mul(sources.len() as u32))
+}
+
+/// `cluster-max-smtp-out N` in a fleet: more than N local connections could never all get
+/// a lease, so the node asks for no more than N at once.
+fn cluster_cap(policies: &super::Policies, policy: &config::QueuePolicy) -> Option<u32> {
+    policies.config.cluster.redis_url.as_ref()?;
+    let max = policy.cluster_max_smtp_out?;
+    Some(u32::try_from(max).unwrap_or(u32::MAX))
 }
 
 /// True when a `<virtual-mta-pool>` holding `vmta` has its `max-smtp-out` connections open

@@ -22,7 +22,8 @@ use crate::sched::Hold;
 const RETRY: Duration = Duration::from_millis(250);
 
 /// `Some((first, lease member))` when the connection may go ahead; `None` when it may not
-/// (the message is back in its queue). The member is `None` without a Redis lease.
+/// (the message is back in its queue). The member is `None` for a queue without a cluster
+/// limit; with one it is the lease to give back (held in Redis, or kept for the fallback).
 pub async fn admit(
     shared: &Shared,
     ctx: &Context,
@@ -32,22 +33,14 @@ pub async fn admit(
         return Some((first, None));
     };
     let max = u32::try_from(max).unwrap_or(u32::MAX);
-    let local = local_open(shared, ctx);
     let queue = format!("{}/{}", ctx.domain, ctx.vmta);
-    match cluster.acquire(&queue, max, local).await {
-        Grant::Lease(member) => Some((first, Some(member))),
-        Grant::Fallback => Some((first, None)),
+    match cluster.acquire(&queue, max).await {
+        Grant::Lease(member) | Grant::Fallback(member) => Some((first, Some(member))),
         Grant::Denied { share } => {
             refuse(shared, ctx, first, max, share);
             None
         }
     }
-}
-
-/// This node's open connections of the queue, the one asking included.
-fn local_open(shared: &Shared, ctx: &Context) -> u32 {
-    let st = shared.state();
-    st.queues.get(&ctx.q).map_or(1, |rt| rt.gate.active())
 }
 
 fn refuse(shared: &Shared, ctx: &Context, first: Lease, max: u32, share: Option<u32>) {

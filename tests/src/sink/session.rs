@@ -95,7 +95,9 @@ pub(super) async fn run(
         batch: 0,
     };
     let mut io = BufReader::new(tcp);
-    sh.wait_released().await;
+    if closed_while_held(&mut io, sh).await {
+        return Ok(());
+    }
     match c.act(Phase::Greeting, None, conn) {
         Action::Reply(code, text) => c.reply(code, &text),
         Action::Hang => return hang(&mut io).await,
@@ -474,4 +476,17 @@ async fn read_data<S: AsyncRead + Unpin>(
             data.extend_from_slice(&line[start..]);
         }
     }
+}
+
+/// Waits for greetings to be released; true if the client hung up meanwhile (a killed
+/// client's connections must stop counting as open even while greetings are held).
+async fn closed_while_held<S: AsyncRead + Unpin>(io: &mut BufReader<S>, sh: &Shared) -> bool {
+    let closed = tokio::select! {
+        _ = sh.wait_released() => return false,
+        r = io.fill_buf() => r.map_or(true, |b| b.is_empty()),
+    };
+    if !closed {
+        sh.wait_released().await;
+    }
+    closed
 }

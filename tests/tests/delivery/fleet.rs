@@ -7,7 +7,7 @@ use pmta_tests::redis::RedisServer;
 use pmta_tests::sink::SmtpSink;
 
 use super::harness::{WAIT, World, base_config, msg, sink_on};
-use super::limits::ctl_json;
+use super::limits::{ctl_json, ctl_until};
 use super::relay::wait_for;
 
 const NODES: usize = 3;
@@ -162,5 +162,119 @@ async fn fleet_wide_pause_holds_every_node_and_a_restart() {
     sink.wait_for_messages(30, WAIT)
         .await
         .expect("every node sends once the fleet resumes");
+    std::mem::forget(dns);
+}
+
+/// The open connections the sink holds now (its greeting held back).
+fn open_now(sink: &SmtpSink) -> usize {
+    sink.state().open.get(&sink.addr()).copied().unwrap_or(0)
+}
+
+/// Live leases per node as `show cluster` on `world` reads them.
+fn leases_per_node(world: &World) -> Vec<(String, u64)> {
+    let v = ctl_json(world, &["show", "cluster"]);
+    let Some(limit) = v["limits"].as_array().and_then(|l| l.first()) else {
+        return Vec::new();
+    };
+    limit["per_node"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["node"].as_str().unwrap().to_string(),
+                u["connections"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_node_gives_its_leases_back_within_the_ttl() {
+    let Some(redis) =
+        RedisServer::start_or_skip("a_killed_node_gives_its_leases_back_within_the_ttl")
+    else {
+        return;
+    };
+    let sink = sink_on("127.0.0.229", SmtpSink::builder().hold_greeting()).await;
+    let mut nodes = fleet_with_backlog(&redis, &sink, 6).await;
+    // Greetings held: the fleet's six connections stay open.
+    wait_for(|| open_now(&sink) == 6).await;
+    let holder = leases_per_node(&nodes[0])
+        .into_iter()
+        .find(|(_, n)| *n > 0)
+        .map(|(node, _)| node)
+        .expect("some node holds leases");
+    let victim: usize = holder.trim_start_matches("node").parse::<usize>().unwrap() - 1;
+    nodes[victim].pmtad.kill9();
+    let survivor = (victim + 1) % NODES;
+    // Its connections die with it; its leases expire unrenewed and the others take them.
+    wait_for(|| {
+        let per = leases_per_node(&nodes[survivor]);
+        per.iter().map(|(_, n)| n).sum::<u64>() == 6 && per.iter().all(|(n, _)| *n != holder)
+    })
+    .await;
+    wait_for(|| open_now(&sink) == 6).await;
+    sink.release();
+    let others = (NODES - 1) * PER_NODE as usize;
+    sink.wait_for_messages(others, WAIT * 3)
+        .await
+        .expect("the surviving nodes deliver everything");
+    let max = sink.max_concurrent(sink.addr());
+    assert!(max <= 6, "the sink saw {max} connections at once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_redis_each_node_keeps_its_share_and_leases_resume() {
+    let Some(mut redis) =
+        RedisServer::start_or_skip("without_redis_each_node_keeps_its_share_and_leases_resume")
+    else {
+        return;
+    };
+    let sink = sink_on("127.0.0.230", SmtpSink::builder().hold_greeting()).await;
+    let dns = TestDns::builder()
+        .a("fleet.test", "127.0.0.230")
+        .start()
+        .await
+        .unwrap();
+    let port = sink.addr().port();
+    let nodes: Vec<World> = (1..=NODES)
+        .map(|n| World::start(&fleet_config(&dns, port, &redis, n, 6)))
+        .collect();
+    // Every node must have seen all three alive before Redis goes: wait for a heartbeat of
+    // each one that came after the third node's first.
+    let all_seen = tokio::time::Instant::now();
+    wait_for(|| {
+        let v = ctl_json(&nodes[0], &["show", "cluster"]);
+        let list = v["nodes"].as_array().cloned().unwrap_or_default();
+        list.len() == NODES
+            && list.iter().all(|n| {
+                n["heartbeat_age_ms"].as_u64().unwrap() < all_seen.elapsed().as_millis() as u64
+            })
+    })
+    .await;
+    redis.stop();
+    for (n, world) in nodes.iter().enumerate() {
+        let base = n as u64 * 20;
+        let msgs: Vec<_> = (base..base + 20)
+            .map(|i| msg("s@src.test", &[&format!("r{i}@fleet.test")], i))
+            .collect();
+        world.inject(&msgs).await;
+    }
+    // Each node opens its share, 6 / 3 = 2, and says why it opens no more.
+    wait_for(|| open_now(&sink) == 6).await;
+    for world in &nodes {
+        ctl_until(world, &["domain", "detail", "fleet.test"], |v| {
+            v.to_string().contains("fallback")
+        })
+        .await;
+    }
+    redis.restart();
+    sink.release();
+    sink.wait_for_messages(NODES * 20, WAIT * 3)
+        .await
+        .expect("all mail arrives after Redis returns");
+    let max = sink.max_concurrent(sink.addr());
+    assert!(max <= 6, "the sink saw {max} connections at once");
     std::mem::forget(dns);
 }
