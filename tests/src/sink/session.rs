@@ -43,6 +43,9 @@ pub(super) fn open(sh: &Shared, local: SocketAddr, peer: SocketAddr) -> u32 {
 pub(super) fn close(sh: &Shared, conn: u32, local: SocketAddr) {
     sh.update(|s| {
         let c = &mut s.connections[conn as usize - 1];
+        if !c.open {
+            return;
+        }
         c.open = false;
         let peer = c.peer.ip();
         *s.open.entry(local).or_default() -= 1;
@@ -196,6 +199,9 @@ impl Conn<'_> {
             }
             "NOOP" => self.reply(250, "2.0.0 ok"),
             "QUIT" => {
+                // Over once QUIT is answered: stop counting it before the client learns so,
+                // or a client that opens its next connection at once is counted twice.
+                close(self.sh, self.conn, self.local);
                 self.reply(221, "2.0.0 bye");
                 self.flush(io).await?;
                 return Ok(Some(Next::Close));
