@@ -121,6 +121,19 @@ again, each node's next heartbeat registers the connections it opened meanwhile 
 (as far as the limit allows); for 2.5 seconds the shares still apply (a Redis that
 restarted empty learns the nodes again meanwhile), then leases alone decide.
 .PP
+\fBcluster\-max\-msg\-rate\fR and \fBcluster\-max\-connect\-rate\fR are a GCRA kept in
+Redis (one Lua script, run atomically): the fleet's recipients (connections) per interval
+never exceed the rate, with a burst of one second's worth (at least 2) after a quiet spell.
+A connection opened takes its \fBcluster\-max\-connect\-rate\fR token in one round trip.
+Message tokens come in batches: a node takes up to a quarter second of its share of the
+rate (at most 100, at most what its queue has waiting) in one round trip, spends them on its
+connections, and drops those unspent after a second; so in any window of \fIw\fR seconds
+the fleet sends at most \fIrate\fR \(mu \fIw\fR + burst + one batch per node. When no
+token fits, a connection waits for one with its server for up to 2 seconds, else gives
+the message back; meanwhile the queue opens no new connection (\fBdomain detail\fR: the
+fleet used the rate up). These limits apply to SMTP delivery. With Redis unreachable each
+node applies \fIrate\fR / \fInodes\fR of its own, as for connections.
+.PP
 \fBpmtactl pause queue\fR \fIPATTERN\fR \fB\-\-cluster\fR stores a fleet\-wide pause in
 Redis: every node takes it up at its next heartbeat (within a second), a node that starts
 takes it up before it opens a connection, and while Redis is unreachable the pauses last

@@ -427,6 +427,10 @@ pub struct QueuePolicy {
     pub max_smtp_out_per_ip: Option<u64>,
     /// `cluster-max-smtp-out`: connections across the fleet (None = no fleet-wide limit).
     pub cluster_max_smtp_out: Option<u64>,
+    /// `cluster-max-msg-rate`: recipients per interval across the fleet.
+    pub cluster_max_msg_rate: Option<Rate>,
+    /// `cluster-max-connect-rate`: new connections per interval across the fleet.
+    pub cluster_max_connect_rate: Option<Rate>,
     /// `source-ip-max-smtp-out CIDR N`: per local source address in CIDR.
     pub source_ip_max_smtp_out: Option<(IpNet, u64)>,
     /// Commands in flight when the server offers PIPELINING; 0 and 1 mean none.

@@ -161,6 +161,8 @@ fn default_of(slot: usize) -> &'static Value {
 const MAX_SMTP_OUT: usize = idx("max-smtp-out");
 const MAX_SMTP_OUT_PER_IP: usize = idx("max-smtp-out-per-ip");
 const CLUSTER_MAX_SMTP_OUT: usize = idx("cluster-max-smtp-out");
+const CLUSTER_MSG_RATE: usize = idx("cluster-max-msg-rate");
+const CLUSTER_CONNECT_RATE: usize = idx("cluster-max-connect-rate");
 const SOURCE_IP_MAX_SMTP_OUT: usize = idx("source-ip-max-smtp-out");
 const PIPELINE_DEPTH: usize = idx("smtp-pipeline-depth");
 const IGNORE_PIPELINING: usize = idx("ignore-pipelining");
@@ -323,6 +325,8 @@ impl Effective<'_> {
             max_smtp_out: as_count(self.get(MAX_SMTP_OUT)),
             max_smtp_out_per_ip: as_limit(self.get(MAX_SMTP_OUT_PER_IP)),
             cluster_max_smtp_out: as_limit(self.get(CLUSTER_MAX_SMTP_OUT)),
+            cluster_max_msg_rate: as_rate(self.get(CLUSTER_MSG_RATE)),
+            cluster_max_connect_rate: as_rate(self.get(CLUSTER_CONNECT_RATE)),
             source_ip_max_smtp_out: match self.get(SOURCE_IP_MAX_SMTP_OUT) {
                 Value::SourceIpLimit(net, n) => Some((*net, *n)),
                 _ => None,

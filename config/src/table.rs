@@ -298,6 +298,8 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     // ---- per-domain (per-queue) ----
     imp("max-smtp-out", DOMAIN | VMTA | POOL, K::Count, "20", "most simultaneous outbound connections for the queue (in <virtual-mta>/<virtual-mta-pool>: across all its queues, default unlimited)"),
     imp("cluster-max-smtp-out", DOMAIN, K::Limit, "unlimited", "with cluster-redis-url: most simultaneous connections of the queue across every node of the fleet (each connection holds a lease in Redis, renewed while it lives, so a node that dies gives its share back within seconds); max-smtp-out still caps each node; when Redis is unreachable each node allows N / (nodes last seen), at least 1"),
+    imp("cluster-max-msg-rate", DOMAIN, K::Rate, "unlimited", "with cluster-redis-url: most recipients attempted per interval across every node of the fleet (a GCRA in Redis; a node takes a few tokens per round trip, see CLUSTER); max-msg-rate still caps each node; when Redis is unreachable each node allows N / (nodes last seen)"),
+    imp("cluster-max-connect-rate", DOMAIN, K::Rate, "unlimited", "with cluster-redis-url: most new connections per interval across every node of the fleet (one Redis round trip per connection opened); max-connect-rate still caps each node; when Redis is unreachable each node allows N / (nodes last seen)"),
     imp("max-smtp-out-per-ip", DOMAIN, K::Limit, "unlimited", "most simultaneous connections to any one destination IP address"),
     imp("source-ip-max-smtp-out", DOMAIN, K::SourceIpLimit, "", "most simultaneous connections of the queue from local source addresses in CIDR"),
     alias("max-smtp-out-per-source-ip", "source-ip-max-smtp-out", DOMAIN, K::SourceIpLimit, "old name of source-ip-max-smtp-out"),

@@ -12,6 +12,7 @@
 //! `limit / nodes last seen` (at least 1) to its own connections, says so once in the log
 //! and in `domain detail`, and goes back to leases when Redis answers again.
 
+mod rate;
 mod redis_io;
 mod scripts;
 
@@ -19,8 +20,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+pub use rate::RateKind;
 pub use redis_io::{NodeStats, RedisError};
 
 /// How long a lease lives without renewal: a dead node's connections count this long.
@@ -45,6 +47,19 @@ pub struct Cluster {
     stats: Mutex<NodeStats>,
     /// When Redis answered again after being unreachable (see [`Cluster::settling`]).
     back_at: Mutex<Option<std::time::Instant>>,
+    /// The token purse of each fleet-wide rate of each queue (see [`rate`]).
+    purses: Mutex<HashMap<(RateKind, String), SharedPurse>>,
+}
+
+/// One rate's purse, locked across its round trip (one refill at a time per queue).
+type SharedPurse = Arc<tokio::sync::Mutex<rate::Purse>>;
+
+/// A fleet-wide rate said "not now": no token fits before `until`; `fallback` when that is
+/// this node's share with Redis unreachable.
+#[derive(Debug, Clone, Copy)]
+pub struct RateWait {
+    pub until: Instant,
+    pub fallback: bool,
 }
 
 /// Liveness of a node for `show cluster`: a heartbeat within three lease lifetimes.
@@ -81,6 +96,7 @@ impl Cluster {
             held: Mutex::new(HashMap::new()),
             stats: Mutex::new(NodeStats::default()),
             back_at: Mutex::new(None),
+            purses: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -125,6 +141,75 @@ impl Cluster {
             }
         }
         self.within_share(member, key, limit)
+    }
+
+    /// `n` tokens of the queue's fleet-wide rate `count` per `period`: from the node's purse,
+    /// else one round trip for a batch (sized by `waiting`, the queue's other messages), else
+    /// with Redis unreachable from this node's share. A connection (or the connections of
+    /// one queue) asks Redis one at a time: the others wait on the purse, then spend what
+    /// it took.
+    pub async fn take(
+        &self,
+        kind: RateKind,
+        queue: &str,
+        (count, period): (u64, Duration),
+        n: u32,
+        waiting: u64,
+    ) -> Result<(), RateWait> {
+        let Some(gcra) = rate::Gcra::of(count, period) else {
+            let until = Instant::now() + Duration::from_secs(3600);
+            return Err(RateWait {
+                until,
+                fallback: false,
+            });
+        };
+        let purse = self.purse(kind, queue);
+        let mut purse = purse.lock().await;
+        let now = Instant::now();
+        if purse.spend(n, now) {
+            return Ok(());
+        }
+        if self.reachable() {
+            if let Some(until) = purse.waiting(now) {
+                return Err(RateWait {
+                    until,
+                    fallback: false,
+                });
+            }
+            let extra = u32::try_from(waiting).unwrap_or(u32::MAX);
+            let want = n.max(gcra.batch(self.nodes()).min(n.saturating_add(extra)));
+            let key = scripts::rate_key(kind.key_part(), queue);
+            match self
+                .redis
+                .take(&key, want, n, gcra.interval_us, gcra.burst)
+                .await
+            {
+                Ok(Ok(granted)) => {
+                    purse.fill(granted, n, Instant::now());
+                    return Ok(());
+                }
+                Ok(Err(wait)) => {
+                    let until = Instant::now() + wait;
+                    purse.refuse(until);
+                    return Err(RateWait {
+                        until,
+                        fallback: false,
+                    });
+                }
+                Err(e) => self.note_reachable(false, Some(&e)),
+            }
+        }
+        let nodes = self.nodes();
+        (purse.fallback(gcra, nodes, n, Instant::now())).map_err(|until| RateWait {
+            until,
+            fallback: true,
+        })
+    }
+
+    fn purse(&self, kind: RateKind, queue: &str) -> SharedPurse {
+        let mut purses = self.purses.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = purses.entry((kind, queue.to_string())).or_default();
+        entry.clone()
     }
 
     /// The fallback: this node's connections of the queue (those it holds leases for, or

@@ -47,6 +47,7 @@ pub struct Redis {
     acquire: Script,
     heartbeat: Script,
     status: Script,
+    rate: Script,
 }
 
 impl std::fmt::Debug for Redis {
@@ -70,6 +71,7 @@ impl Redis {
             acquire: Script::new(scripts::ACQUIRE),
             heartbeat: Script::new(scripts::HEARTBEAT),
             status: Script::new(scripts::STATUS),
+            rate: Script::new(scripts::RATE),
         })
     }
 
@@ -139,6 +141,26 @@ impl Redis {
         let cmd = redis::cmd("SMEMBERS").arg(scripts::PAUSED_KEY).to_owned();
         let mut conn = self.conn.clone();
         bounded(cmd.query_async(&mut conn)).await
+    }
+
+    /// One round trip to a fleet-wide rate: `Ok(Ok(granted))` (>= `least`), or
+    /// `Ok(Err(wait))` before one token fits.
+    pub async fn take(
+        &self,
+        key: &str,
+        want: u32,
+        least: u32,
+        interval_us: f64,
+        burst: u32,
+    ) -> Result<Result<u32, Duration>, RedisError> {
+        let mut inv = self.rate.key(key);
+        inv.arg(want).arg(least).arg(interval_us).arg(burst);
+        let mut conn = self.conn.clone();
+        let (granted, wait_us): (u32, u64) = bounded(inv.invoke_async(&mut conn)).await?;
+        Ok(match granted {
+            0 => Err(Duration::from_micros(wait_us.max(1))),
+            n => Ok(n),
+        })
     }
 
     /// Everything `show cluster` lists, in one script: (server ms, nodes, limits).

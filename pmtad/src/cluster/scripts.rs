@@ -91,3 +91,38 @@ for i = 1, #l, 2 do
 end
 return {tostring(now), nodes, limits}
 ";
+
+/// The GCRA state of a queue's `cluster-max-msg-rate` (`kind` "msg-rate") or
+/// `cluster-max-connect-rate` ("connect-rate"): the theoretical arrival time in µs.
+pub fn rate_key(kind: &str, queue: &str) -> String {
+    format!("pmtad:{{pmtad}}:{kind}:{queue}")
+}
+
+/// KEYS[1] the rate's GCRA state; ARGV want, least, interval (µs, may be fractional), burst.
+/// A GCRA over the whole fleet: the theoretical arrival time (TAT) advances one interval per
+/// token granted and may run at most `burst - 1` intervals ahead of now. Grants up to `want`
+/// tokens that fit now; when even one fits, grants at least `least` (the recipients of one
+/// transaction: the debt delays the next grants, so the long-run rate holds). Returns
+/// {granted, 0} or {0, µs to wait before one token fits}. Microseconds of the server's TIME
+/// (exact in a Lua double for centuries), so high rates keep their precision.
+pub const RATE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local want = tonumber(ARGV[1])
+local least = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local burst = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local ahead = (burst - 1) * interval
+local fits = math.floor((now + ahead - tat) / interval) + 1
+if fits < 1 then
+  return {0, math.ceil(tat - ahead - now)}
+end
+local grant = math.min(want, fits)
+if grant < least then grant = least end
+tat = tat + grant * interval
+local ttl = math.ceil((tat - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', ttl)
+return {grant, 0}
+";

@@ -156,6 +156,9 @@ async fn session(
     let mut bounce = None;
     let max_errors = ctx.policy.max_errors_per_connection;
     while let Some(l) = lease.take() {
+        let Some(l) = super::fleet::pace(shared, ctx, l).await else {
+            break;
+        };
         let v = send_one(shared, ctx, &mut conn, l).await;
         sent += 1;
         errors += v.rcpt_errors;

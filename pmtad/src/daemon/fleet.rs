@@ -13,7 +13,7 @@ use proto::{ControlError, QueueActionReport, QueuePattern};
 
 use super::Shared;
 use super::outcomes::Context;
-use crate::cluster::{Cluster, Grant, NodeStats};
+use crate::cluster::{Cluster, Grant, NodeStats, RateKind};
 use crate::control::not_in_fleet;
 use crate::queue::Lease;
 use crate::sched::Hold;
@@ -24,34 +24,106 @@ const RETRY: Duration = Duration::from_millis(250);
 /// `Some((first, lease member))` when the connection may go ahead; `None` when it may not
 /// (the message is back in its queue). The member is `None` for a queue without a cluster
 /// limit; with one it is the lease to give back (held in Redis, or kept for the fallback).
+/// `cluster-max-connect-rate` is charged here, after the lease: one round trip each.
 pub async fn admit(
     shared: &Shared,
     ctx: &Context,
     first: Lease,
 ) -> Option<(Lease, Option<String>)> {
-    let (Some(cluster), Some(max)) = (&shared.cluster, ctx.policy.cluster_max_smtp_out) else {
+    let Some(cluster) = &shared.cluster else {
         return Some((first, None));
     };
-    let max = u32::try_from(max).unwrap_or(u32::MAX);
-    let queue = format!("{}/{}", ctx.domain, ctx.vmta);
-    match cluster.acquire(&queue, max).await {
-        Grant::Lease(member) | Grant::Fallback(member) => Some((first, Some(member))),
-        Grant::Denied { share } => {
-            refuse(shared, ctx, first, max, share);
-            None
+    let queue = queue_name(ctx);
+    let mut member = None;
+    if let Some(max) = ctx.policy.cluster_max_smtp_out {
+        let max = u32::try_from(max).unwrap_or(u32::MAX);
+        match cluster.acquire(&queue, max).await {
+            Grant::Lease(m) | Grant::Fallback(m) => member = Some(m),
+            Grant::Denied { share } => {
+                let until = Instant::now() + RETRY;
+                refuse(shared, ctx, first, Hold::ClusterLimit { max, share, until });
+                return None;
+            }
+        }
+    }
+    if let Some(rate) = ctx.policy.cluster_max_connect_rate
+        && let Err(w) =
+            (cluster.take(RateKind::Connect, &queue, (rate.count, rate.per), 1, 0)).await
+    {
+        if let Some(m) = &member {
+            cluster.release(m).await;
+        }
+        let hold = Hold::ClusterRate {
+            connect: true,
+            fallback: w.fallback,
+            until: w.until,
+        };
+        refuse(shared, ctx, first, hold);
+        return None;
+    }
+    Some((first, member))
+}
+
+/// The fleet's name of the queue (its Redis keys carry it): the nodes name it alike.
+fn queue_name(ctx: &Context) -> String {
+    format!("{}/{}", ctx.domain, ctx.vmta)
+}
+
+/// Before each message of an SMTP connection: `cluster-max-msg-rate` tokens for its
+/// recipients (from the node's purse; a round trip per batch). A wait up to [`SHORT_WAIT`]
+/// is spent here with the connection kept open; a longer one gives the message back (the
+/// connection then closes). Either way the queue opens no new connection before a token
+/// fits. `None`: the message is back in its queue.
+pub async fn pace(shared: &Shared, ctx: &Context, lease: Lease) -> Option<Lease> {
+    let (Some(cluster), Some(rate)) = (&shared.cluster, ctx.policy.cluster_max_msg_rate) else {
+        return Some(lease);
+    };
+    let queue = queue_name(ctx);
+    let n = u32::try_from(lease.recipients.len()).unwrap_or(u32::MAX);
+    loop {
+        let waiting = shared.state().index.waiting(ctx.q);
+        let took = cluster.take(RateKind::Msg, &queue, (rate.count, rate.per), n, waiting);
+        let Err(w) = took.await else {
+            return Some(lease);
+        };
+        let hold = Hold::ClusterRate {
+            connect: false,
+            fallback: w.fallback,
+            until: w.until,
+        };
+        hold_queue(shared, ctx, hold);
+        let long = w.until.saturating_duration_since(Instant::now()) > SHORT_WAIT;
+        if long || shared.shutdown.is_cancelled() {
+            return give_back(shared, lease);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(w.until.into()) => {}
+            _ = shared.shutdown.cancelled() => return give_back(shared, lease),
         }
     }
 }
 
-fn refuse(shared: &Shared, ctx: &Context, first: Lease, max: u32, share: Option<u32>) {
-    let until = Instant::now() + RETRY;
-    let hold = Hold::ClusterLimit { max, share, until };
+/// The longest a connection waits for a `cluster-max-msg-rate` token with its server.
+const SHORT_WAIT: Duration = Duration::from_secs(2);
+
+fn give_back(shared: &Shared, lease: Lease) -> Option<Lease> {
+    let mut st = shared.state();
+    st.index.give_back(lease, crate::logs::clock::now_secs());
+    None
+}
+
+/// The queue opens no new connection before the hold's time (`domain detail` shows it).
+fn hold_queue(shared: &Shared, ctx: &Context, hold: Hold) {
     let mut st = shared.state();
     if let Some(rt) = st.queues.get_mut(&ctx.q) {
         rt.gate.cluster_denied(hold);
         rt.hold = Some(hold);
     }
-    st.index.give_back(first, crate::logs::clock::now_secs());
+}
+
+fn refuse(shared: &Shared, ctx: &Context, first: Lease, hold: Hold) {
+    hold_queue(shared, ctx, hold);
+    give_back(shared, first);
 }
 
 /// The heartbeat task: once a second, renew this node's leases, publish its figures and

@@ -446,6 +446,13 @@ impl QueueIndex {
         !queue.paused && queue.next_due().is_some_and(|t| t <= sat32(now))
     }
 
+    /// Messages of `q` not in flight (due or waiting for a retry): how much a connection of
+    /// the queue may still have to send, for sizing a cluster rate's batch of tokens.
+    pub fn waiting(&self, q: QueueId) -> u64 {
+        let queue = &self.queues[q.0 as usize];
+        queue.messages.saturating_sub(queue.in_flight)
+    }
+
     /// Total recipients queued (in flight included).
     pub fn recipients(&self) -> u64 {
         self.queues.iter().map(|q| q.rcpts).sum()

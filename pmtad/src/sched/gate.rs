@@ -57,6 +57,13 @@ pub enum Hold {
         share: Option<u32>,
         until: Instant,
     },
+    /// `cluster-max-msg-rate` (or, `connect`, `cluster-max-connect-rate`): no token of the
+    /// fleet's rate fits before `until` (`fallback`: of this node's share, Redis unreachable).
+    ClusterRate {
+        connect: bool,
+        fallback: bool,
+        until: Instant,
+    },
 }
 
 impl Hold {
@@ -68,7 +75,8 @@ impl Hold {
             | Hold::ConnectRate { until }
             | Hold::MsgRate { until }
             | Hold::Deferred { until }
-            | Hold::ClusterLimit { until, .. } => Some(*until),
+            | Hold::ClusterLimit { until, .. }
+            | Hold::ClusterRate { until, .. } => Some(*until),
         }
     }
 
@@ -82,6 +90,8 @@ impl Hold {
             Hold::MsgRate { .. } => "max-msg-rate",
             Hold::Deferred { .. } => "defer-queue",
             Hold::ClusterLimit { .. } => "cluster-max-smtp-out",
+            Hold::ClusterRate { connect: true, .. } => "cluster-max-connect-rate",
+            Hold::ClusterRate { connect: false, .. } => "cluster-max-msg-rate",
         }
     }
 }

@@ -24,7 +24,7 @@ fn fleet_config(dns: &TestDns, port: u16, redis: &RedisServer, node: usize, limi
         )
 }
 
-fn expect_ok(out: std::process::Output) {
+pub(super) fn expect_ok(out: std::process::Output) {
     assert!(
         out.status.success(),
         "{}",

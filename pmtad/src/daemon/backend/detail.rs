@@ -351,6 +351,9 @@ fn gate_hold(rt: &QueueRt, now: Now) -> Option<HoldReason> {
         Hold::ClusterLimit { max, share, .. } => {
             (HoldKind::ConnectionLimit, cluster_detail(max, share))
         }
+        Hold::ClusterRate { fallback, .. } => {
+            (HoldKind::RateLimit, cluster_rate_detail(hold, fallback))
+        }
         Hold::ConnectionLimit { .. } => return None,
     };
     Some(HoldReason {
@@ -367,6 +370,18 @@ fn cluster_detail(max: u32, share: Option<u32>) -> String {
         None => format!("the fleet has {max} connections open (cluster-max-smtp-out {max})"),
         Some(n) => format!(
             "Redis unreachable: this node's share, {n} of cluster-max-smtp-out {max}, is open (fallback)"
+        ),
+    }
+}
+
+/// `cluster-max-msg-rate` / `cluster-max-connect-rate`: the fleet used the rate up, or Redis
+/// is unreachable and this node's share is used.
+fn cluster_rate_detail(hold: Hold, fallback: bool) -> String {
+    match fallback {
+        false => format!("the fleet has used {} up for now", hold.directive()),
+        true => format!(
+            "Redis unreachable: this node's share of {} is used up for now (fallback)",
+            hold.directive()
         ),
     }
 }
