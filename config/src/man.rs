@@ -111,12 +111,18 @@ it closes), renewed every second by the node's heartbeat and lasting 5 seconds u
 a node that dies gives its connections back within 5 seconds. A refused lease holds the
 queue for 250 ms (\fBdomain detail\fR: the fleet is at its limit). The nodes must name their
 queues' virtual MTAs alike and have distinct \fBcluster\-node\-id\fRs. Changing
-\fBcluster\-redis\-url\fR or \fBcluster\-node\-id\fR takes effect at restart.
+\fBcluster\-redis\-url\fR or \fBcluster\-node\-id\fR takes effect at restart: a reload
+that changes either is refused and the running configuration stays.
 .PP
-When Redis does not answer within 800 ms a node falls back: it allows a queue
-\fIlimit\fR / \fInodes\fR connections of its own (at least 1), \fInodes\fR being the nodes
-that sent a heartbeat in the last 15 seconds at the last heartbeat that reached Redis. It
-logs the switch once, and \fBdomain detail\fR names the fallback. When Redis answers
+When Redis does not answer within 800 ms a node falls back, as \fBcluster\-fallback\fR
+says. \fBdivide\fR (the default): it allows a queue \fIlimit\fR / \fInodes\fR connections
+of its own (at least 1), \fInodes\fR being the nodes that sent a heartbeat in the last 15
+seconds at the last heartbeat that reached Redis. \fBlocal\fR: the whole limit on each node
+(the fleet may reach \fInodes\fR times it). \fBpause\fR: no new connection or message of a
+queue with a \fBcluster\-\fR limit until Redis answers. Never unlimited. It logs the
+switch once and the recovery once; \fBdomain detail\fR names the fallback, and
+\fB/metrics\fR has \fBpmtad_cluster_fallback{policy="..."}\fR (1 while in the fallback),
+\fBpmtad_cluster_nodes\fR and \fBpmtad_cluster_leases\fR. When Redis answers
 again, each node's next heartbeat registers the connections it opened meanwhile as leases
 (as far as the limit allows); for 2.5 seconds the shares still apply (a Redis that
 restarted empty learns the nodes again meanwhile), then leases alone decide.
@@ -131,8 +137,9 @@ connections, and drops those unspent after a second; so in any window of \fIw\fR
 the fleet sends at most \fIrate\fR \(mu \fIw\fR + burst + one batch per node. When no
 token fits, a connection waits for one with its server for up to 2 seconds, else gives
 the message back; meanwhile the queue opens no new connection (\fBdomain detail\fR: the
-fleet used the rate up). These limits apply to SMTP delivery. With Redis unreachable each
-node applies \fIrate\fR / \fInodes\fR of its own, as for connections.
+fleet used the rate up). These limits apply to SMTP delivery. With Redis unreachable
+\fBcluster\-fallback\fR applies to them as to connections (\fBdivide\fR: \fIrate\fR /
+\fInodes\fR on each node).
 .PP
 \fBpmtactl pause queue\fR \fIPATTERN\fR \fB\-\-cluster\fR stores a fleet\-wide pause in
 Redis: every node takes it up at its next heartbeat (within a second), a node that starts

@@ -254,6 +254,7 @@ impl Resolver<'_> {
             }
             "cluster-redis-url" => self.cluster_url(d, clear),
             "cluster-node-id" => self.cfg.cluster.node_id = (!clear).then(|| text.trim().into()),
+            "cluster-fallback" => self.cluster_fallback(d, clear),
             name if name.starts_with("http-tls-") || name == "http-redirect-to-https" => {
                 self.http_tls_directive(def, d, clear)
             }
@@ -273,6 +274,19 @@ impl Resolver<'_> {
         } else {
             let msg = format!("cluster-redis-url: '{url}' is not a redis:// or unix:// URL");
             self.diags.error(d.value.span.clone(), msg);
+        }
+    }
+
+    /// `cluster-fallback divide|local|pause`.
+    fn cluster_fallback(&mut self, d: &Directive, clear: bool) {
+        let word = d.value.text.trim();
+        match crate::cluster::Fallback::parse(word) {
+            _ if clear => self.cfg.cluster.fallback = crate::cluster::Fallback::default(),
+            Some(f) => self.cfg.cluster.fallback = f,
+            None => {
+                let msg = format!("cluster-fallback: '{word}' is not divide, local or pause");
+                self.diags.error(d.value.span.clone(), msg);
+            }
         }
     }
 

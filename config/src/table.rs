@@ -290,6 +290,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("http-metrics-top-queues", GLOBAL, K::Count, "100", "/metrics gives this many queues (the most recipients queued, then the most traffic) their own series; the others are summed under queue=\"other\""),
     imp("cluster-redis-url", GLOBAL, K::Text, "", "join a fleet: redis://[USER:PASSWORD@]HOST[:PORT][/DB] (or unix:///PATH) of the Redis or Valkey server the nodes share; the cluster-* limits of every node that names it are fleet-wide (see CLUSTER); empty = not in a fleet, cluster-* limits ignored"),
     imp("cluster-node-id", GLOBAL, K::Text, "", "this node's name in the fleet (its connection leases and heartbeat carry it); default: the host-name; two nodes must not share one"),
+    imp("cluster-fallback", GLOBAL, K::Text, "divide", "what the cluster-* limits become while Redis does not answer: divide = each node applies N / (nodes last seen), at least 1; local = each node applies N on its own (the fleet may reach nodes x N); pause = no new connection or message of a queue with a cluster-* limit until Redis answers (see CLUSTER)"),
     // ---- virtual-mta / pool ----
     rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to"),
     rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)"),

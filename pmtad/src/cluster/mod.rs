@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+pub use config::ClusterFallback as Fallback;
 pub use rate::RateKind;
 pub use redis_io::{NodeStats, RedisError};
 
@@ -47,8 +48,22 @@ pub struct Cluster {
     stats: Mutex<NodeStats>,
     /// When Redis answered again after being unreachable (see [`Cluster::settling`]).
     back_at: Mutex<Option<std::time::Instant>>,
+    /// `cluster-fallback`: what the limits become while Redis is unreachable (reloadable).
+    policy: Mutex<Fallback>,
     /// The token purse of each fleet-wide rate of each queue (see [`rate`]).
     purses: Mutex<HashMap<(RateKind, String), SharedPurse>>,
+}
+
+/// The fleet as `/metrics` shows it on this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetMetrics {
+    /// Redis is unreachable: the cluster limits are this node's `cluster-fallback`.
+    pub fallback: bool,
+    pub policy: &'static str,
+    /// Nodes alive at the last heartbeat that reached Redis (the divisor of `divide`).
+    pub nodes: u64,
+    /// Connection leases this node holds (or keeps for the fallback).
+    pub leases: u64,
 }
 
 /// One rate's purse, locked across its round trip (one refill at a time per queue).
@@ -97,6 +112,7 @@ impl Cluster {
             stats: Mutex::new(NodeStats::default()),
             back_at: Mutex::new(None),
             purses: Mutex::new(HashMap::new()),
+            policy: Mutex::new(Fallback::default()),
         }))
     }
 
@@ -114,9 +130,34 @@ impl Cluster {
         self.nodes.load(Ordering::Relaxed).max(1)
     }
 
-    /// This node's share of `limit` while Redis is unreachable.
+    /// This node's share of `limit` while Redis is unreachable (0: `cluster-fallback pause`).
     pub fn fallback_share(&self, limit: u32) -> u32 {
-        (limit / self.nodes()).max(1)
+        match self.fallback() {
+            Fallback::Divide => (limit / self.nodes()).max(1),
+            Fallback::Local => limit,
+            Fallback::Pause => 0,
+        }
+    }
+
+    /// `cluster-fallback` as configured now.
+    pub fn fallback(&self) -> Fallback {
+        *self.policy.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A (re)loaded `cluster-fallback`.
+    pub fn set_fallback(&self, policy: Fallback) {
+        *self.policy.lock().unwrap_or_else(|e| e.into_inner()) = policy;
+    }
+
+    /// What `/metrics` shows of the fleet on this node.
+    pub fn metrics(&self) -> FleetMetrics {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).len();
+        FleetMetrics {
+            fallback: !self.reachable(),
+            policy: self.fallback().as_str(),
+            nodes: u64::from(self.nodes()),
+            leases: held as u64,
+        }
     }
 
     /// One round trip: a lease for a new connection of `queue`, or, when Redis does not
@@ -316,20 +357,29 @@ impl Cluster {
         })
     }
 
+    /// The fallback in force, for the log line that announces it.
+    fn fallback_words(&self) -> String {
+        match self.fallback() {
+            Fallback::Divide => format!("each node applies limit / {} node(s)", self.nodes()),
+            Fallback::Local => "each node applies the whole limit on its own".into(),
+            Fallback::Pause => "queues with a cluster limit pause until Redis answers".into(),
+        }
+    }
+
     /// Logs the switch to the fallback and back once each, not per call.
     fn note_reachable(&self, ok: bool, err: Option<&RedisError>) {
         let was = self.reachable.swap(ok, Ordering::Relaxed);
         match (was, ok) {
             (true, false) => self.logs.event(format_args!(
-                "cluster: Redis unreachable ({}); each node applies limit / {} node(s)",
+                "cluster: Redis unreachable ({}); cluster limits in fallback: {}",
                 err.map(ToString::to_string).unwrap_or_default(),
-                self.nodes()
+                self.fallback_words()
             )),
             (false, true) => {
                 *self.back_at.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(std::time::Instant::now());
                 self.logs
-                    .event("cluster: Redis answers again; cluster leases resume")
+                    .event("cluster: Redis answers again; cluster limits leave the fallback")
             }
             _ => {}
         }

@@ -206,8 +206,12 @@ impl Shared {
     pub fn reload(&self) -> Result<Vec<String>, Vec<String>> {
         let loaded = config::load(&self.config_path).map_err(|d| lines(&d.to_string()))?;
         let warnings = loaded.warnings.iter().map(|w| w.to_string()).collect();
+        fleet_unchanged(&self.policies().config, &loaded.config)?;
         let policies = Arc::new(Policies::new(loaded.config).map_err(|e| vec![e.to_string()])?);
         let cfg = &policies.config;
+        if let Some(cluster) = &self.cluster {
+            cluster.set_fallback(cfg.cluster.fallback);
+        }
         let acct = policies.acct.clone();
         crate::acct::check(&acct)
             .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
@@ -236,6 +240,21 @@ impl Shared {
         self.reloads.send_modify(|n| *n += 1);
         Ok(warnings)
     }
+}
+
+/// A node joins its fleet at start: a reload that names another Redis or another node id is
+/// refused whole (the running configuration stays), since leases and heartbeats already
+/// carry the old ones. `cluster-fallback` and the `cluster-*` limits do reload.
+fn fleet_unchanged(old: &config::Config, new: &config::Config) -> Result<(), Vec<String>> {
+    let (o, n) = (&old.cluster, &new.cluster);
+    if o.redis_url == n.redis_url && o.node_id == n.node_id {
+        return Ok(());
+    }
+    Err(vec![
+        "cluster-redis-url / cluster-node-id changed: they take effect at restart only; \
+         reload refused, the running configuration stays"
+            .to_string(),
+    ])
 }
 
 /// Counts each pending recipient of a just-queued message as received by its queue.
@@ -375,6 +394,7 @@ fn join_cluster(
         .unwrap_or_else(system_host_name);
     let cluster = crate::cluster::Cluster::new(url, node, logs.clone())
         .map_err(|e| anyhow::anyhow!("cluster-redis-url: {e}"))?;
+    cluster.set_fallback(cfg.cluster.fallback);
     logs.event(format_args!(
         "cluster: node {} of the fleet at {url}",
         cluster.node()

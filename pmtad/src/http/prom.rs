@@ -55,6 +55,8 @@ pub struct MetricsSnapshot {
     /// (filled in by the HTTP server itself).
     pub http_connections: u64,
     pub http_connections_shed: u64,
+    /// The fleet on this node (None: not in a fleet).
+    pub cluster: Option<crate::cluster::FleetMetrics>,
 }
 
 /// Recipients since start, for the web page's chart.
@@ -258,6 +260,37 @@ impl Scrape {
         )
     }
 
+    /// Only for a node in a fleet: whether its cluster limits are in the fallback (Redis
+    /// unreachable; one flag, since one Redis holds every cluster limit), labelled with the
+    /// `cluster-fallback` in force, the nodes it counts, and the leases it holds.
+    fn cluster_families(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(c) = self.snap.cluster else {
+            return Ok(());
+        };
+        let policy = vec![("policy", c.policy.to_string())];
+        family(
+            enc,
+            "pmtad_cluster_fallback",
+            "1 while Redis is unreachable and the cluster-* limits follow cluster-fallback",
+            MetricType::Gauge,
+            &[(policy, u64::from(c.fallback))],
+        )?;
+        family(
+            enc,
+            "pmtad_cluster_nodes",
+            "Nodes of the fleet alive at the last heartbeat that reached Redis",
+            MetricType::Gauge,
+            &[(Labels::new(), c.nodes)],
+        )?;
+        family(
+            enc,
+            "pmtad_cluster_leases",
+            "cluster-max-smtp-out connection leases this node holds",
+            MetricType::Gauge,
+            &[(Labels::new(), c.leases)],
+        )
+    }
+
     fn global_families(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let s = &self.snap;
         let dir = |d: &str, n| (vec![("direction", d.to_string())], n);
@@ -280,6 +313,7 @@ impl Scrape {
             &[(Labels::new(), s.connections_refused_in)],
         )?;
         self.group_families(enc)?;
+        self.cluster_families(enc)?;
         let dest: Vec<(Labels, u64)> = s
             .destination_connections
             .iter()

@@ -9,6 +9,7 @@ mod crash;
 mod delay;
 mod dkim;
 mod fleet;
+mod fleet_fallback;
 mod fleet_rate;
 mod harness;
 mod idle;

@@ -368,6 +368,9 @@ fn gate_hold(rt: &QueueRt, now: Now) -> Option<HoldReason> {
 fn cluster_detail(max: u32, share: Option<u32>) -> String {
     match share {
         None => format!("the fleet has {max} connections open (cluster-max-smtp-out {max})"),
+        Some(0) => format!(
+            "Redis unreachable: cluster-fallback pause holds new connections (cluster-max-smtp-out {max})"
+        ),
         Some(n) => format!(
             "Redis unreachable: this node's share, {n} of cluster-max-smtp-out {max}, is open (fallback)"
         ),
@@ -380,7 +383,7 @@ fn cluster_rate_detail(hold: Hold, fallback: bool) -> String {
     match fallback {
         false => format!("the fleet has used {} up for now", hold.directive()),
         true => format!(
-            "Redis unreachable: this node's share of {} is used up for now (fallback)",
+            "Redis unreachable: this node's share of {} (cluster-fallback) is used up for now",
             hold.directive()
         ),
     }

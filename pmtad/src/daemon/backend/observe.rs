@@ -33,6 +33,7 @@ impl HttpHost for DaemonBackend {
         let m = &self.shared.metrics;
         snap.dns_failures = m.dns_failures.load(Ordering::Relaxed);
         snap.tls_handshakes_out = m.tls_handshakes_out.load(Ordering::Relaxed);
+        snap.cluster = self.shared.cluster.as_ref().map(|c| c.metrics());
         snap
     }
 
