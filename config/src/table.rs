@@ -353,9 +353,9 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("backoff-max-connect-rate", DOMAIN, K::Rate, "", "max-connect-rate in backoff (default: max-connect-rate)"),
     imp("backoff-retry-after", DOMAIN, K::DurationList, "1h", "retry-after in backoff"),
     imp("backoff-to-normal-after", DOMAIN, K::DurationOrNever, "never", "return from backoff to normal after this time"),
-    imp("log-connections", DOMAIN | SOURCE, K::Bool, "no", "log connections to the main log"),
-    imp("log-commands", DOMAIN | SOURCE, K::Bool, "no", "log SMTP commands and replies to the main log"),
-    imp("log-data", DOMAIN | SOURCE, K::Bool, "no", "log the message data exchanged to the main log"),
+    imp("log-connections", DOMAIN | SOURCE, K::Bool, "no", "main log lines for each SMTP connection opened and closed: in <source>, the connections of its feeders (\"(  N)accepted connection from [IP]:PORT\"); in <domain>, the queue's outbound connections (\"(out N)connected to HOST [IP]:PORT\", \"closed connection to …\")"),
+    imp("log-commands", DOMAIN | SOURCE, K::Bool, "no", "every SMTP command and reply of those connections in the main log: >>> what pmtad read, <<< what it wrote (AUTH credentials are never logged)"),
+    imp("log-data", DOMAIN | SOURCE, K::Bool, "no", "the first 4096 bytes of each message's content on those connections in the main log (\"| LINE\" per line, then \"[data: N bytes, M logged]\"); outbound, as sent (dot-stuffed)"),
     // ---- <source> ----
     imp("always-allow-relaying", SOURCE, K::Bool, "no", "accept mail for any recipient domain from this source (feeders)"),
     imp("smtp-service", SOURCE, K::Bool, "yes", "no = answer 521 and close"),

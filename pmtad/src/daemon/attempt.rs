@@ -17,6 +17,7 @@ use crate::delivery::local::LocalCommand;
 use crate::delivery::{ClientConfig, Destination, SmtpConnection};
 use crate::dns::DnsFailure;
 use crate::envelope::{Envelope, MessageId};
+use crate::logs::Dialogue;
 use crate::outcome::{Outcome, Producer};
 use crate::queue::{Lease, QueueId};
 
@@ -439,11 +440,9 @@ async fn connect(
             continue;
         }
         claimed_any = true;
-        shared
-            .counters
-            .conns_out
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        match SmtpConnection::connect(dest.clone(), cfg.clone()).await {
+        let n = (shared.counters.conns_out).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = (shared.logs).outbound_session(n + 1, Dialogue::from(&*ctx.policy));
+        match SmtpConnection::connect_logged(dest.clone(), cfg.clone(), log).await {
             Ok(c) => {
                 if c.info().tls.is_some() {
                     shared.metrics.tls_handshake_out();

@@ -277,6 +277,7 @@ fn source_rules(p: config::SourcePolicy) -> SourceRules {
         require_rdns: p.require_rdns,
         log_connections: p.log_connections,
         log_commands: p.log_commands,
+        log_data: p.log_data,
         command_timeout: Duration::from_secs(600),
         data_timeout: Duration::from_secs(600),
         allow_auth: p.allow_auth,

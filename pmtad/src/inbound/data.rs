@@ -13,6 +13,7 @@ use super::received::{self, Trace};
 use super::session::{LOG_TARGET, Session, Step};
 use super::transaction::{NO_STORAGE, min_limit};
 use crate::envelope::Envelope;
+use crate::logs::{DataLog, SessionLog};
 
 /// Per-session buffers and decoders, reused for every message.
 #[derive(Debug, Default)]
@@ -51,6 +52,8 @@ struct Incoming<C> {
     acct_headers: Vec<(String, String)>,
     /// The header section was processed (or needed no processing).
     headers_done: bool,
+    /// The content as received, for `log-data` (`None` when it is off).
+    trace: Option<DataLog>,
 }
 
 impl<C: Content> Incoming<C> {
@@ -105,6 +108,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             env_id: None,
             acct_headers: Vec::new(),
             headers_done: false,
+            trace: self.log.as_ref().and_then(SessionLog::data_log),
         };
         self.data.dot.reset();
         let hold_from = (self.ctx.intake).rewrites_from_header(self.rules.rewrite_list.as_deref());
@@ -147,6 +151,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             let consumed = end.unwrap_or(input.len());
             self.conn.consume(consumed);
             msg.size += self.data.decoded.len() as u64;
+            if let Some(trace) = msg.trace.as_mut() {
+                trace.feed(&self.data.decoded);
+            }
             if msg.limit.is_some_and(|max| msg.size > max) {
                 msg.refuse(Refusal::TooBig);
             }
@@ -286,6 +293,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     /// Replies to the end of data: stored (250), or why not.
     async fn finish(&mut self, mut msg: Incoming<I::Content>) {
+        if let (Some(trace), Some(log)) = (msg.trace.take(), &self.log) {
+            log.data_received(trace);
+        }
         if !msg.headers_done && msg.content.is_some() {
             self.data.filtered.clear();
             self.data.headers.finish(&mut self.data.filtered);

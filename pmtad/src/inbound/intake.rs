@@ -36,10 +36,12 @@ pub struct SourceRules {
     pub hide_message_source: bool,
     /// Refuse mail (550 5.7.25 at MAIL) unless the client has forward-confirmed reverse DNS.
     pub require_rdns: bool,
-    /// Emit a tracing event per connection opened and closed.
+    /// `log-connections`: a main-log line per connection opened and closed.
     pub log_connections: bool,
-    /// Emit a tracing event per command received (`>>>`) and reply sent (`<<<`).
+    /// `log-commands`: a main-log line per command received (`>>>`) and reply sent (`<<<`).
     pub log_commands: bool,
+    /// `log-data`: the first bytes of each message's content in the main log.
+    pub log_data: bool,
     /// `smtp-command-timeout`: longest wait for a command line (421 4.4.2 after it).
     pub command_timeout: Duration,
     /// `smtp-data-timeout`: longest wait for the next chunk of message data.
@@ -91,6 +93,7 @@ impl Default for SourceRules {
             require_rdns: false,
             log_connections: false,
             log_commands: false,
+            log_data: false,
             command_timeout: Duration::from_secs(600),
             data_timeout: Duration::from_secs(600),
             allow_auth: true,

@@ -77,7 +77,7 @@ pub(crate) struct Session<I: Intake, IO> {
     pub(super) fields: FieldPlan,
     /// Header names accounting wants captured, read once per connection.
     pub(super) wanted_headers: Arc<[String]>,
-    /// The dialogue trace (`log-connections`, `log-commands`) in the main log.
+    /// The dialogue trace (`log-connections`, `log-commands`, `log-data`) in the main log.
     pub(super) log: Option<SessionLog>,
     /// STARTTLS as configured when the session started.
     tls: Option<TlsAcceptor>,
@@ -105,6 +105,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         let flags = Dialogue {
             connections: rules.log_connections,
             commands: rules.log_commands,
+            data: rules.log_data,
         };
         Session {
             log: ctx.log.as_ref().map(|sink| sink.session(id, flags)),

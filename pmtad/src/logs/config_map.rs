@@ -1,7 +1,7 @@
 //! From the `config` crate's model to the log options and trace flags.
 
+use super::dialogue::Dialogue;
 use super::options::LogOptions;
-use super::sink::Dialogue;
 
 /// `log-file` and `log-domain` of a loaded configuration (other fields at their defaults;
 /// the config has no `log-rotate` yet, so PowerMTA's default of 8 generations applies).
@@ -14,22 +14,13 @@ pub fn log_options(cfg: &config::Config) -> LogOptions {
     }
 }
 
-impl From<&config::SourcePolicy> for Dialogue {
-    /// Inbound sessions: the feeder's `<source>` `log-connections` / `log-commands`.
-    fn from(p: &config::SourcePolicy) -> Self {
-        Dialogue {
-            connections: p.log_connections,
-            commands: p.log_commands,
-        }
-    }
-}
-
 impl From<&config::QueuePolicy> for Dialogue {
-    /// Outbound sessions: the queue's `log-connections` / `log-commands`.
+    /// Outbound sessions: the queue's `log-connections` / `log-commands` / `log-data`.
     fn from(p: &config::QueuePolicy) -> Self {
         Dialogue {
             connections: p.log_connections,
             commands: p.log_commands,
+            data: p.log_data,
         }
     }
 }
@@ -41,8 +32,7 @@ mod tests {
     #[test]
     fn maps_log_settings_and_trace_flags() {
         let text = "log-file /tmp/x/pmtad.log\nlog-domain /tmp/x/%d.log\n\
-                    <source 127.0.0.1/32>\n  log-commands yes\n</source>\n\
-                    <domain gmail.com>\n  log-connections yes\n</domain>\n";
+                    <domain gmail.com>\n  log-connections yes\n  log-data yes\n</domain>\n";
         let loaded = config::load_str(text, "/tmp/x/pmtad.conf").unwrap();
         let o = log_options(&loaded.config);
         assert_eq!(
@@ -50,10 +40,8 @@ mod tests {
             Some(std::path::Path::new("/tmp/x/pmtad.log"))
         );
         assert_eq!(o.log_domain.as_deref(), Some("/tmp/x/%d.log"));
-        let src = loaded.config.source("127.0.0.1".parse().unwrap());
-        assert!(Dialogue::from(&src).commands);
         let q = loaded.config.queue("gmail.com", config::DEFAULT_VMTA);
         let d = Dialogue::from(&q);
-        assert!(d.connections && !d.commands);
+        assert!(d.connections && !d.commands && d.data);
     }
 }

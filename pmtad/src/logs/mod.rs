@@ -9,6 +9,7 @@
 pub mod clock;
 mod config_map;
 mod control;
+mod dialogue;
 mod domainlog;
 mod layer;
 mod mainlog;
@@ -18,12 +19,13 @@ mod sink;
 
 pub use config_map::log_options;
 pub use control::serve_tail;
+pub use dialogue::{DATA_LOG_CAP, DataLog, Dialogue, SessionLog};
 pub use domainlog::{DomainLogs, safe_domain};
 pub use layer::MainLogLayer;
 pub use mainlog::MainLog;
 pub use options::LogOptions;
 pub use ring::{LogLine, Ring, TailBatch};
-pub use sink::{Dialogue, LogSink, SessionLog};
+pub use sink::LogSink;
 
 use std::path::{Path, PathBuf};
 

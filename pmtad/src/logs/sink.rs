@@ -3,7 +3,7 @@
 //! Cheap to clone (an `Arc`). Daemon events (start, stop, reload, errors) go to the main log
 //! and the ring; delivery events go to the recipient domain's `log-domain` file and the ring;
 //! the SMTP dialogue goes to the main log through a per-connection [`SessionLog`], which
-//! costs one branch per line when `log-connections` / `log-commands` are off.
+//! costs one branch per line when `log-connections` / `log-commands` / `log-data` are off.
 
 use std::fmt::Display;
 use std::net::IpAddr;
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::LogError;
 use super::clock;
+use super::dialogue::{Dialogue, SessionLog, Side};
 use super::domainlog::DomainLogs;
 use super::mainlog::MainLog;
 use super::options::LogOptions;
@@ -173,14 +174,16 @@ impl LogSink {
         self.domain_event(queue_domain, text);
     }
 
-    /// A per-connection trace handle; `flags` come from the source's (inbound) or the
-    /// domain's (outbound) `log-connections` / `log-commands`.
+    /// The trace of inbound connection `id`; `flags` come from the source's
+    /// `log-connections` / `log-commands` / `log-data`.
     pub fn session(&self, id: u64, flags: Dialogue) -> SessionLog {
-        SessionLog {
-            sink: flags.any().then(|| self.clone()),
-            id,
-            commands: flags.commands,
-        }
+        SessionLog::new(self, id, Side::Inbound, flags)
+    }
+
+    /// The trace of outbound connection `id`; `flags` come from the queue's (domain's)
+    /// `log-connections` / `log-commands` / `log-data`.
+    pub fn outbound_session(&self, id: u64, flags: Dialogue) -> SessionLog {
+        SessionLog::new(self, id, Side::Outbound, flags)
     }
 
     /// `rotate log`.
@@ -217,7 +220,7 @@ impl LogSink {
 
     /// Writes to the main log; a failing main log is reported on stderr (the last resort:
     /// reporting it through `tracing` could loop back here).
-    fn main_line(&self, now: u64, text: &str) {
+    pub(super) fn main_line(&self, now: u64, text: &str) {
         let res = self.files().main.as_mut().map(|m| m.write_line(now, text));
         if let Some(Err(e)) = res {
             eprintln!("pmtad: main log: {e}");
@@ -247,59 +250,5 @@ fn producer(by: &Producer) -> String {
         Producer::Remote { host, ip } => format!("{host} ({ip})"),
         Producer::Local { command } => format!("command {command}"),
         Producer::Internal => "pmtad".to_string(),
-    }
-}
-
-/// Which parts of an SMTP session to trace.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Dialogue {
-    /// `log-connections`: connection opened/closed lines.
-    pub connections: bool,
-    /// `log-commands`: every command and reply (`>>>` received, `<<<` sent).
-    pub commands: bool,
-}
-
-impl Dialogue {
-    fn any(self) -> bool {
-        self.connections || self.commands
-    }
-}
-
-/// Trace of one SMTP connection in the main log, lines prefixed `(ID)`.
-#[derive(Debug, Clone)]
-pub struct SessionLog {
-    sink: Option<LogSink>,
-    id: u64,
-    commands: bool,
-}
-
-impl SessionLog {
-    /// True when command lines are logged: skip building them otherwise.
-    pub fn commands_enabled(&self) -> bool {
-        self.commands && self.sink.is_some()
-    }
-
-    /// A connection event (`accepted connection from [ip]:port`, `closed ...`).
-    pub fn connection(&self, text: impl Display) {
-        if let Some(s) = &self.sink {
-            s.main_line(clock::now_secs(), &format!("({:>3}){text}", self.id));
-        }
-    }
-
-    /// A line received from the peer.
-    pub fn received(&self, line: &str) {
-        self.command_line(">>> ", line);
-    }
-
-    /// A line sent to the peer.
-    pub fn sent(&self, line: &str) {
-        self.command_line("<<< ", line);
-    }
-
-    fn command_line(&self, dir: &str, line: &str) {
-        if let (true, Some(s)) = (self.commands, &self.sink) {
-            let line = line.trim_end_matches(['\r', '\n']);
-            s.main_line(clock::now_secs(), &format!("({:>3}){dir}{line}", self.id));
-        }
     }
 }

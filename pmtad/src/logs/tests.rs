@@ -87,6 +87,43 @@ fn log_domain_creates_one_file_per_domain_with_its_events() {
 }
 
 #[test]
+fn log_data_keeps_the_first_bytes_of_a_message_and_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sink(dir.path());
+    let only_commands = Dialogue {
+        commands: true,
+        ..Dialogue::default()
+    };
+    assert!(s.session(1, only_commands).data_log().is_none());
+    let t = s.outbound_session(
+        3,
+        Dialogue {
+            data: true,
+            ..Dialogue::default()
+        },
+    );
+    let mut data = t.data_log().expect("log-data is on");
+    data.feed(b"Subject: hi\r\n\r\n");
+    let line = [b'x'; 100];
+    for _ in 0..100 {
+        data.feed(&line);
+    }
+    t.data_sent(data);
+    t.sent("QUIT");
+    s.sync().unwrap();
+    let text = std::fs::read_to_string(dir.path().join("pmtad.log")).unwrap();
+    let bodies: Vec<&str> = text.lines().map(|l| &l[20..]).collect();
+    assert_eq!(bodies[0], "(out 3)<<< | Subject: hi");
+    assert_eq!(bodies[1], "(out 3)<<< | ");
+    assert_eq!(bodies[2].len(), "(out 3)<<< | ".len() + DATA_LOG_CAP - 15);
+    assert_eq!(
+        bodies[3],
+        format!("(out 3)<<< [data: 10015 bytes, {DATA_LOG_CAP} logged]")
+    );
+    assert_eq!(bodies.len(), 4, "commands are not logged: {bodies:?}");
+}
+
+#[test]
 fn main_log_has_events_and_dialogue_only_when_enabled() {
     let dir = tempfile::tempdir().unwrap();
     let s = sink(dir.path());
@@ -100,6 +137,7 @@ fn main_log_has_events_and_dialogue_only_when_enabled() {
         Dialogue {
             connections: true,
             commands: true,
+            data: false,
         },
     );
     t.connection("accepted connection from [127.0.0.1]:4000");
@@ -110,6 +148,7 @@ fn main_log_has_events_and_dialogue_only_when_enabled() {
         Dialogue {
             connections: true,
             commands: false,
+            data: false,
         },
     );
     conn_only.connection("accepted connection from [127.0.0.1]:4001");

@@ -7,6 +7,7 @@ mod categories;
 mod connections;
 mod crash;
 mod delay;
+mod dialogue;
 mod dkim;
 mod fleet;
 mod fleet_fallback;

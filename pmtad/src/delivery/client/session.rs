@@ -7,6 +7,7 @@ use tokio::net::{TcpSocket, TcpStream};
 
 use super::stream::{Io, RawReply, Stream};
 use super::{ClientConfig, Destination, Extensions, SessionError, SessionInfo, TlsMode, tls};
+use crate::logs::SessionLog;
 
 /// An open SMTP session, ready for transactions.
 pub struct SmtpConnection {
@@ -30,32 +31,57 @@ impl std::fmt::Debug for SmtpConnection {
 }
 
 impl SmtpConnection {
-    /// Connects and prepares the session. With `tls optional`, a failed handshake is retried
-    /// once on a fresh connection in plain text.
+    /// Connects and prepares the session, with no dialogue trace.
     pub async fn connect(dest: Destination, cfg: Arc<ClientConfig>) -> Result<Self, SessionError> {
+        Self::connect_logged(dest, cfg, SessionLog::off()).await
+    }
+
+    /// Connects and prepares the session, tracing it in `log` (the queue's
+    /// `log-connections` / `log-commands` / `log-data`). With `tls optional`, a failed
+    /// handshake is retried once on a fresh connection in plain text.
+    pub async fn connect_logged(
+        dest: Destination,
+        cfg: Arc<ClientConfig>,
+        log: SessionLog,
+    ) -> Result<Self, SessionError> {
         let want_tls = cfg.tls != TlsMode::No;
-        match Self::open(dest.clone(), cfg.clone(), want_tls).await {
+        let result = match Self::open(dest.clone(), cfg.clone(), want_tls, log.clone()).await {
             Err(e) if e.is_tls_failure() && cfg.tls == TlsMode::Optional => {
                 tracing::info!(host = %dest.host, ip = %dest.ip, error = %e,
                     "STARTTLS failed, retrying in plain text");
-                Self::open(dest, cfg, false).await
+                Self::open(dest.clone(), cfg, false, log.clone()).await
             }
             Err(SessionError::Tls(e)) => Err(SessionError::TlsRequired(e)),
             other => other,
+        };
+        if let Err(e) = &result {
+            log.connection(format_args!(
+                "session to {} [{}]:{} failed: {e}",
+                dest.host, dest.ip, dest.port
+            ));
         }
+        result
     }
 
     async fn open(
         dest: Destination,
         cfg: Arc<ClientConfig>,
         want_tls: bool,
+        log: SessionLog,
     ) -> Result<Self, SessionError> {
         let tcp = tcp_connect(&dest, &cfg).await?;
         let local = tcp.local_addr().map_err(|e| SessionError::Io {
             stage: "connect",
             source: e,
         })?;
-        let mut io = Io::new(Stream::Plain(tcp));
+        log.connection(format_args!(
+            "connected to {} [{}]:{} from [{}]",
+            dest.host,
+            dest.ip,
+            dest.port,
+            local.ip()
+        ));
+        let mut io = Io::new(Stream::Plain(tcp), log);
         let greeting = greet(&mut io, &cfg).await?;
         let (esmtp, extensions) = hello(&mut io, &cfg).await?;
         let info = SessionInfo {
@@ -162,6 +188,12 @@ impl SmtpConnection {
             let _ = self.io.read_reply(t, "QUIT").await;
         }
         self.io.shutdown(t).await;
+        let d = &self.info.dest;
+        let messages = self.info.messages;
+        (self.io.log()).connection(format_args!(
+            "closed connection to {} [{}]:{} ({messages} message(s))",
+            d.host, d.ip, d.port
+        ));
     }
 }
 
@@ -252,7 +284,7 @@ async fn handshake(
     dest: &Destination,
     limit: std::time::Duration,
 ) -> Result<(Io, String), SessionError> {
-    let Stream::Plain(tcp) = io.into_stream() else {
+    let (Stream::Plain(tcp), log) = io.into_parts() else {
         return Err(SessionError::Protocol("STARTTLS on a TLS session".into()));
     };
     let name = tls::server_name(&dest.host, dest.ip);
@@ -269,7 +301,7 @@ async fn handshake(
     let suite = conn.negotiated_cipher_suite().map(|c| c.suite());
     let suite = suite.and_then(|s| s.as_str()).unwrap_or("unknown");
     Ok((
-        Io::new(Stream::Tls(Box::new(tls))),
+        Io::new(Stream::Tls(Box::new(tls)), log),
         format!("{version} {suite}"),
     ))
 }

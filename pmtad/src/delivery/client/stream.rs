@@ -12,6 +12,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 use super::SessionError;
+use crate::logs::SessionLog;
 
 /// Longest reply line we accept (RFC 5321 says 512; servers exceed it, so be generous).
 const MAX_LINE: usize = 4096;
@@ -78,18 +79,26 @@ impl RawReply {
     }
 }
 
-/// Buffered reads (replies) and direct writes (commands, data) with deadlines.
+/// Buffered reads (replies) and direct writes (commands, data) with deadlines; commands
+/// and replies go through the connection's dialogue trace (one branch each when it is off).
 pub(super) struct Io {
     inner: BufReader<Stream>,
     line: Vec<u8>,
+    log: SessionLog,
 }
 
 impl Io {
-    pub fn new(stream: Stream) -> Self {
+    pub fn new(stream: Stream, log: SessionLog) -> Self {
         Io {
             inner: BufReader::new(stream),
             line: Vec::with_capacity(256),
+            log,
         }
+    }
+
+    /// The connection's `log-connections` / `log-commands` / `log-data` trace.
+    pub fn log(&self) -> &SessionLog {
+        &self.log
     }
 
     /// True when the server sent bytes we have not read yet.
@@ -97,12 +106,30 @@ impl Io {
         !self.inner.buffer().is_empty()
     }
 
-    pub fn into_stream(self) -> Stream {
-        self.inner.into_inner()
+    /// The stream and the trace, to go on over TLS.
+    pub fn into_parts(self) -> (Stream, SessionLog) {
+        (self.inner.into_inner(), self.log)
     }
 
-    /// Writes all of `bytes` within `limit`.
+    /// Writes the command line(s) in `bytes` within `limit`, tracing each under
+    /// `log-commands`.
     pub async fn write(
+        &mut self,
+        bytes: &[u8],
+        limit: Duration,
+        stage: &'static str,
+    ) -> Result<(), SessionError> {
+        if self.log.commands_enabled() {
+            for line in bytes.split_inclusive(|b| *b == b'\n') {
+                self.log.sent(&String::from_utf8_lossy(line));
+            }
+        }
+        self.write_data(bytes, limit, stage).await
+    }
+
+    /// Writes all of `bytes` (message content: traced by the caller under `log-data`)
+    /// within `limit`.
+    pub async fn write_data(
         &mut self,
         bytes: &[u8],
         limit: Duration,
@@ -157,6 +184,9 @@ impl Io {
             .map_err(|e| SessionError::Io { stage, source: e })?;
         if n == 0 {
             return Err(SessionError::Closed(stage));
+        }
+        if self.log.commands_enabled() {
+            self.log.received(&String::from_utf8_lossy(&self.line));
         }
         parse_line(&self.line)
             .ok_or_else(|| SessionError::Protocol(format!("malformed reply to {stage}")))

@@ -249,19 +249,29 @@ impl SmtpConnection {
     async fn content(&mut self, message: &[&[u8]]) -> Result<RawReply, SessionError> {
         let send_t = self.cfg.data_send_timeout;
         let mut enc = DotStuffer::new();
+        let mut trace = self.io.log().data_log();
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
         for piece in message.iter().flat_map(|c| c.chunks(PIECE)) {
             enc.encode(piece, &mut buf);
             if buf.len() >= PIECE {
-                self.io.write(&buf, send_t, "DATA").await?;
+                if let Some(t) = trace.as_mut() {
+                    t.feed(&buf);
+                }
+                self.io.write_data(&buf, send_t, "DATA").await?;
                 buf.clear();
             }
         }
         enc.finish(&mut buf);
-        self.io.write(&buf, send_t, "DATA").await?;
+        if let Some(t) = trace.as_mut() {
+            t.feed(&buf);
+        }
+        self.io.write_data(&buf, send_t, "DATA").await?;
         buf.clear();
         self.scratch = buf;
+        if let Some(trace) = trace {
+            self.io.log().data_sent(trace);
+        }
         self.io
             .read_reply(self.cfg.data_end_timeout, "end of DATA")
             .await
