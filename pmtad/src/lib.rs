@@ -15,6 +15,7 @@ pub mod inbound;
 pub mod lifecycle;
 pub mod logs;
 pub mod metrics;
+pub mod outbound;
 pub mod outcome;
 pub mod queue;
 pub mod returnpath;

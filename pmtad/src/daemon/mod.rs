@@ -1,24 +1,21 @@
-//! The running daemon: wires configuration, spool, queues, delivery, accounting, logs and the
-//! control socket together, and owns start-up, reload and shutdown.
+//! The running daemon: wires configuration, spool, queues, the inbound and outbound sides,
+//! accounting, logs and the control socket together, and owns start-up, reload and shutdown.
 //!
-//! Data flow: SMTP session -> [`intake`] (policy, spool, 250) -> queue index -> [`engine`]
-//! (connection slots) -> [`attempt`] (DNS, SMTP client or local command) -> [`outcomes`]
-//! (spool state, accounting, logs, retry, DSN).
+//! What is here is what more than one side shares or what only the process as a whole has:
+//! the shared state ([`Shared`], [`State`], [`Policies`]), the inbound side's storage
+//! ([`intake`]), jobs, pauses, warm-up, spool space, the fleet wiring ([`fleet`]) and the
+//! control verbs ([`backend`]). The delivery of queued mail is [`crate::outbound`].
+//!
+//! Data flow: SMTP session ([`crate::inbound`]) -> [`intake`] (policy, spool, 250) -> queue
+//! index -> [`crate::outbound`] (scheduler, connection loop, outcomes, DSNs).
 
-mod attempt;
 mod backend;
-mod bounce;
-mod convert;
-mod dkim;
-mod engine;
-mod fleet;
-mod idle;
+pub(crate) mod convert;
+pub(crate) mod fleet;
 mod intake;
 pub(crate) mod jobs;
-mod outcomes;
 mod pauses;
 mod policies;
-mod rollup;
 mod run;
 pub(crate) mod space;
 mod state;
@@ -44,7 +41,6 @@ pub use backend::DaemonBackend;
 pub use intake::DaemonIntake;
 pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
-pub use rollup::{Routes, route};
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentBounce, State};
 pub use users::{hash_password, verify_password};
@@ -181,7 +177,7 @@ impl Shared {
             for r in env.recipients.iter() {
                 let d = r.domain().to_ascii_lowercase();
                 if r.state == crate::envelope::RcptState::Pending && !out.contains_key(&d) {
-                    let route = rollup::route(policies, &mut st.routes, &d, &env.vmta);
+                    let route = crate::outbound::route(policies, &mut st.routes, &d, &env.vmta);
                     out.insert(d, route);
                 }
             }
@@ -440,7 +436,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         }
         let State { index, routes, .. } = &mut state;
         index.insert_routed(m.id, &m.envelope, None, now, |d| {
-            rollup::route(&policies, routes, d, &m.envelope.vmta)
+            crate::outbound::route(&policies, routes, d, &m.envelope.vmta)
         });
     }
     let warmup = Warmup::open(cfg.spool_dir())?;
@@ -475,5 +471,4 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     Ok(shared)
 }
 
-pub use engine::run_engine;
 pub use run::run;

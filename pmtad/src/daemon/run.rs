@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{DaemonBackend, DaemonIntake, Shared, UnwritableError, run_engine, start};
+use super::{DaemonBackend, DaemonIntake, Shared, UnwritableError, start};
 use crate::control::ControlSocket;
 use crate::http::HttpListener;
 use crate::inbound::{ListenerConfig, SmtpServer};
 use crate::lifecycle::{Request, watch_signals};
+use crate::outbound::run_engine;
 
 /// How long shutdown waits for SMTP sessions and deliveries in flight.
 const DRAIN: Duration = Duration::from_secs(10);

@@ -47,7 +47,7 @@ pub struct QueueRt {
     /// Local source addresses a `disable-source-ip` reply took out of use for this queue,
     /// until the instant (`reenable-after=`) or for good.
     pub disabled_sources: Vec<(IpAddr, Option<Instant>)>,
-    /// Open connections waiting for mail (see [`super::idle`]): the scheduler hands them
+    /// Open connections waiting for mail (see `outbound::connection::idle`): the scheduler hands them
     /// due messages before it opens new connections.
     pub idle: Vec<tokio::sync::oneshot::Sender<crate::queue::Lease>>,
     /// Open connections per local source address counted by `source-ip-max-smtp-out`.
@@ -207,7 +207,7 @@ pub struct State {
     /// Recipients received, delivered, bounced and deferred per queue (`/metrics`).
     pub tally: crate::metrics::QueueTally,
     /// Domains learnt to belong to MX rollups, and the merged queue names.
-    pub routes: super::rollup::Routes,
+    pub routes: crate::outbound::Routes,
 }
 
 impl State {

@@ -1,6 +1,8 @@
 //! Outbound delivery building blocks: the SMTP client, reply classification, local delivery
-//! through a command, DKIM signing and DSN construction. The scheduler (`sched`, the daemon)
-//! decides when and where; these modules do one attempt and report [`Outcome`]s.
+//! through a command and the DKIM signer. They know nothing of queues: [`crate::outbound`]
+//! (the scheduler, the connection loop, outcome application, DSN construction, the DKIM key
+//! rings per virtual MTA) decides when and where, with the rules of [`crate::sched`]; these
+//! modules do one attempt and report [`Outcome`]s.
 //!
 //! [`Outcome`]: crate::outcome::Outcome
 

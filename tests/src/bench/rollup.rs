@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pmtad::daemon::{Policies, Routes, route};
+use pmtad::daemon::Policies;
+use pmtad::outbound::{Routes, route};
 
 use super::measure::Samples;
 use super::{Figure, Scale, Section, workspace_bin};

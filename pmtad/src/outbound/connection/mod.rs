@@ -1,6 +1,13 @@
 //! One outbound connection: find where to connect, connect within the per-IP limit, then
 //! deliver due messages of the queue over it until the queue, the connection or a limit says
 //! stop. Local and discard queues run the same loop without a network connection.
+//!
+//! The loop and the wait between two messages ([`idle`], a child: it takes the next message
+//! with [`next_lease`] as the loop does) are one module; the steps the loop calls (fleet
+//! lease, rollup, DKIM, outcome application) take its [`Context`] from
+//! [`super::context`] and never call back into the loop.
+
+pub(super) mod idle;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -9,9 +16,9 @@ use std::time::{Duration, Instant};
 use config::{BounceUponNoMx, Delivery, Host, QueuePolicy, SourceHost};
 use rand::seq::SliceRandom;
 
-use super::Shared;
-use super::idle::{self, Next};
-use super::outcomes::{self, Context};
+use super::after_attempt;
+use super::context::Context;
+use crate::daemon::Shared;
 use crate::delivery::classify::internal_reply;
 use crate::delivery::local::LocalCommand;
 use crate::delivery::{ClientConfig, Destination, SmtpConnection};
@@ -20,6 +27,7 @@ use crate::envelope::{Envelope, MessageId};
 use crate::logs::Dialogue;
 use crate::outcome::{Outcome, Producer};
 use crate::queue::{Lease, QueueId};
+use idle::Next;
 
 /// Timeout of one run of a local delivery command.
 const LOCAL_TIMEOUT: Duration = Duration::from_secs(300);
@@ -27,7 +35,7 @@ const LOCAL_TIMEOUT: Duration = Duration::from_secs(300);
 /// Runs one connection slot opened by the scheduler, then gives the slot back.
 pub async fn connection(shared: Arc<Shared>, q: QueueId, first: Lease) {
     let ctx = Context::of(&shared, q);
-    let Some((first, lease)) = super::fleet::admit(&shared, &ctx, first).await else {
+    let Some((first, lease)) = crate::daemon::fleet::admit(&shared, &ctx, first).await else {
         release(&shared, q, &ctx.vmta, None);
         return;
     };
@@ -100,7 +108,7 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
     let dests = match dests {
         Ok(d) => skipped_last(shared, ctx.q, d),
         Err(f) => {
-            outcomes::queue_failure(shared, ctx, first, f.outcome(), None).await;
+            after_attempt::queue_failure(shared, ctx, first, f.outcome(), None).await;
             return None;
         }
     };
@@ -108,7 +116,7 @@ async fn smtp(shared: &Arc<Shared>, ctx: &Context, first: Lease) -> Option<IpAdd
         Source::Ready(cfg, reserved) => (cfg, reserved),
         Source::AllDisabled => {
             let outcome = sources_disabled(&ctx.vmta);
-            outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            after_attempt::queue_failure(shared, ctx, first, outcome, None).await;
             return None;
         }
         Source::AllBusy => {
@@ -136,9 +144,9 @@ async fn session(
     let (mut conn, ip) = match connect(shared, ctx, dests, cfg).await {
         Ok(c) => c,
         Err(Some(outcome)) => {
-            let v = outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            let v = after_attempt::queue_failure(shared, ctx, first, outcome, None).await;
             if let Some(o) = v.bounce_queue {
-                outcomes::bounce_queue(shared, ctx, o).await;
+                after_attempt::bounce_queue(shared, ctx, o).await;
             }
             return None;
         }
@@ -157,7 +165,7 @@ async fn session(
     let mut bounce = None;
     let max_errors = ctx.policy.max_errors_per_connection;
     while let Some(l) = lease.take() {
-        let Some(l) = super::fleet::pace(shared, ctx, l).await else {
+        let Some(l) = crate::daemon::fleet::pace(shared, ctx, l).await else {
             break;
         };
         let v = send_one(shared, ctx, &mut conn, l).await;
@@ -176,7 +184,7 @@ async fn session(
     }
     conn.quit().await;
     if let Some(o) = bounce {
-        outcomes::bounce_queue(shared, ctx, o).await;
+        after_attempt::bounce_queue(shared, ctx, o).await;
     }
     Some(ip)
 }
@@ -210,16 +218,16 @@ async fn send_one(
     ctx: &Context,
     conn: &mut SmtpConnection,
     lease: Lease,
-) -> outcomes::Verdict {
+) -> after_attempt::Verdict {
     let (env, content) = match shared.spool.read_message(lease.message).await {
         Ok(m) => m,
         Err(e) => {
-            outcomes::spool_unreadable(shared, ctx, lease, &e.to_string());
-            return outcomes::Verdict::default();
+            after_attempt::spool_unreadable(shared, ctx, lease, &e.to_string());
+            return after_attempt::Verdict::default();
         }
     };
     let Some(lease) = super::rollup::recheck(shared, ctx, lease, &env).await else {
-        return outcomes::Verdict::default();
+        return after_attempt::Verdict::default();
     };
     let rcpts: Vec<&str> = lease
         .recipients
@@ -227,7 +235,7 @@ async fn send_one(
         .map(|&i| env.recipients[i as usize].address.as_str())
         .collect();
     let id = lease.message;
-    let signature = super::dkim::signature(shared, ctx, id, &env, &content);
+    let signature = super::dkim_signing::signature(shared, ctx, id, &env, &content);
     let stamp = stamp_line(shared, id, &env, &rcpts);
     let mut chunks: Vec<&[u8]> = Vec::with_capacity(3);
     chunks.extend(stamp.as_deref().map(str::as_bytes));
@@ -235,8 +243,9 @@ async fn send_one(
     chunks.push(&content);
     let results = conn.send(&env.mail_from, &rcpts, &chunks).await;
     let info = conn.info().clone();
-    let verdict = outcomes::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
-    super::dkim::forget_if_done(shared, ctx, id);
+    let verdict =
+        after_attempt::apply(shared, ctx, lease, &env, &content, results, Some(&info)).await;
+    super::dkim_signing::forget_if_done(shared, ctx, id);
     verdict
 }
 
@@ -414,7 +423,7 @@ fn client_config(shared: &Shared, ctx: &Context) -> Source {
         .ehlo_name(&ctx.vmta, source)
         .map(str::to_string)
         .unwrap_or_else(|| shared.host_name());
-    let client = super::convert::client(&ctx.policy, helo, source.map(|s| s.ip));
+    let client = crate::daemon::convert::client(&ctx.policy, helo, source.map(|s| s.ip));
     Source::Ready(Arc::new(client), reserved)
 }
 
@@ -504,7 +513,7 @@ async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Leas
                 reply,
                 by: Producer::Internal,
             };
-            outcomes::queue_failure(shared, ctx, first, outcome, None).await;
+            after_attempt::queue_failure(shared, ctx, first, outcome, None).await;
             return;
         }
     };
@@ -514,7 +523,7 @@ async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Leas
         let (env, content) = match shared.spool.read_message(l.message).await {
             Ok(m) => m,
             Err(e) => {
-                outcomes::spool_unreadable(shared, ctx, l, &e.to_string());
+                after_attempt::spool_unreadable(shared, ctx, l, &e.to_string());
                 continue;
             }
         };
@@ -523,7 +532,7 @@ async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Leas
             let rcpt = &env.recipients[i as usize].address;
             results.push(command.deliver(&env.mail_from, rcpt, &[&content]).await);
         }
-        outcomes::apply(shared, ctx, l, &env, &content, results, None).await;
+        after_attempt::apply(shared, ctx, l, &env, &content, results, None).await;
         sent += 1;
         lease = next_lease(shared, ctx, sent);
     }
@@ -542,7 +551,7 @@ async fn discard(shared: &Arc<Shared>, ctx: &Context, first: Lease) {
                     by: Producer::Internal,
                 })
                 .collect();
-            outcomes::apply(shared, ctx, l, &env, &content, results, None).await;
+            after_attempt::apply(shared, ctx, l, &env, &content, results, None).await;
         }
         lease = next_lease(shared, ctx, 0);
     }

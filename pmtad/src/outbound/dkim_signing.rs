@@ -1,5 +1,6 @@
 //! DKIM signing at delivery time with the keys of the connection's virtual MTA, once per
-//! message.
+//! message: the key rings of a configuration and the signatures made with them. The signer
+//! itself is [`crate::delivery::dkim`]; this module is the outbound side's use of it.
 //!
 //! Key rings are built once per configuration and virtual MTA (keys were read and checked
 //! when the config loaded), so signing costs only the signature itself (~0.7 ms RSA-2048,
@@ -21,14 +22,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use config::{DkimAlgorithm, QueuePolicy};
+use config::{Config, DkimAlgorithm, QueuePolicy};
 
 use crate::delivery::dkim::KeyRing;
 use crate::envelope::{Envelope, MessageId};
 use crate::spool::Spool;
 
-use super::outcomes::Context;
-use super::{Policies, Shared};
+use super::context::Context;
+use crate::daemon::Shared;
 
 /// Key rings by (virtual MTA, extra signed headers), for one loaded configuration, and the
 /// signatures made with them.
@@ -103,13 +104,12 @@ impl KeyRings {
     }
 
     /// The keys a virtual MTA signs with: its own, then its pools', then the global ones.
-    fn ring(&self, policies: &Policies, vmta: &str, headers: &[String]) -> Option<KeyRing> {
+    fn ring(&self, cfg: &Config, vmta: &str, headers: &[String]) -> Option<KeyRing> {
         let key = (vmta.to_string(), headers.to_vec());
         let mut rings = self.rings.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = rings.get(&key) {
             return Some(r.clone());
         }
-        let cfg = &policies.config;
         let mut keys = Vec::new();
         keys.extend(
             cfg.vmta(vmta)
@@ -155,7 +155,7 @@ pub fn signature(
     if let Some(sig) = rings.signed().get(id, &ctx.policy) {
         return Some(sig);
     }
-    let ring = rings.ring(&policies, &ctx.vmta, &ctx.policy.dkim_headers)?;
+    let ring = rings.ring(&policies.config, &ctx.vmta, &ctx.policy.dkim_headers)?;
     let sender_domain = env.mail_from.rsplit_once('@').map_or("", |(_, d)| d);
     let ed25519 = Some(ctx.policy.dkim_algorithm == DkimAlgorithm::Ed25519Sha256);
     let identity = &ctx.policy.dkim_identity;

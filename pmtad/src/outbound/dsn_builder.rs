@@ -4,11 +4,15 @@
 //! sender (so it can never bounce back), queued and delivered under its domain's policy.
 //! It carries the PowerMTA bounce category in `X-PowerMTA-BounceCategory`, so bounce
 //! processors that key on it keep working.
+//!
+//! Part of the outbound side: the outcome application ([`super::after_attempt`]) sends a DSN
+//! when a recipient bounces or is delayed. Reading the DSNs others send us is
+//! [`crate::returnpath`].
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::Shared;
+use crate::daemon::Shared;
 use crate::delivery::classify::status_code;
 use crate::envelope::{Envelope, RcptState, Recipient};
 use crate::logs::clock::now_secs;

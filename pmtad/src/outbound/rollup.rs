@@ -9,14 +9,16 @@
 //! sending (through the resolver's cache, so as often as the records' TTL allows) and routes
 //! recipients whose domain no longer matches anew, so a DNS change moves pending recipients
 //! at the next resolution and loses none.
+//!
+//! With the outbound side because membership is learnt and checked by the connection loop;
+//! intake only asks [`route`] for the queue of a recipient domain.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::Shared;
-use super::outcomes::Context;
-use super::policies::Policies;
+use super::context::Context;
+use crate::daemon::{Policies, Shared};
 use crate::envelope::Envelope;
 use crate::logs::clock::now_secs;
 use crate::queue::{Lease, Route};

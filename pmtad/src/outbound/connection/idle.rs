@@ -6,7 +6,7 @@
 //! connection per message in `relay-bench`, most of pmtad's CPU).
 //!
 //! Hand-over goes through one oneshot channel per idle connection, registered in
-//! [`QueueRt::idle`](super::QueueRt) under the state lock, so a lease reaches exactly one
+//! [`QueueRt::idle`](crate::daemon::QueueRt) under the state lock, so a lease reaches exactly one
 //! connection. A connection that stops waiting closes its receiver and then takes whatever
 //! arrived meanwhile, so no lease is ever dropped with a receiver (it would stay in flight
 //! for ever).
@@ -16,10 +16,10 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::outcomes::Context;
-use super::{Shared, State};
+use crate::daemon::{Shared, State};
 use crate::delivery::SmtpConnection;
 use crate::logs::clock::now_secs;
+use crate::outbound::context::Context;
 use crate::queue::{Lease, QueueId};
 
 /// What a connection does after a message.
@@ -38,7 +38,7 @@ pub enum Next {
 /// scheduler is woken: it hands the message over as soon as the rate allows, so a
 /// rate-limited queue keeps its connection instead of reconnecting.
 pub fn next_or_idle(shared: &Shared, ctx: &Context, sent: u32) -> Next {
-    if let Some(lease) = super::attempt::next_lease(shared, ctx, sent) {
+    if let Some(lease) = super::next_lease(shared, ctx, sent) {
         return Next::Work(lease);
     }
     if shared.shutdown.is_cancelled() || ctx.policy.connection_idle_timeout.is_zero() {

@@ -4,13 +4,16 @@
 //! It is one task that wakes when mail arrives, a connection closes, an operator acts, or
 //! the earliest hold or retry time passes. A connection is opened only with a lease in hand,
 //! so a queue never has more connections than due messages.
+//!
+//! The rules it applies (gates, modes, rates, retry times) are pure and live in
+//! [`crate::sched`]; this is the outbound side's task that applies them to the running
+//! queues and starts each connection ([`super::connection`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::Shared;
-use super::attempt;
-use super::idle;
+use super::connection::{self, idle};
+use crate::daemon::{Policies, QueueRt, Shared, State};
 use crate::queue::{Lease, QueueId};
 use crate::sched::Hold;
 
@@ -65,7 +68,7 @@ fn schedule_pass(shared: &Arc<Shared>) -> Option<Instant> {
         }
     }
     for (q, lease) in launches {
-        tokio::spawn(attempt::connection(shared.clone(), q, lease));
+        tokio::spawn(connection::connection(shared.clone(), q, lease));
     }
     earliest
 }
@@ -89,9 +92,9 @@ impl Starved {
 /// limit shared with other queues was what stopped it (their idle connections may go).
 #[allow(clippy::too_many_arguments)]
 fn open_slots(
-    st: &mut super::State,
+    st: &mut State,
     q: QueueId,
-    policies: &super::Policies,
+    policies: &Policies,
     now: Instant,
     now_s: u64,
     total_max: u32,
@@ -153,7 +156,7 @@ fn open_slots(
     None
 }
 
-fn note_hold(rt: &mut super::QueueRt, hold: Hold, earliest: &mut Option<Instant>) {
+fn note_hold(rt: &mut QueueRt, hold: Hold, earliest: &mut Option<Instant>) {
     rt.hold = Some(hold);
     if let Some(t) = hold.until() {
         *earliest = Some(earliest.map_or(t, |e| e.min(t)));
@@ -162,7 +165,7 @@ fn note_hold(rt: &mut super::QueueRt, hold: Hold, earliest: &mut Option<Instant>
 
 /// `source-ip-max-smtp-out CIDR N` when every source address of the virtual MTA is in CIDR:
 /// the queue can use at most N connections per address, so opening more is pointless.
-fn source_cap(policies: &super::Policies, vmta: &str, policy: &config::QueuePolicy) -> Option<u32> {
+fn source_cap(policies: &Policies, vmta: &str, policy: &config::QueuePolicy) -> Option<u32> {
     let (net, max) = policy.source_ip_max_smtp_out?;
     let sources = policies.config.source_hosts_of(vmta);
     if sources.is_empty() || !sources.iter().all(|s| net.contains(&s.ip)) {
@@ -174,7 +177,7 @@ fn source_cap(policies: &super::Policies, vmta: &str, policy: &config::QueuePoli
 
 /// `cluster-max-smtp-out N` in a fleet: more than N local connections could never all get
 /// a lease, so the node asks for no more than N at once.
-fn cluster_cap(policies: &super::Policies, policy: &config::QueuePolicy) -> Option<u32> {
+fn cluster_cap(policies: &Policies, policy: &config::QueuePolicy) -> Option<u32> {
     policies.config.cluster.redis_url.as_ref()?;
     let max = policy.cluster_max_smtp_out?;
     Some(u32::try_from(max).unwrap_or(u32::MAX))
@@ -182,7 +185,7 @@ fn cluster_cap(policies: &super::Policies, policy: &config::QueuePolicy) -> Opti
 
 /// True when a `<virtual-mta-pool>` holding `vmta` has its `max-smtp-out` connections open
 /// across the queues of all its members.
-fn pool_full(st: &super::State, policies: &super::Policies, vmta: &str) -> bool {
+fn pool_full(st: &State, policies: &Policies, vmta: &str) -> bool {
     policies.config.pools.values().any(|p| {
         let Some(max) = p.max_smtp_out else {
             return false;
@@ -200,7 +203,7 @@ fn pool_full(st: &super::State, policies: &super::Policies, vmta: &str) -> bool 
 }
 
 /// The virtual MTA's own `max-smtp-out` across its queues.
-fn vmta_limit(policies: &super::Policies, vmta: &str) -> u32 {
+fn vmta_limit(policies: &Policies, vmta: &str) -> u32 {
     let cfg = &policies.config;
     let own = cfg.vmta(vmta).and_then(|v| v.max_smtp_out);
     own.map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX))

@@ -2,24 +2,28 @@
 //! durably), the accounting files, the domain log, the queue (retry or finish) and the
 //! queue's scheduling state (failures, mode, recent events). One outcome value feeds all of
 //! them, so they cannot disagree.
+//!
+//! Part of the outbound side ([`crate::outbound`]): the connection loop calls it after each
+//! attempt, and the retry decision ([`crate::sched`]'s rules applied to the queue) is made
+//! here, where the outcome is known.
 
-use super::jobs::JobEvent;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use config::{PatternAction, QueuePolicy};
+use config::PatternAction;
 use std::time::Duration;
 
-use super::policies::Policies;
-use super::{RecentBounce, Shared, convert};
+use super::context::Context;
 use crate::acct::{AcctRecord, Attempt, DlvType};
+use crate::daemon::jobs::JobEvent;
+use crate::daemon::{Policies, QueueRt, RecentBounce, Shared, convert};
 use crate::delivery::SessionInfo;
 use crate::delivery::classify::expired;
 use crate::envelope::{Envelope, RcptState};
 use crate::logs::clock::now_secs;
 use crate::outcome::Outcome;
-use crate::queue::{Lease, QueueId};
+use crate::queue::Lease;
 use crate::sched::{AfterTransient, Mode, RetryPolicy};
 
 /// What the connection must do after an attempt, from the `<smtp-pattern-list>` rules the
@@ -36,30 +40,7 @@ pub struct Verdict {
     pub rcpt_errors: u64,
 }
 
-/// The queue a connection works for.
-#[derive(Debug, Clone)]
-pub struct Context {
-    pub q: QueueId,
-    pub domain: Arc<str>,
-    pub vmta: Arc<str>,
-    pub policy: Arc<QueuePolicy>,
-}
-
 impl Context {
-    pub fn of(shared: &Shared, q: QueueId) -> Self {
-        let policies = shared.policies();
-        let mut st = shared.state();
-        let (domain, vmta) = st.index.names_of(q);
-        let (domain, vmta) = (domain.clone(), vmta.clone());
-        let policy = st.rt(q, &policies).policy.clone();
-        Context {
-            q,
-            domain,
-            vmta,
-            policy,
-        }
-    }
-
     /// The accounting context of an attempt over `info` (None: local or internal).
     fn attempt(&self, info: Option<&SessionInfo>) -> Attempt {
         let mut a = Attempt::smtp(&self.domain, &self.vmta);
@@ -177,14 +158,14 @@ pub async fn apply(
         tracing::error!("spool: recording delivery states of {}: {e}", lease.message);
     }
     if !bounced.is_empty() {
-        let kind = super::bounce::DsnKind::Failed;
-        super::bounce::send(shared, env, headers_of(content), &bounced, kind).await;
+        let kind = super::dsn_builder::DsnKind::Failed;
+        super::dsn_builder::send(shared, env, headers_of(content), &bounced, kind).await;
     }
     let delayed = due_delay_notices(shared, ctx, lease.message, env, delayed, &finals, age);
     if !delayed.is_empty() {
         let retry_until = env.received_at + ctx.policy.bounce_after.as_secs();
-        let kind = super::bounce::DsnKind::Delayed { retry_until };
-        super::bounce::send(shared, env, headers_of(content), &delayed, kind).await;
+        let kind = super::dsn_builder::DsnKind::Delayed { retry_until };
+        super::dsn_builder::send(shared, env, headers_of(content), &delayed, kind).await;
     }
     let mut st = shared.state();
     let policies = shared.policies();
@@ -330,7 +311,7 @@ fn pattern_actions(shared: &Shared, ctx: &Context, outcome: &Outcome) -> Vec<Pat
 /// that got the reply, for `reenable-after=` or for good) and `defer-queue` (no new
 /// connection for a retry interval). `bounce-queue` is the caller's, after the lock.
 fn apply_actions(
-    rt: &mut super::QueueRt,
+    rt: &mut QueueRt,
     actions: &[PatternAction],
     now: Instant,
     info: Option<&SessionInfo>,
