@@ -234,3 +234,27 @@ fn processor_mistakes_are_reported_and_top_level_address_lists_warn() {
     assert_eq!(loaded.warnings.len(), 1);
     assert!(loaded.warnings[0].to_string().contains("address-list"));
 }
+
+#[test]
+fn address_file_lines_are_processor_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("bounce-addresses");
+    std::fs::write(
+        &list,
+        "# mailboxes\nreturns@mail.example\n\n/^rp-.*@mail\\.example$/\n",
+    )
+    .unwrap();
+    let conf = dir.path().join("pmta.conf");
+    let text = "<bounce-processor>\n  <address-list>\n    address-file bounce-addresses\n  \
+                </address-list>\n</bounce-processor>\n";
+    std::fs::write(&conf, text).unwrap();
+    let cfg = config::load(&conf).unwrap().config;
+    for a in ["returns@mail.example", "rp-42@mail.example"] {
+        assert_eq!(
+            cfg.processor_for(a).map(|p| p.kind),
+            Some(config::ProcessorKind::Bounce),
+            "{a}"
+        );
+    }
+    assert!(cfg.processor_for("other@mail.example").is_none());
+}

@@ -7,7 +7,6 @@ use super::relay::wait_for;
 use pmta_tests::dns::TestDns;
 use pmta_tests::sink::SmtpSink;
 
-const TRACE: &str = "  log-connections yes\n  log-commands yes\n  log-data yes\n";
 /// The cap of `log-data` (pmtad's `DATA_LOG_CAP`).
 const CAP: usize = 4096;
 
@@ -31,9 +30,10 @@ async fn dialogue_is_logged_when_asked_with_data_capped() {
         .start()
         .await
         .unwrap();
+    let trace = "  log-connections yes\n  log-commands yes\n  log-data yes\n";
     let marker = "  process-x-virtual-mta yes\n";
-    let config = base_config(&dns, sink.addr().port()).replace(marker, &format!("{marker}{TRACE}"))
-        + &format!("<domain traced.test>\n{TRACE}</domain>\n");
+    let config = base_config(&dns, sink.addr().port()).replace(marker, &format!("{marker}{trace}"))
+        + &format!("<domain traced.test>\n{trace}</domain>\n");
     let world = World::start(&config);
     let big = pmta_tests::inject::Message::sized("s@src.test", &["a@traced.test"], 20_000, 1);
     let r = world
