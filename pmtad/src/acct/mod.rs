@@ -19,26 +19,26 @@ mod encode;
 mod fields;
 mod file;
 mod format;
-mod headers;
+mod header_capture;
 mod options;
 mod pipe;
 mod record;
+mod record_writer;
 mod set;
 mod status;
-mod writer;
 
 pub use crate::bouncecat::BounceCategories;
 pub use check::{check, parent_dir, probe_writable_dir};
 pub use config_map::{acct_config, domain_file};
 pub use fields::{DELIVERY_FIELDS, Field, RecordType};
 pub use file::{AcctFile, repair_tail};
-pub use headers::capture_headers;
+pub use header_capture::capture_headers;
 pub use options::{AcctConfig, AcctFileOptions, Layout, PipeOptions};
 pub use pipe::AcctPipe;
 pub use record::{AcctRecord, Attempt, DlvType, ReportFacts};
+pub use record_writer::{Accounting, CHANNEL_CAPACITY};
 pub use set::AcctSet;
 pub use status::{describe as describe_status, enhanced_code};
-pub use writer::{Accounting, CHANNEL_CAPACITY};
 
 use std::path::PathBuf;
 

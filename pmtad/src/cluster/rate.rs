@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::sched::rate::{Rate, RateLimiter};
+use crate::sched::rate_limit::{Rate, RateLimiter};
 
 /// How long tokens taken from Redis stay good on the node.
 pub const VALID: Duration = Duration::from_secs(1);

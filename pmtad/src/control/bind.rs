@@ -10,7 +10,7 @@ use proto::socket::PeerPolicy;
 use tokio::net::{UnixListener, UnixStream};
 
 use super::Backend;
-use super::server::ControlServer;
+use super::handlers::ControlServer;
 
 /// Why the control socket could not be set up; each names the path and the way out.
 #[derive(Debug, thiserror::Error)]

@@ -7,14 +7,14 @@
 //! (queues, spool, config, logs). Keeping the adapter thin keeps the protocol and the daemon
 //! independently testable: the component tests here use a fixed-data backend.
 
-mod backend;
+mod backend_api;
 mod bind;
-pub mod convert;
-mod server;
+mod handlers;
 #[cfg(test)]
 mod tests;
+pub mod to_proto;
 
-pub use backend::{Backend, not_in_fleet};
+pub use backend_api::{Backend, not_in_fleet};
 pub use bind::{ControlSocket, ControlSocketError};
-pub use server::TAIL_DEADLINE_MARGIN;
-pub(crate) use server::{domain_list, queue_list, vmta_list};
+pub use handlers::TAIL_DEADLINE_MARGIN;
+pub(crate) use handlers::{domain_list, queue_list, vmta_list};

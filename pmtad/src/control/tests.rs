@@ -256,10 +256,10 @@ async fn a_stale_socket_is_replaced_but_a_regular_file_is_not() {
 #[test]
 fn the_poll_deadline_keeps_a_margin() {
     let now = Instant::now();
-    let until = super::server::poll_until(now + Duration::from_secs(10), 60_000);
+    let until = super::handlers::poll_until(now + Duration::from_secs(10), 60_000);
     assert!(until <= now + Duration::from_secs(10) - super::TAIL_DEADLINE_MARGIN);
-    let until = super::server::poll_until(now + Duration::from_secs(10), 100);
+    let until = super::handlers::poll_until(now + Duration::from_secs(10), 100);
     assert!(until <= Instant::now() + Duration::from_millis(100));
-    let past = super::server::poll_until(now, 100);
+    let past = super::handlers::poll_until(now, 100);
     assert!(past <= Instant::now());
 }

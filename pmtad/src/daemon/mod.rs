@@ -3,20 +3,20 @@
 //!
 //! What is here is what more than one side shares or what only the process as a whole has:
 //! the shared state ([`Shared`], [`State`], [`Policies`]), the inbound side's storage
-//! ([`intake`]), jobs, pauses, warm-up, spool space, the fleet wiring ([`fleet`]) and the
+//! ([`smtp_intake`]), jobs, pauses, warm-up, spool space, the fleet wiring ([`fleet`]) and the
 //! control verbs ([`backend`]). The delivery of queued mail is [`crate::outbound`].
 //!
-//! Data flow: SMTP session ([`crate::inbound`]) -> [`intake`] (policy, spool, 250) -> queue
+//! Data flow: SMTP session ([`crate::inbound`]) -> [`smtp_intake`] (policy, spool, 250) -> queue
 //! index -> [`crate::outbound`] (scheduler, connection loop, outcomes, DSNs).
 
 mod backend;
 pub(crate) mod convert;
 pub(crate) mod fleet;
-mod intake;
 pub(crate) mod jobs;
 mod pauses;
 mod policies;
 mod run;
+mod smtp_intake;
 pub(crate) mod space;
 mod state;
 mod users;
@@ -38,9 +38,9 @@ use crate::logs::LogSink;
 use crate::spool::Spool;
 
 pub use backend::DaemonBackend;
-pub use intake::DaemonIntake;
 pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
+pub use smtp_intake::DaemonIntake;
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentBounce, State};
 pub use users::{hash_password, verify_password};

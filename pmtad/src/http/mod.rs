@@ -11,12 +11,12 @@
 //! [`server`]).
 
 mod access;
-mod command;
+mod command_line;
 mod conns;
-mod error;
 mod page;
 mod params;
 mod prom;
+mod request_error;
 mod routes;
 mod server;
 mod shape;
@@ -24,8 +24,8 @@ mod xml;
 
 use crate::control::Backend;
 
-pub use error::HttpError;
 pub use prom::{MetricsSnapshot, QueueMetrics, TrafficTotals};
+pub use request_error::HttpError;
 pub use server::{HttpListener, serve, tls_config};
 
 /// What the HTTP interface needs from the daemon beyond the control verbs.

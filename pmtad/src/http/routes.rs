@@ -7,7 +7,7 @@ use proto::{DomainsRequest, QueuePattern, QueuesRequest, Sort, VmtasRequest};
 use serde_json::{Value, json};
 
 use super::access::require;
-use super::command::{self, Action, Query, Verb};
+use super::command_line::{self, Action, Query, Verb};
 use super::params::{Format, Params};
 use super::{HttpError, HttpHost, page, shape};
 use crate::control::{Backend, domain_list, queue_list, vmta_list};
@@ -152,7 +152,7 @@ fn queues_request<H: HttpHost>(host: &H, p: &Params) -> Result<QueuesRequest, Ht
     let mode = p
         .get("mode")
         .filter(|m| !m.is_empty())
-        .map(command::mode)
+        .map(command_line::mode)
         .transpose()?;
     Ok(QueuesRequest {
         pattern,
@@ -244,7 +244,7 @@ async fn logs<H: Backend>(host: &H, p: &Params) -> Result<Value, HttpError> {
 /// `POST /command` with `command=TEXT`: read-only verbs need operator access, changes admin.
 async fn run_command<H: Backend>(host: &H, call: &Call) -> Result<Value, HttpError> {
     let text = call.params.required("command")?;
-    match command::parse(text)? {
+    match command_line::parse(text)? {
         Verb::Read(q) => {
             require(call.level, HttpLevel::Operator, "a /command")?;
             ask(host, &q).await

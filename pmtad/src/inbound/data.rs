@@ -9,9 +9,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::dot::DotDecoder;
 use super::headers::HeaderFilter;
 use super::intake::{Content, Intake, StoreError};
+use super::mail_rcpt::{NO_STORAGE, min_limit};
 use super::received::{self, Trace};
 use super::session::{LOG_TARGET, Session, Step};
-use super::transaction::{NO_STORAGE, min_limit};
 use crate::envelope::Envelope;
 use crate::logs::{DataLog, SessionLog};
 

@@ -18,11 +18,11 @@ mod headers;
 mod intake;
 mod listener;
 mod lockout;
+mod mail_rcpt;
 mod received;
 mod sasl;
 mod session;
 pub mod tls;
-mod transaction;
 
 pub use admission::{Admission, GroupCount, GroupLimit, InboundLimits, Refusal};
 pub use auth::printable;

@@ -1,6 +1,6 @@
 //! One SMTP session (RFC 5321): greeting, then one command at a time until QUIT, a timeout,
 //! too many errors or the server's shutdown. The mail transaction itself (MAIL, RCPT) is in
-//! `transaction.rs`, DATA in `data.rs`.
+//! `mail_rcpt.rs`, DATA in `data.rs`.
 
 use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
@@ -17,7 +17,7 @@ use super::headers::FieldPlan;
 use super::intake::{Intake, SourceRules};
 use super::listener::{InboundStats, SessionLimits};
 use super::lockout::AuthLockout;
-use super::transaction::Transaction;
+use super::mail_rcpt::Transaction;
 use crate::logs::{Dialogue, LogSink, SessionLog};
 
 /// Longest wait to hand the last reply to a closing connection.

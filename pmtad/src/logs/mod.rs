@@ -7,25 +7,25 @@
 //! shutdown. [`MainLogLayer`] forwards `tracing` warnings and errors into the main log.
 
 pub mod clock;
-mod config_map;
-mod control;
 mod dialogue;
 mod domainlog;
 mod layer;
+mod log_settings;
 mod mainlog;
-mod options;
 mod ring;
+mod settings_from_config;
 mod sink;
+mod tail;
 
-pub use config_map::log_options;
-pub use control::serve_tail;
 pub use dialogue::{DATA_LOG_CAP, DataLog, Dialogue, SessionLog};
 pub use domainlog::{DomainLogs, safe_domain};
 pub use layer::MainLogLayer;
+pub use log_settings::LogOptions;
 pub use mainlog::MainLog;
-pub use options::LogOptions;
 pub use ring::{LogLine, Ring, TailBatch};
+pub use settings_from_config::log_options;
 pub use sink::LogSink;
+pub use tail::serve_tail;
 
 use std::path::{Path, PathBuf};
 

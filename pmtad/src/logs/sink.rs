@@ -13,8 +13,8 @@ use super::LogError;
 use super::clock;
 use super::dialogue::{Dialogue, SessionLog, Side};
 use super::domainlog::DomainLogs;
+use super::log_settings::LogOptions;
 use super::mainlog::MainLog;
-use super::options::LogOptions;
 use super::ring::Ring;
 use crate::outcome::{Outcome, Producer};
 

@@ -420,7 +420,7 @@ fn headers_of(content: &[u8]) -> &[u8] {
 }
 
 /// Whether an accounting output takes the record of `outcome` (see
-/// [`super::policies::Policies::wants_record`]).
+/// [`crate::daemon::Policies::wants_record`]).
 fn wants_record(policies: &Policies, outcome: &Outcome, attempt: &Attempt) -> bool {
     use crate::acct::RecordType as R;
     let t = match outcome {

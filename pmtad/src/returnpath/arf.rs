@@ -4,18 +4,18 @@
 
 use mail_auth::report::{Feedback, FeedbackType};
 
-use super::fields::{self, Group};
+use super::field_groups::{self, Group};
 use super::parse::{Complaint, Format, RcptReport, Rejected, Report};
 
 /// The complaint of an ARF message; `original` is the header of the attached message
 /// (used when mail-auth finds no header of its own).
 pub fn parse(raw: &[u8], original: Group) -> Result<Report, Rejected> {
     let f = Feedback::parse_rfc5322(raw).map_err(|_| Rejected::NoReport)?;
-    let attached = f.message().or(f.headers()).map(fields::header);
+    let attached = f.message().or(f.headers()).map(field_groups::header);
     let original = attached.filter(|g| !g.0.is_empty()).unwrap_or(original);
     let rcpt = f
         .original_rcpt_to()
-        .map(fields::address_of)
+        .map(field_groups::address_of)
         .or_else(|| original.get("To").map(address_in))
         .unwrap_or("")
         .to_string();
@@ -26,13 +26,13 @@ pub fn parse(raw: &[u8], original: Group) -> Result<Report, Rejected> {
         reported_domains: f.reported_domain().iter().map(|d| d.to_string()).collect(),
         original_mail_from: f
             .original_mail_from()
-            .map(|a| fields::address_of(a).to_string()),
+            .map(|a| field_groups::address_of(a).to_string()),
     };
     Ok(Report {
         format: Format::Arf,
         reporting_mta: f
             .reporting_mta()
-            .map(fields::mta_of)
+            .map(field_groups::mta_of)
             .unwrap_or("")
             .to_string(),
         env_id: f.original_envelope_id().map(str::to_string),

@@ -5,12 +5,12 @@
 //! Recipients whose `Action` is `failed` are bounces (`rb`); `delayed`, `delivered`,
 //! `relayed` and `expanded` are status notices (`rs`), not reasons to stop mailing anyone.
 
-use super::fields::{self, Group};
+use super::field_groups::{self, Group};
 use super::parse::{Format, RcptReport, Rejected, Report};
 
 /// The report of a `message/delivery-status` body.
 pub fn parse(body: &str, original: Group) -> Result<Report, Rejected> {
-    let groups = fields::groups(body);
+    let groups = field_groups::groups(body);
     let is_rcpt =
         |g: &Group| g.get("Final-Recipient").is_some() || g.get("Original-Recipient").is_some();
     let per_message = groups.iter().find(|g| !is_rcpt(g));
@@ -26,7 +26,7 @@ pub fn parse(body: &str, original: Group) -> Result<Report, Rejected> {
     Ok(Report {
         format: Format::Dsn,
         reporting_mta: field("Reporting-MTA")
-            .map(fields::mta_of)
+            .map(field_groups::mta_of)
             .unwrap_or("")
             .to_string(),
         env_id: field("Original-Envelope-Id").map(str::to_string),
@@ -38,7 +38,7 @@ pub fn parse(body: &str, original: Group) -> Result<Report, Rejected> {
 }
 
 fn recipient(g: &Group) -> RcptReport {
-    let addr = |name| g.get(name).map(fields::address_of);
+    let addr = |name| g.get(name).map(field_groups::address_of);
     let rcpt = addr("Final-Recipient")
         .or(addr("Original-Recipient"))
         .unwrap_or("");
@@ -52,7 +52,7 @@ fn recipient(g: &Group) -> RcptReport {
         diag: g.get("Diagnostic-Code").map(diag).unwrap_or_default(),
         remote_mta: g
             .get("Remote-MTA")
-            .map(fields::mta_of)
+            .map(field_groups::mta_of)
             .unwrap_or("")
             .to_string(),
     }

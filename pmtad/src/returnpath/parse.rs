@@ -9,7 +9,7 @@
 
 use mail_parser::{MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::fields::{self, Group};
+use super::field_groups::{self, Group};
 use super::{arf, dsn, patterns};
 
 /// Reports larger than this are rejected unread (real ones are a few kilobytes; the
@@ -198,7 +198,7 @@ fn quoted_header(text: &str) -> Group {
     MARKERS
         .iter()
         .find_map(|m| text.find(m).map(|at| &text[at + m.len()..]))
-        .map(|rest| fields::header(rest.trim_start()))
+        .map(|rest| field_groups::header(rest.trim_start()))
         .unwrap_or_default()
 }
 
@@ -223,7 +223,7 @@ fn original_header(parts: &[MessagePart<'_>]) -> Group {
             || p.is_content_type("message", "rfc822-headers")
     });
     found
-        .map(|p| fields::header(&String::from_utf8_lossy(p.contents())))
+        .map(|p| field_groups::header(&String::from_utf8_lossy(p.contents())))
         .unwrap_or_default()
 }
 

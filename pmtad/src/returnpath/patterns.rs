@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::fields::Group;
+use super::field_groups::Group;
 use super::parse::{Format, RcptReport, Rejected, Report};
 
 fn re(src: &str) -> Regex {

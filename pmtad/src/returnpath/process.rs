@@ -6,7 +6,7 @@
 use crate::acct::{RecordType, ReportFacts, describe_status};
 use crate::bouncecat::BounceCategories;
 
-use super::fields::Group;
+use super::field_groups::Group;
 use super::parse::{self, RcptReport, Rejected, Report};
 use super::stamp::{Key, Stamp};
 

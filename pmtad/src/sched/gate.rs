@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use super::rate::{Rate, RateLimiter};
+use super::rate_limit::{Rate, RateLimiter};
 
 /// The effective limits of a queue in its current mode (normal or backoff).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,10 +5,10 @@
 
 pub mod gate;
 pub mod mode;
-pub mod rate;
+pub mod rate_limit;
 pub mod retry;
 
 pub use gate::{Hold, Limits, QueueGate};
 pub use mode::{BackoffExit, Mode, ModeState};
-pub use rate::{Rate, RateLimiter};
+pub use rate_limit::{Rate, RateLimiter};
 pub use retry::{AfterTransient, RetryPolicy};

@@ -1,6 +1,6 @@
 //! The SMTP server over the real spool: the 250 comes only once the message is durable, and
 //! what is stored is exactly the processed content (small and spilled messages). The
-//! `Content` impl of the spool's `ContentWriter` is the daemon's (`daemon/intake.rs`).
+//! `Content` impl of the spool's `ContentWriter` is the daemon's (`daemon/smtp_intake.rs`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

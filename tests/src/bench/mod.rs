@@ -11,7 +11,7 @@ pub mod acct;
 pub mod auth;
 pub mod config;
 pub mod control;
-pub mod http;
+pub mod http_mgmt;
 pub mod idle;
 pub mod inbound;
 pub mod measure;
@@ -127,7 +127,7 @@ impl Part {
             Part::Control => control::run(&control::Params::at(scale)),
             Part::Rpc => rpc::run(&rpc::Params::at(scale)),
             Part::Acct => acct::run(scale.pick(300_000, 100_000, 2_000)),
-            Part::Http => http::run(&http::Params::at(scale)),
+            Part::Http => http_mgmt::run(&http_mgmt::Params::at(scale)),
             Part::Returnpath => returnpath::run(&returnpath::Params::at(scale)),
             Part::Idle => idle::run(&idle::Params::at(scale)),
             Part::Rollup => rollup::run(&rollup::Params::at(scale)),

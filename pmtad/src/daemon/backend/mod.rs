@@ -5,16 +5,16 @@
 //! Reads take the state lock once, copy what the answer needs and let go; nothing here holds
 //! it across an await or does I/O under it. Spool and config work runs on blocking threads.
 
-mod actions;
 mod config_verbs;
 mod detail;
 mod events;
-mod jobs;
+mod job_verbs;
 mod listing;
 mod observe;
 mod paging;
+mod queue_actions;
 mod reports;
-mod status;
+mod show_status;
 mod typos;
 mod verdict;
 
@@ -33,7 +33,7 @@ use super::Shared;
 use super::pauses::{PauseFile, PausedJobsFile};
 use crate::control::Backend;
 use crate::inbound::InboundStats;
-use status::TrafficLog;
+use show_status::TrafficLog;
 
 /// The daemon side of the control socket.
 pub struct DaemonBackend {
@@ -58,7 +58,7 @@ impl DaemonBackend {
     /// it stops with the daemon. Call from within the runtime.
     pub fn new(shared: Arc<Shared>, inbound: Arc<InboundStats>) -> Self {
         let traffic = Arc::new(TrafficLog::default());
-        status::spawn_sampler(shared.clone(), inbound.clone(), traffic.clone());
+        show_status::spawn_sampler(shared.clone(), inbound.clone(), traffic.clone());
         let pauses = PauseFile::in_spool(shared.spool.root());
         let paused_jobs = PausedJobsFile::in_spool(shared.spool.root());
         Self {
@@ -86,11 +86,15 @@ impl DaemonBackend {
 
 impl Backend for DaemonBackend {
     fn version(&self) -> VersionInfo {
-        status::version(&self.shared)
+        show_status::version(&self.shared)
     }
 
     async fn status(&self) -> Result<Status, ControlError> {
-        Ok(status::status(&self.shared, &self.inbound, &self.traffic))
+        Ok(show_status::status(
+            &self.shared,
+            &self.inbound,
+            &self.traffic,
+        ))
     }
 
     async fn domains(&self, req: DomainsRequest) -> Result<Vec<DomainSummary>, ControlError> {
@@ -123,20 +127,20 @@ impl Backend for DaemonBackend {
     }
 
     async fn pause(&self, pattern: QueuePattern) -> Result<QueueActionReport, ControlError> {
-        let report = actions::pause(&self.shared, &pattern);
+        let report = queue_actions::pause(&self.shared, &pattern);
         self.persist_pauses().await?;
         Ok(report)
     }
 
     async fn resume(&self, pattern: QueuePattern) -> Result<QueueActionReport, ControlError> {
-        let report = actions::resume(&self.shared, &pattern)?;
+        let report = queue_actions::resume(&self.shared, &pattern)?;
         self.persist_pauses().await?;
         self.shared.wake.notify_one();
         Ok(report)
     }
 
     async fn schedule(&self, pattern: QueuePattern) -> Result<QueueActionReport, ControlError> {
-        let report = actions::schedule(&self.shared, &pattern)?;
+        let report = queue_actions::schedule(&self.shared, &pattern)?;
         self.shared.wake.notify_one();
         Ok(report)
     }
@@ -146,7 +150,7 @@ impl Backend for DaemonBackend {
         pattern: QueuePattern,
         mode: QueueMode,
     ) -> Result<QueueActionReport, ControlError> {
-        let report = actions::set_mode(&self.shared, &pattern, mode, Instant::now());
+        let report = queue_actions::set_mode(&self.shared, &pattern, mode, Instant::now());
         self.persist_pauses().await?;
         self.shared.wake.notify_one();
         Ok(report)
@@ -167,25 +171,25 @@ impl Backend for DaemonBackend {
     }
 
     async fn paused(&self) -> Result<OperatorRules, ControlError> {
-        Ok(actions::rules(&self.shared))
+        Ok(queue_actions::rules(&self.shared))
     }
 
     async fn jobs(&self) -> Result<JobList, ControlError> {
-        Ok(jobs::list(&self.shared))
+        Ok(job_verbs::list(&self.shared))
     }
 
     async fn job(&self, job: String) -> Result<JobSummary, ControlError> {
-        jobs::show(&self.shared, &job)
+        job_verbs::show(&self.shared, &job)
     }
 
     async fn delete_job(&self, req: DeleteJobRequest) -> Result<DeletePage, ControlError> {
-        jobs::delete(&self.shared, &req).await
+        job_verbs::delete(&self.shared, &req).await
     }
 
     async fn pause_job(&self, job: String, pause: bool) -> Result<JobActionReport, ControlError> {
         let report = match pause {
-            true => jobs::pause(&self.shared, &job),
-            false => jobs::resume(&self.shared, &job).await,
+            true => job_verbs::pause(&self.shared, &job),
+            false => job_verbs::resume(&self.shared, &job).await,
         };
         self.persist_paused_jobs().await?;
         Ok(report)

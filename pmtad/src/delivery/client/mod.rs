@@ -8,10 +8,10 @@
 //! `send` returns one [`Outcome`] per recipient; the connection stays usable unless
 //! [`SmtpConnection::is_open`] says otherwise.
 
-mod data;
-mod session;
+mod connect;
+mod dot_stuffing;
+mod starttls;
 mod stream;
-mod tls;
 mod transaction;
 
 use std::net::{IpAddr, SocketAddr};
@@ -20,7 +20,7 @@ use std::time::Duration;
 use crate::delivery::classify::internal_reply;
 use crate::outcome::{Outcome, Producer, Reply};
 
-pub use session::SmtpConnection;
+pub use connect::SmtpConnection;
 
 /// `tls no|optional|required` (and `use-starttls` / `require-starttls`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

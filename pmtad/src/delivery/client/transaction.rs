@@ -2,8 +2,8 @@
 //! DATA, the dot-stuffed content, the final reply; one [`Outcome`] per recipient.
 
 use super::SessionError;
-use super::data::{DotStuffer, PIECE};
-use super::session::SmtpConnection;
+use super::connect::SmtpConnection;
+use super::dot_stuffing::{DotStuffer, PIECE};
 use super::stream::RawReply;
 use crate::delivery::classify::{internal_reply, outcome_from_reply};
 use crate::outcome::{Outcome, Reply};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::net::{TcpSocket, TcpStream};
 
 use super::stream::{Io, RawReply, Stream};
-use super::{ClientConfig, Destination, Extensions, SessionError, SessionInfo, TlsMode, tls};
+use super::{ClientConfig, Destination, Extensions, SessionError, SessionInfo, TlsMode, starttls};
 use crate::logs::SessionLog;
 
 /// An open SMTP session, ready for transactions.
@@ -287,8 +287,8 @@ async fn handshake(
     let (Stream::Plain(tcp), log) = io.into_parts() else {
         return Err(SessionError::Protocol("STARTTLS on a TLS session".into()));
     };
-    let name = tls::server_name(&dest.host, dest.ip);
-    let tls = match tokio::time::timeout(limit, tls::connector().connect(name, tcp)).await {
+    let name = starttls::server_name(&dest.host, dest.ip);
+    let tls = match tokio::time::timeout(limit, starttls::connector().connect(name, tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => return Err(SessionError::Tls(e.to_string())),
         Err(_) => return Err(SessionError::Tls("handshake timed out".into())),

@@ -1,7 +1,7 @@
 //! From the `config` crate's model to the log options and trace flags.
 
 use super::dialogue::Dialogue;
-use super::options::LogOptions;
+use super::log_settings::LogOptions;
 
 /// `log-file` and `log-domain` of a loaded configuration (other fields at their defaults;
 /// the config has no `log-rotate` yet, so PowerMTA's default of 8 generations applies).
