@@ -31,6 +31,7 @@
 //!   `man/pmta.conf.5` ([`man::render`]).
 #![forbid(unsafe_code)]
 
+mod apply;
 mod ciphers;
 mod cluster;
 mod consequences;

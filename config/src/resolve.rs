@@ -3,21 +3,20 @@
 //! sources, accounting files, pattern lists and the `<domain>` index, then runs the
 //! cross-reference checks (unknown virtual MTA, pool member, pattern list, named source).
 
+use crate::apply::{Setter, SpoolDraft, Target, UserDraft};
 use crate::diag::{Diagnostics, Span};
 use crate::global::Config;
 use crate::keys::load_key;
 use crate::macros::Macros;
 use crate::model::{
     AcctFile, BounceCategoryRule, DEFAULT_VMTA, Delivery, DomainKey, MxPattern, MxRollup, Password,
-    PatternAction, PatternRule, RecordFields, RecordType, SmtpListener, SmtpPatternList, SmtpUser,
-    SourceGroup, SourceHost, VirtualMta, VmtaPool,
+    PatternAction, PatternRule, RecordType, SmtpListener, SmtpPatternList, SmtpUser, SourceGroup,
+    SourceHost, VirtualMta, VmtaPool,
 };
 use crate::parse::{Block, Directive, Item, RawValue, resolve_path};
-use crate::processor::{
-    AddressEntry, ProcessorKind, ReturnProcessor, parse_address_entry, parse_forward_address,
-};
+use crate::processor::{AddressEntry, ProcessorKind, ReturnProcessor, parse_address_entry};
 use crate::queue::{DomainBlock, DomainIndex, Entry, PATTERN_LIST, Scope, TYPE};
-use crate::setting::{Value, parse_value};
+use crate::setting::{Value, parse_kind, parse_value};
 use crate::source::{SourceBlock, SourceIndex, SourceKey};
 use crate::table::{
     self, ACCT, ADDR_LIST, BLOCKS, BOUNCE_CATS, BOUNCE_PROC, DIRECTIVES, DOMAIN, DirectiveDef,
@@ -94,7 +93,7 @@ fn empty_config(path: &Path) -> Config {
 }
 
 /// A name used somewhere that must be defined somewhere (checked after the walk).
-enum RefKind {
+pub(crate) enum RefKind {
     Vmta,
     PoolMember,
     PatternList,
@@ -104,10 +103,10 @@ enum RefKind {
     SourceGroup,
 }
 
-struct Resolver<'d> {
-    diags: &'d mut Diagnostics,
-    cfg: Config,
-    refs: Vec<(RefKind, String, Span)>,
+pub(crate) struct Resolver<'d> {
+    pub(crate) diags: &'d mut Diagnostics,
+    pub(crate) cfg: Config,
+    pub(crate) refs: Vec<(RefKind, String, Span)>,
     /// `<domain>` blocks that set `type pipe`: each must end up with a command.
     pipes: Vec<(usize, Span)>,
     macros: Macros,
@@ -151,7 +150,7 @@ impl Resolver<'_> {
                     "'{}' has no meaning in {}; it belongs in {}",
                     d.name,
                     table::scope_list(scope),
-                    table::scope_list(def.scopes)
+                    table::scope_list(table::scopes_of(def.name))
                 );
                 self.diags.error(d.span.clone(), msg);
                 None
@@ -176,7 +175,7 @@ impl Resolver<'_> {
     }
 
     /// Runs a value parser, reporting a failure at the right column.
-    fn check<T>(&mut self, d: &Directive, result: VResult<T>) -> Option<T> {
+    pub(crate) fn check<T>(&mut self, d: &Directive, result: VResult<T>) -> Option<T> {
         result
             .map_err(|b| {
                 let b = Bad {
@@ -402,7 +401,7 @@ impl Resolver<'_> {
     }
 
     /// `SELECTOR, DOMAIN, FILE`: the file is read and checked now.
-    fn domain_key(&mut self, d: &Directive) -> Option<DomainKey> {
+    pub(crate) fn domain_key(&mut self, d: &Directive) -> Option<DomainKey> {
         let items = split_items(&d.value.text, ',');
         if items.len() != 3 || items.iter().any(|(_, s)| s.is_empty()) {
             let msg = "domain-key: expected SELECTOR, DOMAIN, KEYFILE";
@@ -427,7 +426,7 @@ impl Resolver<'_> {
 
     /// `IP|CIDR HOSTNAME`: a CIDR (at most 256 addresses) stands for each of its hosts,
     /// except 127.0.0.1, as in PowerMTA.
-    fn source_host(&mut self, d: &Directive) -> Vec<SourceHost> {
+    pub(crate) fn source_host(&mut self, d: &Directive) -> Vec<SourceHost> {
         let mut words = d.value.text.split_whitespace();
         let addr = words.next().unwrap_or_default();
         let name = words.next();
@@ -658,40 +657,15 @@ impl Resolver<'_> {
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, VMTA, &scope),
-                Item::Directive(d) => self.vmta_directive(d, &mut vmta),
+                Item::Directive(d) => self.apply(d, VMTA, &mut vmta),
             }
         }
         self.cfg.virtual_mtas.insert(name, vmta);
     }
 
-    fn vmta_directive(&mut self, d: &Directive, vmta: &mut VirtualMta) {
-        let Some((_, def)) = self.known(d, VMTA) else {
-            return;
-        };
-        match def.name {
-            "host-name" => vmta.host_name = Some(d.value.text.to_ascii_lowercase()),
-            "bind-to-source-ip" => {
-                if let Some(ip) = self.check(d, v::parse_ip(&d.value.text)) {
-                    vmta.source_hosts.push(SourceHost {
-                        ip,
-                        host_name: None,
-                    });
-                }
-            }
-            "smtp-source-host" => vmta.source_hosts.extend(self.source_host(d)),
-            "domain-key" => vmta.domain_keys.extend(self.domain_key(d)),
-            "cold-virtual-mta" => vmta.cold_virtual_mta = self.cold_vmta(d),
-            "rewrite-list" => vmta.rewrite_list = Some(self.rewrite_ref(d)),
-            "max-smtp-out" => {
-                vmta.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
-            }
-            _ => {}
-        }
-    }
-
     /// `rewrite-list NAME` of a virtual MTA or pool: must name a `<rewrite-list>` (checked
     /// after the walk).
-    fn rewrite_ref(&mut self, d: &Directive) -> String {
+    pub(crate) fn rewrite_ref(&mut self, d: &Directive) -> String {
         let name = d.value.text.trim().to_string();
         self.refs
             .push((RefKind::RewriteList, name.clone(), d.value.span.clone()));
@@ -699,7 +673,7 @@ impl Resolver<'_> {
     }
 
     /// `cold-virtual-mta NAME`: must name a virtual MTA (checked after the walk).
-    fn cold_vmta(&mut self, d: &Directive) -> Option<String> {
+    pub(crate) fn cold_vmta(&mut self, d: &Directive) -> Option<String> {
         let name = d.value.text.trim().to_string();
         self.refs
             .push((RefKind::PoolMember, name.clone(), d.value.span.clone()));
@@ -723,7 +697,7 @@ impl Resolver<'_> {
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, POOL, &scope),
-                Item::Directive(d) => self.pool_directive(d, &mut pool),
+                Item::Directive(d) => self.apply(d, POOL, &mut pool),
             }
         }
         if self.cfg.pools.contains_key(&name) {
@@ -734,27 +708,6 @@ impl Resolver<'_> {
             return;
         }
         self.cfg.pools.insert(name, pool);
-    }
-
-    fn pool_directive(&mut self, d: &Directive, pool: &mut VmtaPool) {
-        let Some((_, def)) = self.known(d, POOL) else {
-            return;
-        };
-        match def.name {
-            "virtual-mta" => {
-                let member = d.value.text.trim().to_string();
-                self.refs
-                    .push((RefKind::PoolMember, member.clone(), d.value.span.clone()));
-                pool.members.push(member);
-            }
-            "domain-key" => pool.domain_keys.extend(self.domain_key(d)),
-            "cold-virtual-mta" => pool.cold_virtual_mta = self.cold_vmta(d),
-            "rewrite-list" => pool.rewrite_list = Some(self.rewrite_ref(d)),
-            "max-smtp-out" => {
-                pool.max_smtp_out = self.check(d, v::parse_limit(&d.value.text)).flatten()
-            }
-            _ => {}
-        }
     }
 
     fn source_block(&mut self, b: &Block) {
@@ -813,50 +766,10 @@ impl Resolver<'_> {
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, ACCT, &Scope::Global),
-                Item::Directive(d) => self.acct_directive(d, &mut acct),
+                Item::Directive(d) => self.apply(d, ACCT, &mut acct),
             }
         }
         self.cfg.acct_files.push(acct);
-    }
-
-    fn acct_directive(&mut self, d: &Directive, acct: &mut AcctFile) {
-        let Some((_, def)) = self.known(d, ACCT) else {
-            return;
-        };
-        let text = d.value.text.as_str();
-        match def.name {
-            "records" => acct.records = self.check(d, parse_records(text)).unwrap_or_default(),
-            "record-fields" => acct
-                .record_fields
-                .extend(self.check(d, parse_record_fields(text))),
-            "max-size" => {
-                acct.max_size = self.check(d, v::parse_size(text)).unwrap_or(acct.max_size)
-            }
-            "move-interval" => {
-                acct.move_interval = self
-                    .check(d, v::parse_duration(text))
-                    .unwrap_or(acct.move_interval)
-            }
-            "move-to" => acct.move_to = Some(self.path(d)),
-            "retry-interval" => {
-                acct.retry_interval = self
-                    .check(d, v::parse_duration(text))
-                    .unwrap_or(acct.retry_interval)
-            }
-            "write-timeout" => {
-                acct.write_timeout = self
-                    .check(d, v::parse_duration(text))
-                    .unwrap_or(acct.write_timeout)
-            }
-            "user-string" => acct.user_string = Some(text.to_string()),
-            "sync" => acct.sync = self.check(d, v::parse_bool(text)).unwrap_or(acct.sync),
-            "delete-after" => {
-                acct.delete_after = self
-                    .check(d, v::parse_duration_or_never(text))
-                    .unwrap_or(acct.delete_after)
-            }
-            _ => {}
-        }
     }
 
     fn patterns_block(&mut self, b: &Block) {
@@ -1012,14 +925,14 @@ impl Resolver<'_> {
     /// `<smtp-user NAME>`: a password (plain or an Argon2 hash) and maybe a named source.
     fn user_block(&mut self, b: &Block) {
         let name = self.block_name(b);
-        let mut password = None;
-        let mut source = None;
+        let mut user = UserDraft::default();
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, USER, &Scope::Global),
-                Item::Directive(d) => self.user_directive(d, &mut password, &mut source),
+                Item::Directive(d) => self.apply(d, USER, &mut user),
             }
         }
+        let UserDraft { password, source } = user;
         let Some(name) = name else { return };
         let Some(password) = password else {
             if b.items
@@ -1046,40 +959,35 @@ impl Resolver<'_> {
         self.cfg.smtp_users.insert(name, user);
     }
 
-    fn user_directive(
-        &mut self,
-        d: &Directive,
-        password: &mut Option<Password>,
-        source: &mut Option<String>,
-    ) {
-        let Some((_, def)) = self.known(d, USER) else {
+    /// `password` of an `<smtp-user>`: plain text, or an Argon2 hash in PHC form.
+    pub(crate) fn password(&mut self, d: &Directive, text: &str, out: &mut Option<Password>) {
+        if text.is_empty() {
+            self.diags
+                .error(d.value.span.clone(), "password: a value is missing");
+            return;
+        }
+        match Password::parse(text) {
+            Password::Argon2(h) if !is_phc(&h) => self.diags.error(
+                d.value.span.clone(),
+                "password: not a valid Argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH)",
+            ),
+            p => *out = Some(p),
+        }
+    }
+
+    /// A directive of a block that builds one object: checked against the table, parsed by
+    /// its row's kind, applied by the row's setter for this block (see [`crate::apply`]).
+    fn apply<T: Target>(&mut self, d: &Directive, scope: Scopes, target: &mut T) {
+        let Some((_, def)) = self.known(d, scope) else {
             return;
         };
-        let text = d.value.text.trim();
-        match def.name {
-            "password" if text.is_empty() => {
-                self.diags
-                    .error(d.value.span.clone(), "password: a value is missing")
-            }
-            "password" => match Password::parse(text) {
-                Password::Argon2(h) if !is_phc(&h) => self.diags.error(
-                    d.value.span.clone(),
-                    "password: not a valid Argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH)",
-                ),
-                p => *password = Some(p),
-            },
-            "authentication-method" if !text.eq_ignore_ascii_case("password") => {
-                let msg = format!(
-                    "authentication-method: '{text}' is not supported by pmtad (only password)"
-                );
-                self.diags.error(d.value.span.clone(), msg);
-            }
-            "source" => {
-                self.refs
-                    .push((RefKind::NamedSource, text.to_string(), d.value.span.clone()));
-                *source = Some(text.to_string());
-            }
-            _ => {}
+        let Some(set) = def.setters.iter().find_map(T::pick) else {
+            return; // none: `every_block_row_has_a_setter` keeps this from happening
+        };
+        let value = parse_kind(def.kind, &d.value, || base_dir(&d.span));
+        if let Some(value) = self.check(d, value) {
+            let taken = set(self, d, value, target);
+            debug_assert!(taken, "{}: setter does not take {:?}", def.name, def.kind);
         }
     }
 
@@ -1146,7 +1054,7 @@ impl Resolver<'_> {
                     self.address_list(inner, &mut proc.addresses)
                 }
                 Item::Block(inner) => self.block(inner, own, &Scope::Global),
-                Item::Directive(d) => self.processor_directive(d, own, &mut proc),
+                Item::Directive(d) => self.apply(d, own, &mut proc),
             }
         }
         if proc.addresses.is_empty() {
@@ -1159,32 +1067,6 @@ impl Resolver<'_> {
         match kind {
             ProcessorKind::Bounce => self.cfg.bounce_processor = Some(proc),
             ProcessorKind::FeedbackLoop => self.cfg.feedback_loop_processor = Some(proc),
-        }
-    }
-
-    fn processor_directive(&mut self, d: &Directive, own: Scopes, proc: &mut ReturnProcessor) {
-        if self.known(d, own).is_none() {
-            return;
-        }
-        let text = d.value.text.as_str();
-        match d.name.as_str() {
-            "deliver-unmatched-email" => {
-                if let Some(b) = self.check(d, v::parse_bool(text)) {
-                    proc.deliver_unmatched = b;
-                }
-            }
-            "deliver-matched-email" => {
-                if let Some(b) = self.check(d, v::parse_bool(text)) {
-                    proc.deliver_matched = b;
-                }
-            }
-            "forward-unmatched-to" => {
-                proc.forward_unmatched_to = self.check(d, parse_forward_address(text));
-            }
-            "forward-errors-to" => {
-                proc.forward_errors_to = self.check(d, parse_forward_address(text));
-            }
-            _ => {}
         }
     }
 
@@ -1260,10 +1142,17 @@ impl Resolver<'_> {
             span: b.span.clone(),
         };
         for e in &entries {
-            match (DIRECTIVES[e.slot].name, &e.value) {
-                ("max-smtp-in", Value::Limit(n)) => group.max_smtp_in = *n,
-                ("reserved-smtp-in", Value::Count(n)) => group.reserved_smtp_in = *n,
-                _ => {}
+            let setters = DIRECTIVES[e.slot].setters.iter();
+            for set in setters.filter_map(|s| match s {
+                Setter::Group(f) => Some(f),
+                _ => None,
+            }) {
+                let taken = set(&mut group, &e.value);
+                debug_assert!(
+                    taken || e.value == Value::Cleared,
+                    "{}",
+                    DIRECTIVES[e.slot].name
+                );
             }
         }
         if group
@@ -1324,22 +1213,11 @@ impl Resolver<'_> {
             let dir = resolve_path(&base_dir(&b.span), &b.arg.text);
             self.cfg.spool_dirs.push(dir);
         }
+        let mut spool = SpoolDraft { first };
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, SPOOL, &Scope::Global),
-                Item::Directive(d) => self.spool_directive(d, first),
-            }
-        }
-    }
-
-    fn spool_directive(&mut self, d: &Directive, first: bool) {
-        let Some((_, def)) = self.known(d, SPOOL) else {
-            return;
-        };
-        if def.name == "min-free-space" && def.status == Status::Implemented {
-            let min = self.check(d, v::parse_size(&d.value.text));
-            if let (true, Some(min)) = (first, min) {
-                self.cfg.spool_min_free_space = min.unwrap_or(0);
+                Item::Directive(d) => self.apply(d, SPOOL, &mut spool),
             }
         }
     }
@@ -1660,42 +1538,6 @@ fn parse_rollup_line(s: &str) -> VResult<(String, MxPattern)> {
         MxPattern::Host(v::parse_domain_pattern(pattern)?)
     };
     Ok((name, pattern))
-}
-
-fn parse_records(s: &str) -> VResult<Vec<RecordType>> {
-    let mut out = Vec::new();
-    for (at, item) in split_items(s, ',') {
-        match RecordType::parse(item) {
-            Some(r) if !out.contains(&r) => out.push(r),
-            Some(_) => {}
-            None => {
-                return bad(
-                    at,
-                    format!("'{item}' is not a record type (d, b, t, tq, r, f, rb, rs)"),
-                );
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn parse_record_fields(s: &str) -> VResult<RecordFields> {
-    let Some((kind, fields)) = s.split_once(char::is_whitespace) else {
-        return bad(
-            0,
-            "expected TYPE FIELD[,FIELD…] (like d *,!orcpt,header_Message-Id)",
-        );
-    };
-    let record = RecordType::parse(kind).ok_or_else(|| Bad {
-        at: 0,
-        msg: format!("'{kind}' is not a record type"),
-    })?;
-    let fields = split_items(fields.trim(), ',')
-        .into_iter()
-        .map(|(_, f)| f.to_string())
-        .filter(|f| !f.is_empty())
-        .collect();
-    Ok(RecordFields { record, fields })
 }
 
 /// `/REGEX/ ACTION[,ACTION…]`; regexes are case-insensitive unless they say `(?-i)`.

@@ -1,12 +1,14 @@
 //! Typed values of per-domain and per-source directives, as stored in resolved blocks
 //! and merged by precedence; each prints back in a canonical form for `show settings`.
 
-use crate::model::{BounceUponNoMx, DeliveryType, DkimAlgorithm, TlsMode};
+use crate::model::{
+    BounceUponNoMx, DeliveryType, DkimAlgorithm, RecordFields, RecordType, TlsMode,
+};
 use crate::parse::RawValue;
 use crate::table::Kind;
 use crate::values::{
     self as v, Bad, HostLevels, Rate, VResult, bad, fmt_duration, fmt_duration_list, fmt_hosts,
-    fmt_rate, fmt_size,
+    fmt_rate, fmt_size, split_items,
 };
 use ipnet::IpNet;
 use std::fmt;
@@ -38,6 +40,10 @@ pub(crate) enum Value {
     Words(Vec<String>),
     /// `N/day,…` (`max-cold-virtual-mta-msg`).
     Counts(Vec<u64>),
+    /// `records d,b,…` of an `<acct-file>`.
+    Records(Vec<RecordType>),
+    /// `record-fields TYPE FIELD,…` of an `<acct-file>`.
+    RecordFields(RecordFields),
     /// `""`: back to the default (or unset), at this block's precedence.
     Cleared,
 }
@@ -49,16 +55,28 @@ pub(crate) fn parse_value(
     raw: &RawValue,
     base_dir: impl FnOnce() -> PathBuf,
 ) -> VResult<Value> {
-    let s = raw.text.as_str();
     if raw.is_clear() {
         return Ok(Value::Cleared);
     }
-    if s.is_empty() {
+    if raw.text.is_empty() {
         return bad(
             0,
             format!("a value is missing (expected {})", kind.syntax()),
         );
     }
+    parse_kind(kind, raw, base_dir)
+}
+
+/// The value of `raw` as `kind` reads it, `""` and an empty value included (the blocks
+/// whose rows carry a [`crate::apply::Setter`] decide themselves what those mean). Kinds
+/// whose reading needs the resolver (`DomainKey` reads a key file, `SourceHost` expands a
+/// CIDR, reporting at their own columns) come as `Text` for their setter to read.
+pub(crate) fn parse_kind(
+    kind: Kind,
+    raw: &RawValue,
+    base_dir: impl FnOnce() -> PathBuf,
+) -> VResult<Value> {
+    let s = raw.text.as_str();
     Ok(match kind {
         Kind::Bool => Value::Bool(v::parse_bool(s)?),
         Kind::Count => Value::Count(v::parse_u64(s)?),
@@ -96,6 +114,9 @@ pub(crate) fn parse_value(
                 .collect(),
         ),
         Kind::DailyLimits => Value::Counts(parse_daily_limits(s)?),
+        Kind::Records => Value::Records(parse_records(s)?),
+        Kind::RecordFields => Value::RecordFields(parse_record_fields(s)?),
+        Kind::DomainKey | Kind::SourceHost => Value::Text(s.to_string()),
         other => return bad(0, format!("internal: {other:?} is not a mergeable value")),
     })
 }
@@ -193,6 +214,42 @@ fn parse_source_ip_limit(s: &str) -> VResult<Value> {
     Ok(Value::SourceIpLimit(net, n))
 }
 
+fn parse_records(s: &str) -> VResult<Vec<RecordType>> {
+    let mut out = Vec::new();
+    for (at, item) in split_items(s, ',') {
+        match RecordType::parse(item) {
+            Some(r) if !out.contains(&r) => out.push(r),
+            Some(_) => {}
+            None => {
+                return bad(
+                    at,
+                    format!("'{item}' is not a record type (d, b, t, tq, r, f, rb, rs)"),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_record_fields(s: &str) -> VResult<RecordFields> {
+    let Some((kind, fields)) = s.split_once(char::is_whitespace) else {
+        return bad(
+            0,
+            "expected TYPE FIELD[,FIELD…] (like d *,!orcpt,header_Message-Id)",
+        );
+    };
+    let record = RecordType::parse(kind).ok_or_else(|| Bad {
+        at: 0,
+        msg: format!("'{kind}' is not a record type"),
+    })?;
+    let fields = split_items(fields.trim(), ',')
+        .into_iter()
+        .map(|(_, f)| f.to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
+    Ok(RecordFields { record, fields })
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = match self {
@@ -222,6 +279,8 @@ impl fmt::Display for Value {
                 .map(|n| format!("{n}/day"))
                 .collect::<Vec<_>>()
                 .join(","),
+            Value::Records(r) => r.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
+            Value::RecordFields(r) => format!("{} {}", r.record.code(), r.fields.join(",")),
             Value::Cleared => String::new(),
         };
         f.write_str(&s)

@@ -3,6 +3,8 @@
 //! man page (`man/pmta.conf.5`), so none of them can drift from the others.
 
 use std::collections::HashMap;
+
+use crate::apply::{self as a, Setter as S};
 use std::sync::OnceLock;
 
 /// Where a directive may stand (bit set).
@@ -192,12 +194,20 @@ pub struct DirectiveDef {
     /// sets it), `field:NAME` (the resolved model's field it sets, read by pmtad) or
     /// `config:FN` (it acts inside the config crate: a config test). Checked by `tests/readers.rs`.
     pub reads: &'static str,
+    /// How the value is applied in each block that builds one object (`<virtual-mta>`,
+    /// `<acct-file>`, …); empty for merged settings and top-level directives.
+    pub(crate) setters: &'static [S],
 }
 
 impl DirectiveDef {
     /// The row with its reader reference (see [`DirectiveDef::reads`]).
     const fn by(self, reads: &'static str) -> DirectiveDef {
         DirectiveDef { reads, ..self }
+    }
+
+    /// The row with its setters (see [`crate::apply`]).
+    const fn set(self, setters: &'static [S]) -> DirectiveDef {
+        DirectiveDef { setters, ..self }
     }
 }
 
@@ -217,6 +227,7 @@ const fn imp(
         status: Status::Implemented,
         repeatable: false,
         reads: "",
+        setters: &[],
     }
 }
 
@@ -230,6 +241,7 @@ const fn rep(name: &'static str, scopes: Scopes, kind: Kind, doc: &'static str) 
         status: Status::Implemented,
         repeatable: true,
         reads: "",
+        setters: &[],
     }
 }
 
@@ -249,6 +261,7 @@ const fn alias(
         status: Status::AliasOf(of),
         repeatable: false,
         reads: "",
+        setters: &[],
     }
 }
 
@@ -262,6 +275,7 @@ const fn not_yet(name: &'static str, scopes: Scopes, doc: &'static str) -> Direc
         status: Status::NotYet,
         repeatable: true,
         reads: "",
+        setters: &[],
     }
 }
 
@@ -271,7 +285,7 @@ use Kind as K;
 #[rustfmt::skip]
 pub const DIRECTIVES: &[DirectiveDef] = &[
     // ---- global ----
-    imp("host-name", GLOBAL | VMTA, K::Text, "", "name used in the SMTP banner and EHLO (global), or the EHLO name of a virtual MTA; default: the system host name").by("test:global_host_name"),
+    imp("host-name", GLOBAL | VMTA, K::Text, "", "name used in the SMTP banner and EHLO (global), or the EHLO name of a virtual MTA; default: the system host name").by("test:global_host_name").set(&[S::Vmta(a::vmta_host_name)]),
     rep("smtp-listener", GLOBAL, K::Listener, "listen for feeders on CIDR:PORT (0/0:25 = every IPv4 address, port 25); repeatable; default 0/0:25").by("test:global_smtp_listener"),
     imp("spool", GLOBAL, K::Path, "/var/spool/pmtad", "spool directory (also <spool DIR>)").by("test:global_spool"),
     imp("body-cache-size", GLOBAL, K::Size, "64M", "bytes of freshly accepted messages kept in memory so their delivery needs no spool read; past it the oldest go first and are read back from the spool, as is everything after a restart (show status: body cache size and hit rate); 0 = no cache; read at start").by("field:body_cache_size"),
@@ -289,8 +303,8 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     rep("relay-domain", GLOBAL, K::DomainList, "domains this host accepts mail for from any source (repeatable)").by("field:relay_domains"),
     imp("total-max-smtp-in", GLOBAL, K::Count, "100", "most simultaneous inbound SMTP connections; the next one is told 421 4.3.2 and closed at once (reloadable: open connections are never cut)").by("field:total_max_smtp_in"),
     imp("total-max-smtp-out", GLOBAL, K::Count, "1200", "most simultaneous outbound SMTP connections across all queues").by("field:total_max_smtp_out"),
-    rep("domain-key", GLOBAL | VMTA | POOL, K::DomainKey, "DKIM key: selector, signing domain (or *), PEM private key file (RSA or Ed25519); repeatable").by("test:global_domain_key"),
-    rep("smtp-source-host", GLOBAL | VMTA, K::SourceHost, "local source address for outgoing connections and its EHLO name; several are used round-robin").by("test:smtp_source_host_addresses_are_used_round_robin_with_their_names"),
+    rep("domain-key", GLOBAL | VMTA | POOL, K::DomainKey, "DKIM key: selector, signing domain (or *), PEM private key file (RSA or Ed25519); repeatable").by("test:global_domain_key").set(&[S::Vmta(a::vmta_domain_key), S::Pool(a::pool_domain_key)]),
+    rep("smtp-source-host", GLOBAL | VMTA, K::SourceHost, "local source address for outgoing connections and its EHLO name; several are used round-robin").by("test:smtp_source_host_addresses_are_used_round_robin_with_their_names").set(&[S::Vmta(a::vmta_source_host)]),
     // ---- HTTP management interface ----
     imp("http-mgmt-port", GLOBAL, K::HttpPort, "0", "HTTP management interface (PowerMTA's web monitor API, /metrics and a web page): a bare PORT listens on 127.0.0.1 only, IP:PORT on that address ([::]:PORT or 0.0.0.0:PORT for all); 0 = off (PowerMTA's default is 8080); IP:0 takes a free port; plain HTTP, or HTTPS with http-tls-certificate; a reload that changes it rebinds").by("test:reload_rebinds_keeps_the_old_listener_on_failure_and_can_turn_it_off"),
     rep("http-access", GLOBAL, K::HttpAccess, "who may use the HTTP interface: the longest matching CIDR decides; none (403), monitor (read only, /metrics), operator (+ read-only /command), admin (+ /command changes); no matching line = none; repeatable").by("test:access_levels_and_the_api_key_are_enforced"),
@@ -307,12 +321,13 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     imp("cluster-node-id", GLOBAL, K::Text, "", "this node's name in the fleet (its connection leases and heartbeat carry it); default: the host-name; two nodes must not share one").by("field:node_id"),
     imp("cluster-fallback", GLOBAL, K::Text, "divide", "what the cluster-* limits become while Redis does not answer: divide = each node applies N / (nodes last seen), at least 1; local = each node applies N on its own (the fleet may reach nodes x N); pause = no new connection or message of a queue with a cluster-* limit until Redis answers (see CLUSTER)").by("test:cluster_fallback_pause_is_flagged_and_lifted_and_the_node_id_does_not_reload"),
     // ---- virtual-mta / pool ----
-    rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to").by("test:bind_to_source_ip_is_the_address_the_server_sees"),
-    rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)").by("test:a_virtual_mta_pool_uses_its_members_round_robin"),
-    imp("rewrite-list", VMTA | POOL, K::Text, "", "name of the <rewrite-list> applied at intake to mail assigned to this virtual MTA or pool, after the source's own rewrite-list").by("test:a_rewritten_from_is_what_dkim_signs"),
-    imp("cold-virtual-mta", VMTA | POOL, K::VmtaName, "", "IP warm-up: mail injected into this (warm) virtual MTA or pool goes through the named cold one while the recipient queue's max-cold-virtual-mta-msg allowance for the UTC day lasts, then through this one").by("test:a_cold_vmta_sends_its_daily_allowance_then_the_warm_one_carries_the_rest"),
+    rep("bind-to-source-ip", VMTA, K::Ip, "local address outgoing connections of this virtual MTA bind to").by("test:bind_to_source_ip_is_the_address_the_server_sees").set(&[S::Vmta(a::vmta_bind_ip)]),
+    rep("virtual-mta", POOL, K::VmtaName, "a member of the pool (members are used round-robin)").by("test:a_virtual_mta_pool_uses_its_members_round_robin").set(&[S::Pool(a::pool_member)]),
+    imp("rewrite-list", VMTA | POOL, K::Text, "", "name of the <rewrite-list> applied at intake to mail assigned to this virtual MTA or pool, after the source's own rewrite-list").by("test:a_rewritten_from_is_what_dkim_signs").set(&[S::Vmta(a::vmta_rewrite_list), S::Pool(a::pool_rewrite_list)]),
+    imp("cold-virtual-mta", VMTA | POOL, K::VmtaName, "", "IP warm-up: mail injected into this (warm) virtual MTA or pool goes through the named cold one while the recipient queue's max-cold-virtual-mta-msg allowance for the UTC day lasts, then through this one").by("test:a_cold_vmta_sends_its_daily_allowance_then_the_warm_one_carries_the_rest").set(&[S::Vmta(a::vmta_cold), S::Pool(a::pool_cold)]),
     // ---- per-domain (per-queue) ----
-    imp("max-smtp-out", DOMAIN | VMTA | POOL, K::Count, "20", "most simultaneous outbound connections for the queue (in <virtual-mta>/<virtual-mta-pool>: across all its queues, default unlimited)").by("test:directive_max_smtp_out"),
+    imp("max-smtp-out", DOMAIN, K::Count, "20", "most simultaneous outbound connections for the queue").by("test:directive_max_smtp_out"),
+    imp("max-smtp-out", VMTA | POOL, K::Limit, "unlimited", "most simultaneous outbound connections across all the queues of the virtual MTA or pool").by("field:max_smtp_out").set(&[S::Vmta(a::vmta_max_smtp_out), S::Pool(a::pool_max_smtp_out)]),
     imp("cluster-max-smtp-out", DOMAIN, K::Limit, "unlimited", "with cluster-redis-url: most simultaneous connections of the queue across every node of the fleet (each connection holds a lease in Redis, renewed while it lives, so a node that dies gives its share back within seconds); max-smtp-out still caps each node; when Redis is unreachable each node allows N / (nodes last seen), at least 1").by("field:cluster_max_smtp_out"),
     imp("cluster-max-msg-rate", DOMAIN, K::Rate, "unlimited", "with cluster-redis-url: most recipients attempted per interval across every node of the fleet (a GCRA in Redis; a node takes a few tokens per round trip, see CLUSTER); max-msg-rate still caps each node; when Redis is unreachable each node allows N / (nodes last seen)").by("field:cluster_max_msg_rate"),
     imp("cluster-max-connect-rate", DOMAIN, K::Rate, "unlimited", "with cluster-redis-url: most new connections per interval across every node of the fleet (one Redis round trip per connection opened); max-connect-rate still caps each node; when Redis is unreachable each node allows N / (nodes last seen)").by("field:cluster_max_connect_rate"),
@@ -397,9 +412,9 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     // ---- <smtp-listener> ----
     imp("source", LISTENER, K::Text, "", "named <source> whose policy applies to this listener's clients").by("field:source"),
     // ---- <smtp-user> ----
-    imp("password", USER, K::Text, "", "the user's password: plain text (as PowerMTA), or an Argon2 hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH, as `pmtad --hash-password` prints); never logged").by("test:feeders_log_in_over_starttls_and_relay"),
-    imp("authentication-method", USER, K::Text, "password", "how the user proves who it is: password (system and certificate are PowerMTA methods pmtad refuses)").by("config:users_load_with_plain_and_hashed_passwords"),
-    imp("source", USER, K::Text, "", "named <source> applied to the user's sessions once authenticated (default: <source {auth}>)").by("field:source"),
+    imp("password", USER, K::Text, "", "the user's password: plain text (as PowerMTA), or an Argon2 hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$SALT$HASH, as `pmtad --hash-password` prints); never logged").by("test:feeders_log_in_over_starttls_and_relay").set(&[S::User(a::user_password)]),
+    imp("authentication-method", USER, K::Text, "password", "how the user proves who it is: password (system and certificate are PowerMTA methods pmtad refuses)").by("config:users_load_with_plain_and_hashed_passwords").set(&[S::User(a::user_auth_method)]),
+    imp("source", USER, K::Text, "", "named <source> applied to the user's sessions once authenticated (default: <source {auth}>)").by("field:source").set(&[S::User(a::user_source)]),
     not_yet("tls-certificate", USER, "certificate authentication"),
     // ---- <pattern-list> ----
     rep("mail-from", SELECT, K::Text, "/REGEX/ virtual-mta=NAME: mail whose envelope sender matches goes through NAME").by("test:a_pattern_list_picks_the_virtual_mta"),
@@ -410,28 +425,28 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     rep("mail-from", REWRITE, K::Text, "SOURCE-ADDRESS TARGET-ADDRESS: rewrite the envelope sender before spooling (a@x, a@*, *@x, *@*, <>; a * in the target takes that part from the sender); the first matching rule applies").by("test:a_rewrite_list_rewrites_the_envelope_sender"),
     rep("from-domain", REWRITE, K::Text, "SOURCE-DOMAIN TARGET-DOMAIN: rewrite the domain of the From: header's addresses before spooling (x.com, *.x.com for its subdomains, * for any; the first matching rule applies); DKIM signing then signs the rewritten From:").by("test:a_rewritten_from_is_what_dkim_signs"),
     // ---- <acct-file> ----
-    imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)").by("test:base_config"),
-    rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME").by("field:record_fields"),
-    imp("max-size", ACCT, K::Size, "250M", "roll over to a new file at this size").by("field:max_size"),
-    imp("move-interval", ACCT, K::Duration, "1d", "roll over this often (with move-to: move the old file there)").by("field:move_interval"),
-    imp("move-to", ACCT, K::Path, "", "directory rolled-over files move to").by("field:move_to"),
-    imp("delete-after", ACCT, K::DurationOrNever, "8d", "delete rolled-over files older than this (when not moved)").by("field:delete_after"),
-    imp("retry-interval", ACCT, K::Duration, "5m", "<acct-file |COMMAND>: wait this long before restarting a program that exited or failed").by("test:delivery_records_reach_an_accounting_pipe"),
-    imp("write-timeout", ACCT, K::Duration, "1m", "<acct-file |COMMAND>: restart a program that reads nothing for this long").by("field:write_timeout"),
-    imp("user-string", ACCT, K::Text, "", "value of the userString column").by("field:user_string"),
-    imp("sync", ACCT, K::Bool, "no", "fsync the file after every batch of records (otherwise at rotation and shutdown)").by("field:sync"),
+    imp("records", ACCT, K::Records, "d,b", "record types written: d b t tq r f rb rs (or delivery, bounce, transient, transient-queue, receipt, …)").by("test:base_config").set(&[S::Acct(a::acct_records)]),
+    rep("record-fields", ACCT, K::RecordFields, "columns per record type: TYPE *,!field,header_NAME").by("field:record_fields").set(&[S::Acct(a::acct_record_fields)]),
+    imp("max-size", ACCT, K::Size, "250M", "roll over to a new file at this size").by("field:max_size").set(&[S::Acct(a::acct_max_size)]),
+    imp("move-interval", ACCT, K::Duration, "1d", "roll over this often (with move-to: move the old file there)").by("field:move_interval").set(&[S::Acct(a::acct_move_interval)]),
+    imp("move-to", ACCT, K::Path, "", "directory rolled-over files move to").by("field:move_to").set(&[S::Acct(a::acct_move_to)]),
+    imp("delete-after", ACCT, K::DurationOrNever, "8d", "delete rolled-over files older than this (when not moved)").by("field:delete_after").set(&[S::Acct(a::acct_delete_after)]),
+    imp("retry-interval", ACCT, K::Duration, "5m", "<acct-file |COMMAND>: wait this long before restarting a program that exited or failed").by("test:delivery_records_reach_an_accounting_pipe").set(&[S::Acct(a::acct_retry_interval)]),
+    imp("write-timeout", ACCT, K::Duration, "1m", "<acct-file |COMMAND>: restart a program that reads nothing for this long").by("field:write_timeout").set(&[S::Acct(a::acct_write_timeout)]),
+    imp("user-string", ACCT, K::Text, "", "value of the userString column").by("field:user_string").set(&[S::Acct(a::acct_user_string)]),
+    imp("sync", ACCT, K::Bool, "no", "fsync the file after every batch of records (otherwise at rotation and shutdown)").by("field:sync").set(&[S::Acct(a::acct_sync)]),
     // ---- <bounce-processor>, <feedback-loop-processor>, <address-list> ----
-    imp("deliver-unmatched-email", PROCESSORS, K::Bool, "yes", "a report that matches no message pmtad sent (no valid X-Pmtad-Ref stamp: foreign, forged, too old a key), or that could not be parsed, is still delivered to its recipient like any mail (no: discarded after its rb/f record)").by("test:each_verdict_follows_the_processor_settings"),
-    imp("deliver-matched-email", PROCESSORS, K::Bool, "no", "a report matched to a message pmtad sent is also delivered to its recipient after its rb/f record (no: discarded)").by("field:deliver_matched"),
-    imp("forward-unmatched-to", PROCESSORS, K::Text, "", "ADDRESS: unmatched reports go to this address instead of their recipient (whatever deliver-unmatched-email says)").by("test:a_loop_a_broken_report_and_an_oversized_one_are_rejected_not_answered"),
-    imp("forward-errors-to", PROCESSORS, K::Text, "", "ADDRESS: reports pmtad could not process (malformed MIME, no report part, over the 10M size cap, a report about a report) go to this address; otherwise they are unmatched").by("field:forward_errors_to"),
+    imp("deliver-unmatched-email", PROCESSORS, K::Bool, "yes", "a report that matches no message pmtad sent (no valid X-Pmtad-Ref stamp: foreign, forged, too old a key), or that could not be parsed, is still delivered to its recipient like any mail (no: discarded after its rb/f record)").by("test:each_verdict_follows_the_processor_settings").set(&[S::Processor(a::proc_deliver_unmatched)]),
+    imp("deliver-matched-email", PROCESSORS, K::Bool, "no", "a report matched to a message pmtad sent is also delivered to its recipient after its rb/f record (no: discarded)").by("field:deliver_matched").set(&[S::Processor(a::proc_deliver_matched)]),
+    imp("forward-unmatched-to", PROCESSORS, K::Text, "", "ADDRESS: unmatched reports go to this address instead of their recipient (whatever deliver-unmatched-email says)").by("test:a_loop_a_broken_report_and_an_oversized_one_are_rejected_not_answered").set(&[S::Processor(a::proc_forward_unmatched)]),
+    imp("forward-errors-to", PROCESSORS, K::Text, "", "ADDRESS: reports pmtad could not process (malformed MIME, no report part, over the 10M size cap, a report about a report) go to this address; otherwise they are unmatched").by("field:forward_errors_to").set(&[S::Processor(a::proc_forward_errors)]),
     not_yet("deliver-email", PROCESSORS, "deliver every processed report"),
     rep("address", ADDR_LIST, K::AddressEntry, "a processor mailbox: local@domain (any case), /REGEX/ over the whole address (case-insensitive), or a bare local part (at any domain); mail for it is accepted from any source (no relaying rights needed) and parsed instead of queued").by("test:config"),
     rep("domain", ADDR_LIST, K::DomainList, "every address at these domains (example.com, *.example.com, [*.]example.com) is a processor mailbox").by("test:config"),
     rep("address-file", ADDR_LIST, K::Path, "a file of address lines (the address forms above, one per line, # comments), read when the config loads").by("config:address_file_lines_are_processor_addresses"),
     // ---- <source-group> ----
-    imp("max-smtp-in", SOURCE_GROUP, K::Limit, "unlimited", "most simultaneous inbound SMTP connections from all sources of the group together; the next connection is told 421 4.3.2 and closed at once (reloadable: open connections are never cut)").by("test:refused_inbound_connections_are_counted_per_source_group"),
-    imp("reserved-smtp-in", SOURCE_GROUP, K::Count, "0", "connections of total-max-smtp-in kept for this group: other sources are refused (421 4.3.2) once only the reserved slots are left; the reservations of all groups may not exceed total-max-smtp-in, nor a group's own max-smtp-in").by("field:reserved_smtp_in"),
+    imp("max-smtp-in", SOURCE_GROUP, K::Limit, "unlimited", "most simultaneous inbound SMTP connections from all sources of the group together; the next connection is told 421 4.3.2 and closed at once (reloadable: open connections are never cut)").by("test:refused_inbound_connections_are_counted_per_source_group").set(&[S::Group(a::group_max_smtp_in)]),
+    imp("reserved-smtp-in", SOURCE_GROUP, K::Count, "0", "connections of total-max-smtp-in kept for this group: other sources are refused (421 4.3.2) once only the reserved slots are left; the reservations of all groups may not exceed total-max-smtp-in, nor a group's own max-smtp-in").by("field:reserved_smtp_in").set(&[S::Group(a::group_reserved_smtp_in)]),
     // ---- <smtp-pattern-list> ----
     rep("mx", MX_ROLLUP, K::MxRollup, "MX-PATTERN NAME.rollup [rollup-by-ip]: a domain whose most-preferred MX hosts include a host matching every pattern of NAME.rollup (exact, *.suffix or [*.]domain) joins that one queue and its <domain NAME.rollup> policy; with rollup-by-ip the patterns are IP addresses or CIDRs matched against those hosts' addresses; rollup names end in .rollup").by("test:ROLLUP"),
     rep("reply", PATTERNS, K::Reply, "/REGEX/ matched (case-insensitively) against remote replies; actions: mode=backoff|normal, backoff-to-normal-after=TIME, bounce-rcpt, bounce-queue, defer-queue, skip-mx, disable-source-ip, reenable-after=TIME").by("test:a_reply_pattern_switches_to_backoff_limits_and_back"),
@@ -606,7 +621,7 @@ pub const DIRECTIVES: &[DirectiveDef] = &[
     not_yet("http-webhook-url", ACCT, "accounting webhook"),
     not_yet("deliver-only", SPOOL, "spool accepts no new mail"),
     not_yet("priority", SPOOL, "spool priority"),
-    imp("min-free-space", SPOOL, K::Size, "0", "refuse new mail (452 4.3.1) while the spool's file system has less free space than this; delivery goes on, intake resumes by itself (0: only when a write finds the disk full)").by("test:full_spool_refuses_intake_logs_it_and_resumes_by_itself"),
+    imp("min-free-space", SPOOL, K::Size, "0", "refuse new mail (452 4.3.1) while the spool's file system has less free space than this; delivery goes on, intake resumes by itself (0: only when a write finds the disk full)").by("test:full_spool_refuses_intake_logs_it_and_resumes_by_itself").set(&[S::Spool(a::spool_min_free_space)]),
     not_yet("delete-file-holders", SPOOL, "legacy"),
     not_yet("await-slot", LISTENER, "wait for a slot"),
     not_yet("immediate-tls", LISTENER, "SMTPS"),
@@ -730,6 +745,15 @@ pub fn slot_of(index: usize) -> usize {
             .unwrap_or(index),
         _ => index,
     }
+}
+
+/// Every block where some row named `name` may stand (the rows of one name split by block
+/// when the value differs, like `max-smtp-out`).
+pub fn scopes_of(name: &str) -> Scopes {
+    DIRECTIVES
+        .iter()
+        .filter(|d| d.name == name && d.status != Status::NotYet)
+        .fold(0, |all, d| all | d.scopes)
 }
 
 /// "top level, <domain>" for a scope set.
