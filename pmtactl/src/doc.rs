@@ -149,8 +149,15 @@ JSON OUTPUT
                   daemon_version, protocol, host_name, started_at}}
   EVENT          {at, kind: delivered|deferred|bounced|connection_error|
                   dns_error|tls_error, vmta, rcpt, remote_host,
-                  remote_ip, diag, category}; category: the bounce
-                  category of a bounce (bad-mailbox, ...), else null
+                  remote_ip, diag, category, failure}; category: the
+                  bounce category of a failure (bad-mailbox, ...), null
+                  for a delivery; failure: where the attempt failed,
+                  one of dns|connect|tls|greeting|mail|rcpt|data|
+                  policy|local_command (null for a delivery), as
+                  recorded by the step that failed, never read from the
+                  diag text; kind follows from it: bounced for a final
+                  failure, else dns -> dns_error, connect ->
+                  connection_error, tls -> tls_error, others deferred
   SETTING        {name, value, origin}; origin is \"default\" or
                   \"FILE:LINE\"
   DIAGNOSTIC     {file, line, column, message}

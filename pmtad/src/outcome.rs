@@ -35,23 +35,57 @@ pub enum Producer {
     Internal,
 }
 
+/// Where in an attempt a failure happened (DNS, connect, TLS, greeting, MAIL, RCPT, DATA,
+/// pmtad's policy, the local command). The wire type of `domain detail` is the type itself,
+/// so the control plane reports exactly what the delivery code set.
+pub use proto::FailureKind;
+
 /// What happened to one recipient in one attempt.
+///
+/// A failure carries its [`FailureKind`], set by the code that saw it fail (the resolver,
+/// the SMTP client at each step, the local command, pmtad's own policy decisions), so no
+/// consumer has to guess it back from the reply text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// Accepted (2xx, or local command exit 0).
     Delivered { reply: Reply, by: Producer },
     /// Try again later (4xx, connection or DNS trouble, EX_TEMPFAIL).
-    Transient { reply: Reply, by: Producer },
+    Transient {
+        reply: Reply,
+        by: Producer,
+        kind: FailureKind,
+    },
     /// Final failure (5xx, null MX, NXDOMAIN, expiry): bounce to the sender.
-    Permanent { reply: Reply, by: Producer },
+    Permanent {
+        reply: Reply,
+        by: Producer,
+        kind: FailureKind,
+    },
 }
 
 impl Outcome {
+    /// A failure at `kind`: permanent for a 5xx reply, transient for anything else.
+    pub fn failed(reply: Reply, by: Producer, kind: FailureKind) -> Outcome {
+        if reply.code / 100 == 5 {
+            Outcome::Permanent { reply, by, kind }
+        } else {
+            Outcome::Transient { reply, by, kind }
+        }
+    }
+
     pub fn reply(&self) -> &Reply {
         match self {
             Outcome::Delivered { reply, .. }
             | Outcome::Transient { reply, .. }
             | Outcome::Permanent { reply, .. } => reply,
+        }
+    }
+
+    /// Where the attempt failed; `None` for a delivery.
+    pub fn failure(&self) -> Option<FailureKind> {
+        match self {
+            Outcome::Delivered { .. } => None,
+            Outcome::Transient { kind, .. } | Outcome::Permanent { kind, .. } => Some(*kind),
         }
     }
 

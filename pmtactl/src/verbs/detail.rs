@@ -177,7 +177,10 @@ fn hosts(q: &QueueDetail) -> Grid {
 }
 
 fn events(list: &[Event]) -> Grid {
-    let mut g = Grid::new(&["WHEN", "KIND", "RCPT", "CATEGORY", "DIAG"], &[]);
+    let mut g = Grid::new(
+        &["WHEN", "KIND", "FAILURE", "RCPT", "CATEGORY", "DIAG"],
+        &[],
+    );
     for e in list {
         let tone = if e.kind == proto::EventKind::Delivered {
             Tone::Good
@@ -191,6 +194,7 @@ fn events(list: &[Event]) -> Grid {
         g.row(vec![
             ago(&e.at).into(),
             toned(e.kind.as_str(), tone),
+            e.failure.map_or("-", proto::FailureKind::as_str).into(),
             e.rcpt.as_deref().unwrap_or("-").into(),
             e.category.as_deref().unwrap_or("-").into(),
             diag,

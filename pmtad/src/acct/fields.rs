@@ -40,6 +40,18 @@ impl RecordType {
         RecordType::FeedbackLoop,
     ];
 
+    /// The record a recipient's outcome makes: `d` for a delivery, `t` for a transient
+    /// failure, `b` for a permanent one. The one mapping: the record builder and the
+    /// daemon's "does any output want this record" check both call it.
+    pub fn of(outcome: &crate::outcome::Outcome) -> RecordType {
+        use crate::outcome::Outcome;
+        match outcome {
+            Outcome::Delivered { .. } => RecordType::Delivery,
+            Outcome::Transient { .. } => RecordType::Transient,
+            Outcome::Permanent { .. } => RecordType::Bounce,
+        }
+    }
+
     /// The value of the `type` column.
     pub fn code(self) -> &'static str {
         match self {

@@ -38,7 +38,7 @@ pub use pipe::AcctPipe;
 pub use record::{AcctRecord, Attempt, DlvType, ReportFacts};
 pub use record_writer::{Accounting, CHANNEL_CAPACITY};
 pub use set::AcctSet;
-pub use status::{describe as describe_status, enhanced_code};
+pub use status::{describe as describe_status, enhanced_code, enhanced_code_string};
 
 use std::path::PathBuf;
 

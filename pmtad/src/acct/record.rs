@@ -162,13 +162,8 @@ impl AcctRecord {
         attempt: &Attempt,
         logged: u64,
     ) -> AcctRecord {
-        let kind = match outcome {
-            Outcome::Delivered { .. } => RecordType::Delivery,
-            Outcome::Transient { .. } => RecordType::Transient,
-            Outcome::Permanent { .. } => RecordType::Bounce,
-        };
         AcctRecord {
-            kind,
+            kind: RecordType::of(outcome),
             logged,
             rcpt: Some((rcpt.address.clone(), rcpt.orcpt.clone())),
             msg: Some(MessageFacts::from_envelope(env)),

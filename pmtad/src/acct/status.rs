@@ -5,21 +5,33 @@ use crate::outcome::Reply;
 use std::fmt::Write as _;
 
 /// The enhanced code of a reply, or one derived from its class when the server gave none
-/// (`451` -> `4.0.0`), so that `dsnStatus` and `bounceCat` always have a code to work with.
+/// (`451` -> `4.0.0`), so that `dsnStatus`, the DSN's `Status:` and `bounceCat` always have
+/// a code to work with. The one derivation in pmtad: the DSN builder, the accounting writer
+/// and the bounce-category engine all call it (or [`enhanced_code_string`]).
+///
 /// A bare `553` means a bad mailbox (`5.1.1`, PowerMTA's `smtp-553-means-invalid-mailbox`
-/// default), the same rule `delivery::classify::status_code` applies to DSNs.
+/// default). Any class other than 2 and 5 (a 3xx where a final reply was due, a broken
+/// server's code) gives `4.0.0`: RFC 3463 has no class 3, and such a reply is retried as a
+/// transient failure (`delivery::classify::outcome_from_reply`), so its status says so.
 pub fn enhanced_code(reply: &Reply, out: &mut String) {
     match reply.enhanced.as_deref().filter(|e| parse(e).is_some()) {
         Some(e) => out.push_str(e),
         None if reply.code == 553 => out.push_str("5.1.1"),
         None => {
             let class = match reply.code / 100 {
-                c @ 2..=5 => c,
+                c @ (2 | 5) => c,
                 _ => 4,
             };
             let _ = write!(out, "{class}.0.0");
         }
     }
+}
+
+/// [`enhanced_code`] as a new string (for the DSN's `Status:` field).
+pub fn enhanced_code_string(reply: &Reply) -> String {
+    let mut s = String::with_capacity(8);
+    enhanced_code(reply, &mut s);
+    s
 }
 
 /// Appends `X.Y.Z (description)`.
@@ -137,5 +149,16 @@ mod tests {
         s.clear();
         write_dsn_status(&reply(554, Some("5.7.99")), &mut s);
         assert_eq!(s, "5.7.99 (other or undefined security status)");
+    }
+
+    /// A 3xx where a final reply was due is retried, so its derived status is transient
+    /// (there is no class 3 in RFC 3463); a 3xx with a bogus enhanced code likewise.
+    #[test]
+    fn a_3xx_reply_derives_a_transient_status() {
+        assert_eq!(enhanced_code_string(&reply(354, None)), "4.0.0");
+        assert_eq!(enhanced_code_string(&reply(354, Some("3.0.0"))), "4.0.0");
+        assert_eq!(enhanced_code_string(&reply(250, None)), "2.0.0");
+        assert_eq!(enhanced_code_string(&reply(550, None)), "5.0.0");
+        assert_eq!(enhanced_code_string(&reply(199, None)), "4.0.0");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::envelope::{Envelope, RcptState, Recipient};
-use crate::outcome::{Outcome, Producer, Reply};
+use crate::outcome::{FailureKind, Outcome, Producer, Reply};
 
 const T0: u64 = 1_764_072_000; // 2025-11-25 12:00:00 UTC
 
@@ -67,10 +67,12 @@ fn three_outcomes() -> [Outcome; 3] {
         Outcome::Transient {
             reply: reply(451, "4.7.1", "greylisted, try again"),
             by: remote(),
+            kind: FailureKind::Rcpt,
         },
         Outcome::Permanent {
             reply: reply(550, "5.1.1", "user unknown"),
             by: remote(),
+            kind: FailureKind::Rcpt,
         },
     ]
 }
@@ -251,6 +253,7 @@ fn mixed_types_share_the_union_header() {
     let fail = Outcome::Transient {
         reply: reply(421, "4.4.1", "connection timed out"),
         by: remote(),
+        kind: FailureKind::Connect,
     };
     let recs = vec![
         AcctRecord::receipt(
@@ -296,6 +299,7 @@ fn quoting_follows_rfc4180_and_values_stay_on_one_line() {
     let o = Outcome::Permanent {
         reply: reply(550, "5.7.1", "rejected: \"bad\", see\r\nhttp://x"),
         by: remote(),
+        kind: FailureKind::Rcpt,
     };
     let rec = AcctRecord::from_outcome(&env, &env.recipients[0], &o, &attempt("gmail.com"), T0);
     write_set(

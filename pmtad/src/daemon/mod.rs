@@ -42,7 +42,7 @@ pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
 pub use smtp_intake::DaemonIntake;
 pub use space::{SpoolSpace, Transition};
-pub use state::{QueueRt, RecentBounce, State};
+pub use state::{QueueRt, RecentEvent, State};
 pub use users::{hash_password, verify_password};
 pub use warmup::{ColdDay, Warmup, WarmupError};
 

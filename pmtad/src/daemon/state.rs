@@ -14,6 +14,7 @@ use ipnet::IpNet;
 
 use super::convert;
 use super::policies::Policies;
+use crate::outcome::Outcome;
 use crate::queue::{QueueId, QueueIndex};
 use crate::sched::{BackoffExit, Hold, Mode, ModeState, QueueGate};
 
@@ -37,11 +38,12 @@ pub struct QueueRt {
     pub resolved: Option<Resolved>,
     /// When `resolved` was last set (for `domain detail`).
     pub resolved_at: Option<Instant>,
-    pub recent_errors: VecDeque<(u64, String)>,
+    /// The last retry errors: the transient outcome each failed attempt ended with.
+    pub recent_errors: VecDeque<RecentEvent>,
     pub recent_deliveries: VecDeque<(u64, String)>,
-    /// Recipients that bounced, with reply and category: a 550 5.1.1 is the error the
-    /// operator looks for first, and it is no retry error.
-    pub recent_bounces: VecDeque<RecentBounce>,
+    /// Recipients that bounced: a 550 5.1.1 is the error the operator looks for first, and
+    /// it is no retry error.
+    pub recent_bounces: VecDeque<RecentEvent>,
     /// MX hosts a `skip-mx` reply moved past, until the instant: tried after the others.
     pub skipped_hosts: Vec<(String, Instant)>,
     /// Local source addresses a `disable-source-ip` reply took out of use for this queue,
@@ -161,27 +163,30 @@ impl QueueRt {
         self.gate.set_limits(convert::limits(&self.policy, mode));
     }
 
-    pub fn push_error(&mut self, at: u64, text: String) {
-        push_bounded(&mut self.recent_errors, (at, text));
+    pub fn push_error(&mut self, error: RecentEvent) {
+        push_bounded(&mut self.recent_errors, error);
     }
 
     pub fn push_delivery(&mut self, at: u64, text: String) {
         push_bounded(&mut self.recent_deliveries, (at, text));
     }
 
-    pub fn push_bounce(&mut self, bounce: RecentBounce) {
+    pub fn push_bounce(&mut self, bounce: RecentEvent) {
         push_bounded(&mut self.recent_bounces, bounce);
     }
 }
 
-/// One bounced recipient, as `domain detail` lists it among the recent errors.
+/// One failure of a queue as the delivery code recorded it: the [`Outcome`] itself (reply,
+/// producer and the [`crate::outcome::FailureKind`] set where the attempt failed) and the
+/// bounce category the accounting record of the same outcome got. `domain detail` reports
+/// exactly this value; nothing is read back from text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecentBounce {
+pub struct RecentEvent {
     pub at: u64,
-    pub rcpt: String,
-    /// The reply (`550 5.1.1 no such user`).
-    pub diag: String,
-    /// PowerMTA's bounce category (`bad-mailbox`).
+    /// The recipient of a bounce; `None` for a retry error (it stands for the attempt).
+    pub rcpt: Option<String>,
+    pub outcome: Outcome,
+    /// PowerMTA's bounce category (`bad-mailbox`), from the configuration's engine.
     pub category: String,
 }
 

@@ -4,7 +4,7 @@
 //! Categories come from [`crate::bouncecat::BounceCategories`], the one engine the DSN, the
 //! `b`/`t` records and `domain detail` share.
 
-use crate::outcome::{Outcome, Producer, Reply};
+use crate::outcome::{FailureKind, Outcome, Producer, Reply};
 
 /// Builds a reply, taking the RFC 3463 enhanced code from the start of the text when the
 /// server gave one (`550 5.1.1 no such user`).
@@ -20,16 +20,6 @@ pub fn reply_from_parts(code: u16, text: &str) -> Reply {
             enhanced: None,
             text: text.to_string(),
         },
-    }
-}
-
-/// A reply read back from its display form (`451 4.7.1 try later`); text without a leading
-/// three-digit code counts as a `451` (a local failure described in words).
-pub fn reply_from_display(text: &str) -> Reply {
-    let (head, rest) = text.split_once(' ').unwrap_or((text, ""));
-    match head.parse::<u16>() {
-        Ok(code) if head.len() == 3 => reply_from_parts(code, rest),
-        _ => reply_from_parts(451, text),
     }
 }
 
@@ -55,25 +45,16 @@ fn split_enhanced(text: &str) -> Option<(&str, &str)> {
 }
 
 /// 2xx delivered, 4xx transient, 5xx permanent; anything else (a broken server) transient.
-pub fn outcome_from_reply(reply: Reply, by: Producer) -> Outcome {
+/// `kind` is where the reply came (MAIL, RCPT, DATA, the local command), kept for a failure.
+pub fn outcome_from_reply(reply: Reply, by: Producer, kind: FailureKind) -> Outcome {
     match reply.code / 100 {
         2 => Outcome::Delivered { reply, by },
-        5 => Outcome::Permanent { reply, by },
-        _ => Outcome::Transient { reply, by },
+        _ => Outcome::failed(reply, by, kind),
     }
 }
 
-/// The enhanced status for DSNs and accounting: the server's, or one derived from the basic
-/// code (`553` without a code means a bad mailbox, as PowerMTA's
-/// `smtp-553-means-invalid-mailbox yes` default). One rule, in [`crate::acct::enhanced_code`],
-/// for the DSN, `dsnStatus` and the bounce category's subject.
-pub fn status_code(reply: &Reply) -> String {
-    let mut s = String::with_capacity(8);
-    crate::acct::enhanced_code(reply, &mut s);
-    s
-}
-
-/// The outcome for a recipient whose message stayed queued longer than `bounce-after`.
+/// The outcome for a recipient whose message stayed queued longer than `bounce-after`: a
+/// [`FailureKind::Policy`] failure (pmtad's own limit), whatever the last error was.
 /// Only the last error's codes go into the text: its wording could otherwise match a phrase
 /// rule ("rejected", "blocked") before the `5.4.7` code rule gives `message-expired`.
 pub fn expired(last: Option<&Reply>) -> Outcome {
@@ -81,13 +62,14 @@ pub fn expired(last: Option<&Reply>) -> Outcome {
         Some(r) => format!(
             "delivery expired (message too old); last attempt {} {}",
             r.code,
-            status_code(r)
+            crate::acct::enhanced_code_string(r)
         ),
         None => "delivery expired (message too old)".to_string(),
     };
     Outcome::Permanent {
         reply: internal_reply(554, "5.4.7", text),
         by: Producer::Internal,
+        kind: FailureKind::Policy,
     }
 }
 
@@ -109,17 +91,31 @@ mod tests {
     #[test]
     fn classes_map_to_outcomes() {
         let by = Producer::Internal;
+        let rcpt = FailureKind::Rcpt;
         assert!(matches!(
-            outcome_from_reply(reply_from_parts(250, "ok"), by.clone()),
+            outcome_from_reply(reply_from_parts(250, "ok"), by.clone(), rcpt),
             Outcome::Delivered { .. }
         ));
         assert!(matches!(
-            outcome_from_reply(reply_from_parts(452, "full"), by.clone()),
-            Outcome::Transient { .. }
+            outcome_from_reply(reply_from_parts(452, "full"), by.clone(), rcpt),
+            Outcome::Transient {
+                kind: FailureKind::Rcpt,
+                ..
+            }
         ));
         assert!(matches!(
-            outcome_from_reply(reply_from_parts(554, "no"), by),
-            Outcome::Permanent { .. }
+            outcome_from_reply(reply_from_parts(554, "no"), by.clone(), rcpt),
+            Outcome::Permanent {
+                kind: FailureKind::Rcpt,
+                ..
+            }
+        ));
+        assert!(matches!(
+            outcome_from_reply(reply_from_parts(354, "go on"), by, FailureKind::Data),
+            Outcome::Transient {
+                kind: FailureKind::Data,
+                ..
+            }
         ));
     }
 
@@ -127,7 +123,7 @@ mod tests {
     fn derived_status_and_categories() {
         let cats = crate::bouncecat::BounceCategories::default();
         let r = reply_from_parts(553, "mailbox name not allowed");
-        assert_eq!(status_code(&r), "5.1.1");
+        assert_eq!(crate::acct::enhanced_code_string(&r), "5.1.1");
         let r = reply_from_parts(550, "5.1.1 user unknown");
         assert_eq!(cats.classify_reply(&r), "bad-mailbox");
         let r = reply_from_parts(552, "5.2.2 mailbox full");

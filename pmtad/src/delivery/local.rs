@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 
-use crate::delivery::classify::internal_reply;
-use crate::outcome::{Outcome, Producer, Reply};
+use crate::delivery::classify::{internal_reply, outcome_from_reply};
+use crate::outcome::{FailureKind, Outcome, Producer, Reply};
 
 /// Most of the command's standard error kept for the reply text.
 const MAX_STDERR: usize = 1024;
@@ -71,11 +71,7 @@ impl LocalCommand {
             Ok(child) => self.run(child, message).await,
             Err(e) => internal_reply(451, "4.3.5", format!("cannot run {}: {e}", self.program)),
         };
-        match reply.code / 100 {
-            2 => Outcome::Delivered { reply, by },
-            5 => Outcome::Permanent { reply, by },
-            _ => Outcome::Transient { reply, by },
-        }
+        outcome_from_reply(reply, by, FailureKind::LocalCommand)
     }
 
     fn spawn(&self, mail_from: &str, rcpt: &str) -> std::io::Result<Child> {

@@ -1,6 +1,6 @@
 //! Why a lookup did not give a usable answer, and what that means for the recipients.
 
-use crate::outcome::{Outcome, Producer, Reply};
+use crate::outcome::{FailureKind, Outcome, Producer, Reply};
 
 /// A DNS answer that stops delivery to a domain (or host), classified as RFC 5321 §5.1 and
 /// RFC 7505 ask: permanent when the domain says it takes no mail or does not exist, temporary
@@ -51,14 +51,15 @@ impl DnsFailure {
         }
     }
 
-    /// The outcome for each recipient of the domain (produced by pmtad itself).
+    /// The outcome for each recipient of the domain (produced by pmtad itself), a
+    /// [`FailureKind::Dns`] failure.
     pub fn outcome(&self) -> Outcome {
         let reply = self.reply();
-        let by = Producer::Internal;
+        let (by, kind) = (Producer::Internal, FailureKind::Dns);
         if self.is_permanent() {
-            Outcome::Permanent { reply, by }
+            Outcome::Permanent { reply, by, kind }
         } else {
-            Outcome::Transient { reply, by }
+            Outcome::Transient { reply, by, kind }
         }
     }
 }

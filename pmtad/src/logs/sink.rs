@@ -146,8 +146,8 @@ impl LogSink {
     pub fn outcome(&self, rcpt: &str, queue_domain: &str, vmta: &str, outcome: &Outcome) {
         let (verb, reply, by) = match outcome {
             Outcome::Delivered { reply, by } => ("delivered", reply, by),
-            Outcome::Transient { reply, by } => ("deferred", reply, by),
-            Outcome::Permanent { reply, by } => ("bounced", reply, by),
+            Outcome::Transient { reply, by, .. } => ("deferred", reply, by),
+            Outcome::Permanent { reply, by, .. } => ("bounced", reply, by),
         };
         let text = format!(
             "{verb} {rcpt} {queue_domain}/{vmta} {}: {reply}",

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::outcome::{Outcome, Producer, Reply};
+use crate::outcome::{FailureKind, Outcome, Producer, Reply};
 
 fn reply(code: u16, enhanced: &str, text: &str) -> Reply {
     Reply {
@@ -42,10 +42,12 @@ fn log_domain_creates_one_file_per_domain_with_its_events() {
     let later = Outcome::Transient {
         reply: reply(451, "4.7.1", "greylisted"),
         by: remote(),
+        kind: FailureKind::Rcpt,
     };
     let no = Outcome::Permanent {
         reply: reply(550, "5.1.1", "no such user"),
         by: remote(),
+        kind: FailureKind::Rcpt,
     };
     s.outcome("a@gmail.com", "gmail.com", "mta1", &ok);
     s.outcome("b@yahoo.com", "yahoo.com", "{default}", &later);

@@ -15,9 +15,9 @@ use config::PatternAction;
 use std::time::Duration;
 
 use super::context::Context;
-use crate::acct::{AcctRecord, Attempt, DlvType};
+use crate::acct::{AcctRecord, Attempt, DlvType, RecordType};
 use crate::daemon::jobs::JobEvent;
-use crate::daemon::{Policies, QueueRt, RecentBounce, Shared, convert};
+use crate::daemon::{Policies, QueueRt, RecentEvent, Shared, convert};
 use crate::delivery::SessionInfo;
 use crate::delivery::classify::expired;
 use crate::envelope::{Envelope, RcptState};
@@ -125,16 +125,16 @@ pub async fn apply(
                 if rcpt.notify.wants_failure() {
                     bounced.push((i, outcome.clone()));
                 }
-                notes.push(RecentBounce {
+                notes.push(RecentEvent {
                     at: now_s,
-                    rcpt: rcpt.address.to_string(),
-                    diag: reply.to_string(),
+                    rcpt: Some(rcpt.address.to_string()),
                     category: policies.bounce().classify_reply(reply).to_string(),
+                    outcome: outcome.clone(),
                 });
             }
-            Outcome::Transient { reply, .. } => {
+            Outcome::Transient { .. } => {
                 pending.push(i);
-                last_error = Some(reply.to_string());
+                last_error = Some(outcome.clone());
                 if rcpt.notify.wants_delay() && ctx.policy.notify_of_delay_every.is_some() {
                     delayed.push((i, outcome.clone()));
                 }
@@ -162,6 +162,16 @@ pub async fn apply(
         super::dsn_builder::send(shared, env, headers_of(content), &bounced, kind).await;
     }
     let delayed = due_delay_notices(shared, ctx, lease.message, env, delayed, &finals, age);
+    // The retry error is classified like its `t` record, before the state lock is taken.
+    let last_error = last_error.map(|outcome| RecentEvent {
+        at: now_s,
+        rcpt: None,
+        category: policies
+            .bounce()
+            .classify_reply(outcome.reply())
+            .to_string(),
+        outcome,
+    });
     if !delayed.is_empty() {
         let retry_until = env.received_at + ctx.policy.bounce_after.as_secs();
         let kind = super::dsn_builder::DsnKind::Delayed { retry_until };
@@ -186,8 +196,11 @@ pub async fn apply(
         st.index.finish(lease);
     } else {
         rt.failures += 1;
-        let err = last_error.unwrap_or_default();
-        rt.push_error(now_s, err.clone());
+        let err = last_error.map_or_else(String::new, |e| {
+            let text = e.outcome.reply().to_string();
+            rt.push_error(e);
+            text
+        });
         let due = if verdict.retry_now {
             now_s
         } else {
@@ -275,13 +288,13 @@ fn adjust(outcome: Outcome, actions: &[PatternAction], is_expired: bool) -> Outc
     let has = |a: PatternAction| actions.contains(&a);
     match outcome {
         Outcome::Transient { reply, .. } if is_expired => expired(Some(&reply)),
-        Outcome::Transient { reply, by }
+        Outcome::Transient { reply, by, kind }
             if has(PatternAction::BounceRcpt) || has(PatternAction::BounceQueue) =>
         {
-            Outcome::Permanent { reply, by }
+            Outcome::Permanent { reply, by, kind }
         }
-        Outcome::Permanent { reply, by } if has(PatternAction::SkipMx) && !is_expired => {
-            Outcome::Transient { reply, by }
+        Outcome::Permanent { reply, by, kind } if has(PatternAction::SkipMx) && !is_expired => {
+            Outcome::Transient { reply, by, kind }
         }
         o => o,
     }
@@ -422,11 +435,5 @@ fn headers_of(content: &[u8]) -> &[u8] {
 /// Whether an accounting output takes the record of `outcome` (see
 /// [`crate::daemon::Policies::wants_record`]).
 fn wants_record(policies: &Policies, outcome: &Outcome, attempt: &Attempt) -> bool {
-    use crate::acct::RecordType as R;
-    let t = match outcome {
-        Outcome::Delivered { .. } => R::Delivery,
-        Outcome::Transient { .. } => R::Transient,
-        Outcome::Permanent { .. } => R::Bounce,
-    };
-    policies.wants_record(t, attempt.domain_file.is_some())
+    policies.wants_record(RecordType::of(outcome), attempt.domain_file.is_some())
 }

@@ -13,7 +13,6 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::daemon::Shared;
-use crate::delivery::classify::status_code;
 use crate::envelope::{Envelope, RcptState, Recipient};
 use crate::logs::clock::now_secs;
 use crate::outcome::{Outcome, Producer};
@@ -207,7 +206,11 @@ fn recipient_fields(s: &mut String, r: &Report<'_>, rcpt: &Recipient, outcome: &
         DsnKind::Failed => "failed",
         DsnKind::Delayed { .. } => "delayed",
     };
-    let _ = write!(s, "Action: {action}\r\nStatus: {}\r\n", status_code(reply));
+    let _ = write!(
+        s,
+        "Action: {action}\r\nStatus: {}\r\n",
+        crate::acct::enhanced_code_string(reply)
+    );
     if let Outcome::Permanent {
         by: Producer::Remote { host, .. },
         ..
@@ -279,7 +282,8 @@ mod tests {
             host: "mx.example.com".into(),
             ip: [127, 0, 0, 2].into(),
         };
-        let bounced = vec![(0, Outcome::Permanent { reply, by })];
+        let kind = crate::outcome::FailureKind::Rcpt;
+        let bounced = vec![(0, Outcome::Permanent { reply, by, kind })];
         let report = Report {
             kind: DsnKind::Failed,
             host: "mta.test",

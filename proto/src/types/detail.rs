@@ -247,6 +247,11 @@ pub struct Event {
     /// deliveries.
     #[serde(default)]
     pub category: Option<String>,
+    /// Where the attempt failed (`dns`, `connect`, `tls`, `greeting`, `mail`, `rcpt`, `data`,
+    /// `policy`, `local_command`), as recorded by the code that saw it fail; `null` for
+    /// deliveries. `kind` is derived from it and the outcome, never from the text.
+    #[serde(default)]
+    pub failure: Option<FailureKind>,
 }
 
 /// The kind of an [`Event`].
@@ -259,6 +264,51 @@ pub enum EventKind {
     ConnectionError,
     DnsError,
     TlsError,
+}
+
+/// Where in an attempt a failure happened. Set by the code that saw it (the resolver, the
+/// SMTP client at each step of the dialogue, the local delivery command, pmtad's own
+/// policies), carried with the outcome to every consumer, never read back from reply text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The MX / address lookup (SERVFAIL, NXDOMAIN, null MX, no MX).
+    Dns,
+    /// Binding the source address or opening the TCP connection (refused, unreachable,
+    /// timed out); also a connection lost between transactions.
+    Connect,
+    /// STARTTLS: refused, not offered while `tls required`, or a failed handshake.
+    Tls,
+    /// The 220 banner and EHLO / HELO.
+    Greeting,
+    /// MAIL FROM (and RSET before it), or a limit the server announced for it (SIZE).
+    Mail,
+    /// RCPT TO of this recipient.
+    Rcpt,
+    /// DATA, the message content or the reply to its final dot.
+    Data,
+    /// pmtad's own decision: expiry (`bounce-after`), disabled source addresses, an
+    /// operator's delete, an address that cannot be sent.
+    Policy,
+    /// A local domain's delivery command.
+    LocalCommand,
+}
+
+impl FailureKind {
+    /// The snake_case word used in JSON and text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Greeting => "greeting",
+            Self::Mail => "mail",
+            Self::Rcpt => "rcpt",
+            Self::Data => "data",
+            Self::Policy => "policy",
+            Self::LocalCommand => "local_command",
+        }
+    }
 }
 
 impl EventKind {

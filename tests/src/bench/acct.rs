@@ -12,7 +12,7 @@ use pmtad::acct::{
     Accounting, AcctConfig, AcctFileOptions, AcctRecord, AcctSet, Attempt, RecordType,
 };
 use pmtad::envelope::{Envelope, RcptState, Recipient};
-use pmtad::outcome::{Outcome, Producer, Reply};
+use pmtad::outcome::{FailureKind, Outcome, Producer, Reply};
 
 use super::measure::{per_sec, self_cpu, thread_cpu, us_per};
 use super::{Figure, Goal, Section};
@@ -186,6 +186,7 @@ fn outcomes() -> [Outcome; 3] {
                 "Try again later, closing connection. (EHLO) - gsmtp",
             ),
             by: by.clone(),
+            kind: FailureKind::Rcpt,
         },
         Outcome::Permanent {
             reply: r(
@@ -194,6 +195,7 @@ fn outcomes() -> [Outcome; 3] {
                 "The email account that you tried to reach does not exist",
             ),
             by,
+            kind: FailureKind::Rcpt,
         },
     ]
 }

@@ -49,6 +49,7 @@ fn event(i: usize) -> Event {
         remote_ip: Some("127.0.0.2".into()),
         diag: "421 4.7.0 Try again later, closing connection.".into(),
         category: None,
+        failure: Some(proto::FailureKind::Rcpt),
     }
 }
 

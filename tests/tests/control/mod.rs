@@ -3,6 +3,7 @@
 //! and checked against what the daemon really holds; exit codes, a refused reload, pauses
 //! (also across a restart), `tail logs --follow` and peer credentials are covered.
 
+mod failure_kinds;
 mod pause;
 mod reload;
 mod tail;

@@ -8,10 +8,12 @@ use pmta_tests::sink::{SmtpSink, reply};
 
 use super::*;
 
-/// Polls `domain detail NAME --json` until the verdict's reason is `reason`.
+/// Polls `domain detail NAME --json` until the verdict's reason is `reason` and the failed
+/// attempt is requeued (its next attempt known): the routing answer is recorded a moment
+/// before the retry time, and a snapshot in between has the reason without the time.
 async fn verdict_for(w: &World, domain: &str, reason: &str) -> serde_json::Value {
     w.json_until(&["domain", "detail", domain], |d| {
-        d["verdict"]["reason"] == reason
+        d["verdict"]["reason"] == reason && d["verdict"]["next_attempt"].is_string()
     })
     .await
 }

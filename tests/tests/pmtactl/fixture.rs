@@ -132,6 +132,7 @@ fn event(kind: EventKind, diag: &str) -> Event {
         remote_ip: Some("127.0.0.2".into()),
         diag: diag.into(),
         category: (kind == EventKind::Bounced).then(|| "bad-mailbox".into()),
+        failure: (kind != EventKind::Delivered).then_some(proto::FailureKind::Rcpt),
     }
 }
 

@@ -227,6 +227,7 @@ fn json_output_pins_the_schema_of_every_read_verb() {
             "at",
             "category",
             "diag",
+            "failure",
             "kind",
             "rcpt",
             "remote_host",
@@ -235,6 +236,7 @@ fn json_output_pins_the_schema_of_every_read_verb() {
         ]
     );
     assert_eq!(domains["domains"][0]["last_error"]["kind"], "deferred");
+    assert_eq!(domains["domains"][0]["last_error"]["failure"], "rcpt");
 
     let queues = json(&server.run(&["--json", "show", "queues"]));
     assert_eq!(

@@ -19,6 +19,7 @@ use super::{config_verbs, events, listing, typos, verdict};
 use crate::daemon::{QueueRt, Shared, State};
 use crate::envelope::DEFAULT_VMTA;
 use crate::logs::clock::now_secs;
+use crate::outcome::FailureKind;
 use crate::queue::QueueId;
 use crate::sched::{Hold, Mode};
 
@@ -82,17 +83,7 @@ fn snapshot(shared: &Shared, domain: &str, now: Now) -> Vec<QueueDetail> {
     ids.into_iter()
         .map(|q| {
             st.rt(q, &policies);
-            let mut detail = queue_detail(&mut st, q, now, &policies.config);
-            // Deferrals get their category from the engine the accounting `t` record used
-            // (bounces carry the one recorded with them).
-            for e in detail
-                .recent_errors
-                .iter_mut()
-                .filter(|e| e.category.is_none())
-            {
-                events::categorise(e, policies.bounce());
-            }
-            detail
+            queue_detail(&mut st, q, now, &policies.config)
         })
         .collect()
 }
@@ -179,14 +170,13 @@ fn queue_detail(st: &mut State, q: QueueId, now: Now, cfg: &config::Config) -> Q
     }
 }
 
-/// Retry errors and bounces together, most recent first.
+/// Retry errors and bounces together, most recent first, each as recorded (outcome,
+/// failure kind, category).
 fn recent_errors(rt: &QueueRt, vmta: &str) -> Vec<proto::Event> {
-    let mut out = recent(&rt.recent_errors, vmta, events::error_event);
-    out.extend(
-        rt.recent_bounces
-            .iter()
-            .map(|b| events::bounce_event(b, vmta)),
-    );
+    let mut out: Vec<proto::Event> = (rt.recent_errors.iter().rev())
+        .chain(rt.recent_bounces.iter())
+        .map(|e| events::failure_event(e, vmta))
+        .collect();
     // RFC 3339 UTC strings of one format sort as the times they name.
     out.sort_by(|a, b| b.at.cmp(&a.at));
     out
@@ -297,7 +287,10 @@ fn holds(rt: &QueueRt, row: &listing::Row, ctx: &HoldContext, now: Now) -> Vec<H
     if let Some(at) = row.next_attempt.filter(|&t| t > now.secs) {
         // The error that caused the wait is the operator's next question.
         let detail = match rt.recent_errors.back() {
-            Some((_, e)) => format!("waiting for the next retry (retry-after) after {e}"),
+            Some(e) => format!(
+                "waiting for the next retry (retry-after) after {}",
+                e.outcome.reply()
+            ),
             None => "waiting for the next retry (retry-after)".to_string(),
         };
         out.push(reason(
@@ -389,9 +382,9 @@ fn cluster_rate_detail(hold: Hold, fallback: bool) -> String {
     }
 }
 
-/// Holds read from the last failures: DNS (naming the name servers asked), TLS required but
-/// not offered, unreachable hosts. A DNS failure is reported once, not again as the
-/// connection failure its retry error also reads like.
+/// Holds from the last failures, by the failure kind recorded with them: DNS (from the
+/// routing answer, naming the name servers asked), TLS required but not offered (or not
+/// negotiated), unreachable hosts. A DNS failure is reported once.
 fn failure_holds(rt: &QueueRt, name_servers: &str) -> Vec<HoldReason> {
     let mut out = Vec::new();
     if let Some(Err(e)) = &rt.resolved {
@@ -401,23 +394,19 @@ fn failure_holds(rt: &QueueRt, name_servers: &str) -> Vec<HoldReason> {
             until: None,
         });
     }
-    let Some((_, last)) = rt.recent_errors.back() else {
+    let Some(last) = rt.recent_errors.back() else {
         return out;
     };
-    let lower = last.to_ascii_lowercase();
-    if events::error_kind(last) == proto::EventKind::DnsError {
-        return out;
-    }
-    let kind = if lower.contains("tls required") && rt.policy.tls == TlsMode::Required {
-        Some(HoldKind::TlsRequiredNotOffered)
-    } else if events::is_connect_failure(&lower) && rt.failures > 0 {
-        Some(HoldKind::ConnectFailure)
-    } else {
-        None
+    let kind = match last.outcome.failure() {
+        Some(FailureKind::Tls) if rt.policy.tls == TlsMode::Required => {
+            Some(HoldKind::TlsRequiredNotOffered)
+        }
+        Some(FailureKind::Connect) if rt.failures > 0 => Some(HoldKind::ConnectFailure),
+        _ => None,
     };
     out.extend(kind.map(|kind| HoldReason {
         kind,
-        detail: last.clone(),
+        detail: last.outcome.reply().to_string(),
         until: None,
     }));
     out

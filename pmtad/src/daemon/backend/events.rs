@@ -6,84 +6,62 @@ use std::time::{Duration, Instant};
 use proto::time::rfc3339_from_unix;
 use proto::{Event, EventKind, QueueMode};
 
-use crate::daemon::RecentBounce;
+use crate::daemon::RecentEvent;
+use crate::outcome::{FailureKind, Outcome, Producer};
 use crate::sched::Mode;
 
-/// A recent error of a queue as an [`Event`]; the kind is read from the text, which is the
-/// SMTP reply (`451 4.4.1 …`) or the daemon's own reply for DNS, TLS and connection failures.
-pub fn error_event(at: u64, vmta: &str, text: &str) -> Event {
+/// A recent failure of a queue (a retry error or a bounce) as an [`Event`]: kind, failure,
+/// reply, producer and category all come from the recorded outcome.
+pub fn failure_event(e: &RecentEvent, vmta: &str) -> Event {
+    let (remote_host, remote_ip) = match &e.outcome {
+        Outcome::Delivered { by, .. }
+        | Outcome::Transient { by, .. }
+        | Outcome::Permanent { by, .. } => match by {
+            Producer::Remote { host, ip } => (Some(host.clone()), Some(ip.to_string())),
+            Producer::Local { .. } | Producer::Internal => (None, None),
+        },
+    };
+    Event {
+        at: rfc3339_from_unix(e.at),
+        kind: event_kind(&e.outcome),
+        vmta: vmta.to_string(),
+        rcpt: e.rcpt.clone(),
+        remote_host,
+        remote_ip,
+        diag: e.outcome.reply().to_string(),
+        category: Some(e.category.clone()),
+        failure: e.outcome.failure(),
+    }
+}
+
+/// The event kind of an outcome: a final failure is a bounce wherever it happened; a
+/// transient one names the DNS, connection and TLS failures, anything else is a deferral.
+pub fn event_kind(outcome: &Outcome) -> EventKind {
+    match outcome {
+        Outcome::Delivered { .. } => EventKind::Delivered,
+        Outcome::Permanent { .. } => EventKind::Bounced,
+        Outcome::Transient { kind, .. } => match kind {
+            FailureKind::Dns => EventKind::DnsError,
+            FailureKind::Connect => EventKind::ConnectionError,
+            FailureKind::Tls => EventKind::TlsError,
+            _ => EventKind::Deferred,
+        },
+    }
+}
+
+/// A recent delivery of a queue as an [`Event`].
+pub fn delivery_event(at: u64, vmta: &str, text: &str) -> Event {
     Event {
         at: rfc3339_from_unix(at),
-        kind: error_kind(text),
+        kind: EventKind::Delivered,
         vmta: vmta.to_string(),
         rcpt: None,
         remote_host: None,
         remote_ip: None,
         diag: text.to_string(),
         category: None,
+        failure: None,
     }
-}
-
-/// A bounced recipient as an [`Event`], with its bounce category.
-pub fn bounce_event(b: &RecentBounce, vmta: &str) -> Event {
-    Event {
-        kind: EventKind::Bounced,
-        rcpt: Some(b.rcpt.clone()),
-        category: Some(b.category.clone()),
-        ..error_event(b.at, vmta, &b.diag)
-    }
-}
-
-/// Sets the bounce category of a failure event: its text is the reply as
-/// [`crate::outcome::Reply`] displays it, read back and classified by `cats`, the engine the
-/// accounting `bounceCat` of the same reply came from. Deliveries stay without one.
-pub fn categorise(e: &mut Event, cats: &crate::bouncecat::BounceCategories) {
-    if e.kind == EventKind::Delivered {
-        return;
-    }
-    let reply = crate::delivery::classify::reply_from_display(&e.diag);
-    e.category = Some(cats.classify_reply(&reply).to_string());
-}
-
-/// A recent delivery of a queue as an [`Event`].
-pub fn delivery_event(at: u64, vmta: &str, text: &str) -> Event {
-    Event {
-        kind: EventKind::Delivered,
-        ..error_event(at, vmta, text)
-    }
-}
-
-/// Classifies an error text: DNS, TLS and connection failures by their wording, else the
-/// reply class (5xx bounced, anything else deferred).
-pub fn error_kind(text: &str) -> EventKind {
-    let lower = text.to_ascii_lowercase();
-    if ["dns", "nxdomain", "null mx", "no mx"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
-        EventKind::DnsError
-    } else if lower.contains("tls") {
-        EventKind::TlsError
-    } else if is_connect_failure(&lower) {
-        EventKind::ConnectionError
-    } else if text.starts_with('5') {
-        EventKind::Bounced
-    } else {
-        EventKind::Deferred
-    }
-}
-
-/// Wording of failures to reach any destination address (lower-case input).
-pub fn is_connect_failure(lower: &str) -> bool {
-    [
-        "connection refused",
-        "could be reached",
-        "timed out",
-        "connect",
-        "unreachable",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
 }
 
 /// The protocol's spelling of a mode.
@@ -116,21 +94,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn error_texts_are_classified() {
+    fn kinds_come_from_the_outcome_not_the_text() {
+        let reply = crate::delivery::classify::reply_from_parts;
+        let by = Producer::Internal;
+        let transient = |kind| Outcome::Transient {
+            // Wording that once fooled the substring classifier ("dns", "connect").
+            reply: reply(451, "4.4.1 dns connect tls timed out"),
+            by: by.clone(),
+            kind,
+        };
         assert_eq!(
-            error_kind("451 4.4.3 DNS lookup for x failed temporarily"),
+            event_kind(&transient(FailureKind::Dns)),
             EventKind::DnsError
         );
         assert_eq!(
-            error_kind("451 4.7.5 STARTTLS required but not offered"),
+            event_kind(&transient(FailureKind::Connect)),
+            EventKind::ConnectionError
+        );
+        assert_eq!(
+            event_kind(&transient(FailureKind::Tls)),
             EventKind::TlsError
         );
         assert_eq!(
-            error_kind("451 4.4.1 no destination address could be reached"),
-            EventKind::ConnectionError
+            event_kind(&transient(FailureKind::Data)),
+            EventKind::Deferred
         );
-        assert_eq!(error_kind("550 5.1.1 no such user"), EventKind::Bounced);
-        assert_eq!(error_kind("421 4.7.0 try later"), EventKind::Deferred);
+        let bounce = Outcome::Permanent {
+            reply: reply(550, "5.1.1 no such user"),
+            by: by.clone(),
+            kind: FailureKind::Rcpt,
+        };
+        assert_eq!(event_kind(&bounce), EventKind::Bounced);
+        let e = RecentEvent {
+            at: 0,
+            rcpt: Some("a@b.test".into()),
+            outcome: bounce,
+            category: "bad-mailbox".into(),
+        };
+        let ev = failure_event(&e, "{default}");
+        assert_eq!(ev.failure, Some(FailureKind::Rcpt));
+        assert_eq!(ev.diag, "550 5.1.1 no such user");
+        assert_eq!(ev.category.as_deref(), Some("bad-mailbox"));
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn row(st: &mut State, q: QueueId, now: Instant) -> Row {
         row.last_error = rt
             .recent_errors
             .back()
-            .map(|(at, text)| events::error_event(*at, &row.vmta, text));
+            .map(|e| events::failure_event(e, &row.vmta));
     }
     row
 }

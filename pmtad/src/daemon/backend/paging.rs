@@ -181,6 +181,7 @@ fn deleted_outcome() -> Outcome {
     Outcome::Permanent {
         reply: internal_reply(554, "5.0.0", "deleted by operator (pmtactl delete)"),
         by: Producer::Internal,
+        kind: crate::outcome::FailureKind::Policy,
     }
 }
 

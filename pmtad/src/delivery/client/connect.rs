@@ -6,7 +6,9 @@ use std::sync::Arc;
 use tokio::net::{TcpSocket, TcpStream};
 
 use super::stream::{Io, RawReply, Stream};
-use super::{ClientConfig, Destination, Extensions, SessionError, SessionInfo, TlsMode, starttls};
+use super::{
+    ClientConfig, Destination, Extensions, SessionError, SessionInfo, Step, TlsMode, starttls,
+};
 use crate::logs::SessionLog;
 
 /// An open SMTP session, ready for transactions.
@@ -71,7 +73,7 @@ impl SmtpConnection {
     ) -> Result<Self, SessionError> {
         let tcp = tcp_connect(&dest, &cfg).await?;
         let local = tcp.local_addr().map_err(|e| SessionError::Io {
-            stage: "connect",
+            stage: Step::Connect,
             source: e,
         })?;
         log.connection(format_args!(
@@ -139,8 +141,8 @@ impl SmtpConnection {
             };
         }
         let t = self.cfg.command_timeout;
-        self.io.write(b"STARTTLS\r\n", t, "STARTTLS").await?;
-        let reply = self.io.read_reply(t, "STARTTLS").await?;
+        self.io.write(b"STARTTLS\r\n", t, Step::StartTls).await?;
+        let reply = self.io.read_reply(t, Step::StartTls).await?;
         if reply.code != 220 {
             let why = format!("server refused STARTTLS: {}", reply.reply());
             return if required {
@@ -166,11 +168,11 @@ impl SmtpConnection {
     /// RSET after an aborted transaction; a refusal makes the connection unusable.
     pub(super) async fn rset(&mut self) -> Result<(), SessionError> {
         let t = self.cfg.command_timeout;
-        self.io.write(b"RSET\r\n", t, "RSET").await?;
-        let reply = self.io.read_reply(t, "RSET").await?;
+        self.io.write(b"RSET\r\n", t, Step::Rset).await?;
+        let reply = self.io.read_reply(t, Step::Rset).await?;
         if reply.code / 100 != 2 {
             return Err(SessionError::Rejected {
-                stage: "RSET",
+                stage: Step::Rset,
                 reply: reply.reply(),
             });
         }
@@ -184,8 +186,8 @@ impl SmtpConnection {
             .cfg
             .command_timeout
             .min(std::time::Duration::from_secs(10));
-        if !self.broken && self.io.write(b"QUIT\r\n", t, "QUIT").await.is_ok() {
-            let _ = self.io.read_reply(t, "QUIT").await;
+        if !self.broken && self.io.write(b"QUIT\r\n", t, Step::Quit).await.is_ok() {
+            let _ = self.io.read_reply(t, Step::Quit).await;
         }
         self.io.shutdown(t).await;
         let d = &self.info.dest;
@@ -217,16 +219,16 @@ async fn tcp_connect(dest: &Destination, cfg: &ClientConfig) -> Result<TcpStream
             Ok(tcp)
         }
         Ok(Err(e)) => Err(SessionError::Connect { addr, source: e }),
-        Err(_) => Err(SessionError::Timeout("connect")),
+        Err(_) => Err(SessionError::Timeout(Step::Connect)),
     }
 }
 
 /// Reads the banner: 220 or a refusal.
 async fn greet(io: &mut Io, cfg: &ClientConfig) -> Result<String, SessionError> {
-    let reply = io.read_reply(cfg.greeting_timeout, "greeting").await?;
+    let reply = io.read_reply(cfg.greeting_timeout, Step::Greeting).await?;
     if reply.code != 220 {
         return Err(SessionError::Rejected {
-            stage: "greeting",
+            stage: Step::Greeting,
             reply: reply.reply(),
         });
     }
@@ -236,24 +238,32 @@ async fn greet(io: &mut Io, cfg: &ClientConfig) -> Result<String, SessionError> 
 /// EHLO, or HELO when EHLO is refused. Returns (esmtp, extensions).
 async fn hello(io: &mut Io, cfg: &ClientConfig) -> Result<(bool, Extensions), SessionError> {
     let t = cfg.command_timeout;
-    io.write(format!("EHLO {}\r\n", cfg.helo_name).as_bytes(), t, "EHLO")
-        .await?;
-    let reply = io.read_reply(t, "EHLO").await?;
+    io.write(
+        format!("EHLO {}\r\n", cfg.helo_name).as_bytes(),
+        t,
+        Step::Ehlo,
+    )
+    .await?;
+    let reply = io.read_reply(t, Step::Ehlo).await?;
     if reply.code / 100 == 2 {
         return Ok((true, parse_extensions(&reply)));
     }
     if reply.code == 421 {
         return Err(SessionError::Rejected {
-            stage: "EHLO",
+            stage: Step::Ehlo,
             reply: reply.reply(),
         });
     }
-    io.write(format!("HELO {}\r\n", cfg.helo_name).as_bytes(), t, "HELO")
-        .await?;
-    let reply = io.read_reply(t, "HELO").await?;
+    io.write(
+        format!("HELO {}\r\n", cfg.helo_name).as_bytes(),
+        t,
+        Step::Helo,
+    )
+    .await?;
+    let reply = io.read_reply(t, Step::Helo).await?;
     if reply.code / 100 != 2 {
         return Err(SessionError::Rejected {
-            stage: "HELO",
+            stage: Step::Helo,
             reply: reply.reply(),
         });
     }
@@ -285,7 +295,10 @@ async fn handshake(
     limit: std::time::Duration,
 ) -> Result<(Io, String), SessionError> {
     let (Stream::Plain(tcp), log) = io.into_parts() else {
-        return Err(SessionError::Protocol("STARTTLS on a TLS session".into()));
+        return Err(SessionError::Protocol {
+            stage: Step::StartTls,
+            detail: "STARTTLS on a TLS session".into(),
+        });
     };
     let name = starttls::server_name(&dest.host, dest.ip);
     let tls = match tokio::time::timeout(limit, starttls::connector().connect(name, tcp)).await {

@@ -18,7 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::delivery::classify::internal_reply;
-use crate::outcome::{Outcome, Producer, Reply};
+use crate::outcome::{FailureKind, Outcome, Producer, Reply};
 
 pub use connect::SmtpConnection;
 
@@ -125,6 +125,60 @@ pub struct SessionInfo {
     pub messages: u32,
 }
 
+/// A step of the SMTP dialogue. Errors name it ("timed out waiting during RCPT TO") and a
+/// failure there records its [`FailureKind`] (see [`Step::kind`]), so where an attempt failed
+/// is known from the code path, never read back from a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Connect,
+    Greeting,
+    Ehlo,
+    Helo,
+    StartTls,
+    Rset,
+    Mail,
+    Rcpt,
+    Data,
+    /// The content and the reply to its final dot.
+    DataEnd,
+    Quit,
+    /// A transaction on this connection broke it before this one started.
+    EarlierTransaction,
+}
+
+impl Step {
+    /// The failure kind a failure at this step records.
+    pub fn kind(self) -> FailureKind {
+        match self {
+            Step::Connect | Step::EarlierTransaction | Step::Quit => FailureKind::Connect,
+            Step::Greeting | Step::Ehlo | Step::Helo => FailureKind::Greeting,
+            Step::StartTls => FailureKind::Tls,
+            Step::Rset | Step::Mail => FailureKind::Mail,
+            Step::Rcpt => FailureKind::Rcpt,
+            Step::Data | Step::DataEnd => FailureKind::Data,
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::Connect => "connect",
+            Step::Greeting => "greeting",
+            Step::Ehlo => "EHLO",
+            Step::Helo => "HELO",
+            Step::StartTls => "STARTTLS",
+            Step::Rset => "RSET",
+            Step::Mail => "MAIL FROM",
+            Step::Rcpt => "RCPT TO",
+            Step::Data => "DATA",
+            Step::DataEnd => "end of DATA",
+            Step::Quit => "QUIT",
+            Step::EarlierTransaction => "an earlier transaction",
+        })
+    }
+}
+
 /// Why a session could not be opened or continued.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -136,22 +190,19 @@ pub enum SessionError {
     #[error("cannot bind source address {ip}: {source}")]
     Bind { ip: IpAddr, source: std::io::Error },
     #[error("timed out waiting during {0}")]
-    Timeout(&'static str),
+    Timeout(Step),
     #[error("connection lost during {stage}: {source}")]
-    Io {
-        stage: &'static str,
-        source: std::io::Error,
-    },
+    Io { stage: Step, source: std::io::Error },
     #[error("connection closed by the server during {0}")]
-    Closed(&'static str),
-    #[error("protocol error: {0}")]
-    Protocol(String),
+    Closed(Step),
+    #[error("protocol error: {detail}")]
+    Protocol { stage: Step, detail: String },
     #[error("STARTTLS failed: {0}")]
     Tls(String),
     #[error("TLS required: {0}")]
     TlsRequired(String),
     #[error("server replied {reply} to {stage}")]
-    Rejected { stage: &'static str, reply: Reply },
+    Rejected { stage: Step, reply: Reply },
 }
 
 impl SessionError {
@@ -160,7 +211,7 @@ impl SessionError {
         match self {
             SessionError::Rejected { reply, .. } => reply.clone(),
             SessionError::Connect { .. } => internal_reply(421, "4.4.1", self.to_string()),
-            SessionError::Timeout(stage) if *stage == "connect" || *stage == "greeting" => {
+            SessionError::Timeout(Step::Connect | Step::Greeting) => {
                 internal_reply(421, "4.4.1", self.to_string())
             }
             SessionError::Bind { .. } => internal_reply(451, "4.3.5", self.to_string()),
@@ -171,16 +222,24 @@ impl SessionError {
         }
     }
 
+    /// Where the session failed: the step it was at, TLS for a STARTTLS failure, connect
+    /// for a source address that cannot be bound.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            SessionError::Connect { .. } | SessionError::Bind { .. } => FailureKind::Connect,
+            SessionError::Tls(_) | SessionError::TlsRequired(_) => FailureKind::Tls,
+            SessionError::Timeout(step)
+            | SessionError::Closed(step)
+            | SessionError::Io { stage: step, .. }
+            | SessionError::Protocol { stage: step, .. }
+            | SessionError::Rejected { stage: step, .. } => step.kind(),
+        }
+    }
+
     /// Permanent only for a 5xx greeting or HELO refusal (`bounce-upon-5xx-greeting yes`);
     /// every other session failure is retried.
     pub fn outcome(&self, dest: &Destination) -> Outcome {
-        let reply = self.reply();
-        let by = dest.producer();
-        if reply.code / 100 == 5 {
-            Outcome::Permanent { reply, by }
-        } else {
-            Outcome::Transient { reply, by }
-        }
+        Outcome::failed(self.reply(), dest.producer(), self.kind())
     }
 
     fn is_tls_failure(&self) -> bool {

@@ -11,7 +11,7 @@ use tokio::io::{
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use super::SessionError;
+use super::{SessionError, Step};
 use crate::logs::SessionLog;
 
 /// Longest reply line we accept (RFC 5321 says 512; servers exceed it, so be generous).
@@ -117,7 +117,7 @@ impl Io {
         &mut self,
         bytes: &[u8],
         limit: Duration,
-        stage: &'static str,
+        stage: Step,
     ) -> Result<(), SessionError> {
         if self.log.commands_enabled() {
             for line in bytes.split_inclusive(|b| *b == b'\n') {
@@ -133,7 +133,7 @@ impl Io {
         &mut self,
         bytes: &[u8],
         limit: Duration,
-        stage: &'static str,
+        stage: Step,
     ) -> Result<(), SessionError> {
         let w = self.inner.get_mut();
         match tokio::time::timeout(limit, w.write_all(bytes)).await {
@@ -147,7 +147,7 @@ impl Io {
     pub async fn read_reply(
         &mut self,
         limit: Duration,
-        stage: &'static str,
+        stage: Step,
     ) -> Result<RawReply, SessionError> {
         match tokio::time::timeout(limit, self.read_reply_inner(stage)).await {
             Ok(r) => r,
@@ -155,7 +155,7 @@ impl Io {
         }
     }
 
-    async fn read_reply_inner(&mut self, stage: &'static str) -> Result<RawReply, SessionError> {
+    async fn read_reply_inner(&mut self, stage: Step) -> Result<RawReply, SessionError> {
         let mut lines = Vec::new();
         loop {
             let (code, more, text) = self.read_line(stage).await?;
@@ -164,18 +164,16 @@ impl Io {
                 return Ok(RawReply { code, lines });
             }
             if lines.len() >= MAX_LINES {
-                return Err(SessionError::Protocol(format!(
-                    "reply to {stage} is too long"
-                )));
+                return Err(SessionError::Protocol {
+                    stage,
+                    detail: format!("reply to {stage} is too long"),
+                });
             }
         }
     }
 
     /// One reply line: (code, continues, text).
-    async fn read_line(
-        &mut self,
-        stage: &'static str,
-    ) -> Result<(u16, bool, String), SessionError> {
+    async fn read_line(&mut self, stage: Step) -> Result<(u16, bool, String), SessionError> {
         self.line.clear();
         let mut limited = (&mut self.inner).take(MAX_LINE as u64);
         let n = limited
@@ -188,8 +186,10 @@ impl Io {
         if self.log.commands_enabled() {
             self.log.received(&String::from_utf8_lossy(&self.line));
         }
-        parse_line(&self.line)
-            .ok_or_else(|| SessionError::Protocol(format!("malformed reply to {stage}")))
+        parse_line(&self.line).ok_or_else(|| SessionError::Protocol {
+            stage,
+            detail: format!("malformed reply to {stage}"),
+        })
     }
 
     /// Resolves when the server sends something (or closes) while we are not waiting for a

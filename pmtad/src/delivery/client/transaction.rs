@@ -1,12 +1,12 @@
 //! One message over an open session: MAIL, RCPT… (pipelined up to the configured depth),
 //! DATA, the dot-stuffed content, the final reply; one [`Outcome`] per recipient.
 
-use super::SessionError;
 use super::connect::SmtpConnection;
 use super::dot_stuffing::{DotStuffer, PIECE};
+use super::{SessionError, Step};
 use super::stream::RawReply;
 use crate::delivery::classify::{internal_reply, outcome_from_reply};
-use crate::outcome::{Outcome, Reply};
+use crate::outcome::{FailureKind, Outcome, Reply};
 
 impl SmtpConnection {
     /// Sends one message to `rcpts` (in several transactions when there are more than
@@ -20,13 +20,14 @@ impl SmtpConnection {
         message: &[&[u8]],
     ) -> Vec<Outcome> {
         let size: u64 = message.iter().map(|c| c.len() as u64).sum();
-        if let Some(reply) = self.refuse_early(mail_from, rcpts, size) {
+        if let Some((reply, kind)) = self.refuse_early(mail_from, rcpts, size) {
             let by = self.info.dest.producer();
             return rcpts
                 .iter()
                 .map(|_| Outcome::Permanent {
                     reply: reply.clone(),
                     by: by.clone(),
+                    kind,
                 })
                 .collect();
         }
@@ -38,21 +39,23 @@ impl SmtpConnection {
         out
     }
 
-    /// Failures known before talking: the server's SIZE limit, addresses that would break
-    /// the command syntax.
-    fn refuse_early<R: AsRef<str>>(&self, from: &str, rcpts: &[R], size: u64) -> Option<Reply> {
+    /// Failures known before talking: the server's SIZE limit (what MAIL would refuse),
+    /// addresses that would break the command syntax (pmtad's own refusal).
+    fn refuse_early<R: AsRef<str>>(
+        &self,
+        from: &str,
+        rcpts: &[R],
+        size: u64,
+    ) -> Option<(Reply, FailureKind)> {
         let limit = self.info.extensions.size.filter(|l| *l > 0);
         if let Some(limit) = limit.filter(|l| size > *l) {
             let text = format!("message size {size} exceeds the server's limit of {limit}");
-            return Some(internal_reply(552, "5.3.4", text));
+            return Some((internal_reply(552, "5.3.4", text), FailureKind::Mail));
         }
         let bad = |a: &str| a.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'<' | b'>'));
         if bad(from) || rcpts.iter().any(|r| bad(r.as_ref())) {
-            return Some(internal_reply(
-                553,
-                "5.1.3",
-                "address contains forbidden characters",
-            ));
+            let text = "address contains forbidden characters";
+            return Some((internal_reply(553, "5.1.3", text), FailureKind::Policy));
         }
         None
     }
@@ -65,21 +68,21 @@ impl SmtpConnection {
         size: u64,
     ) -> Vec<Outcome> {
         if self.broken {
-            let e = SessionError::Closed("an earlier transaction");
-            return self.all_transient(rcpts.len(), &e.reply());
+            let e = SessionError::Closed(Step::EarlierTransaction);
+            return self.all_transient(rcpts.len(), &e);
         }
         if self.needs_rset
             && let Err(e) = self.rset().await
         {
             self.broken = true;
-            return self.all_transient(rcpts.len(), &e.reply());
+            return self.all_transient(rcpts.len(), &e);
         }
         let cmds = self.envelope_commands(from, rcpts, message, size);
         match self.exchange(&cmds).await {
             Ok(replies) => self.finish(&replies, rcpts.len(), message).await,
             Err(e) => {
                 self.broken = true;
-                self.all_transient(rcpts.len(), &e.reply())
+                self.all_transient(rcpts.len(), &e)
             }
         }
     }
@@ -164,7 +167,8 @@ impl SmtpConnection {
         let mail = &replies[0];
         if mail.code / 100 != 2 {
             self.abort(data).await;
-            return (0..n).map(|_| self.outcome(mail.reply(), false)).collect();
+            let refused = self.outcome(mail.reply(), false, FailureKind::Mail);
+            return vec![refused; n];
         }
         let mut out: Vec<Option<Outcome>> = (0..n)
             .map(|i| self.rcpt_outcome(replies.get(i + 1)))
@@ -181,7 +185,7 @@ impl SmtpConnection {
             _ => {
                 self.abort(data).await;
                 let reply = data.map_or_else(not_attempted, |d| d.reply());
-                let fill = self.outcome(reply, false);
+                let fill = self.outcome(reply, false, FailureKind::Data);
                 out.iter_mut()
                     .filter(|o| o.is_none())
                     .for_each(|o| *o = Some(fill.clone()));
@@ -196,8 +200,8 @@ impl SmtpConnection {
     fn rcpt_outcome(&self, reply: Option<&RawReply>) -> Option<Outcome> {
         match reply {
             Some(r) if r.code / 100 == 2 => None,
-            Some(r) => Some(self.outcome(r.reply(), false)),
-            None => Some(self.outcome(not_attempted(), false)),
+            Some(r) => Some(self.outcome(r.reply(), false, FailureKind::Rcpt)),
+            None => Some(self.outcome(not_attempted(), false, FailureKind::Rcpt)),
         }
     }
 
@@ -209,26 +213,28 @@ impl SmtpConnection {
                 if reply.code == 421 {
                     self.broken = true;
                 }
-                self.outcome(reply.reply(), true)
+                self.outcome(reply.reply(), true, FailureKind::Data)
             }
             Err(e) => {
                 self.broken = true;
-                self.outcome(e.reply(), false)
+                self.outcome(e.reply(), false, e.kind())
             }
         }
     }
 
-    /// An outcome from this server; a 2xx only counts as delivered after the final dot.
-    fn outcome(&self, reply: Reply, final_reply: bool) -> Outcome {
+    /// An outcome from this server at `kind`; a 2xx only counts as delivered after the
+    /// final dot.
+    fn outcome(&self, reply: Reply, final_reply: bool, kind: FailureKind) -> Outcome {
         let by = self.info.dest.producer();
         if reply.code / 100 == 2 && !final_reply {
             let text = format!("unexpected reply before the message was sent: {reply}");
             return Outcome::Transient {
                 reply: internal_reply(451, "4.5.0", text),
                 by,
+                kind,
             };
         }
-        outcome_from_reply(reply, by)
+        outcome_from_reply(reply, by, kind)
     }
 
     /// Leaves a transaction that will not carry the message: end an unwanted data phase
@@ -239,8 +245,8 @@ impl SmtpConnection {
             // RFC 2920 §3.1: a server that accepted DATA without recipients gets an empty
             // message it must refuse.
             let t = self.cfg.command_timeout;
-            let ok = self.io.write(b".\r\n", t, "DATA").await.is_ok()
-                && self.io.read_reply(t, "end of DATA").await.is_ok();
+            let ok = self.io.write(b".\r\n", t, Step::Data).await.is_ok()
+                && self.io.read_reply(t, Step::DataEnd).await.is_ok();
             self.broken |= !ok;
         }
     }
@@ -258,7 +264,7 @@ impl SmtpConnection {
                 if let Some(t) = trace.as_mut() {
                     t.feed(&buf);
                 }
-                self.io.write_data(&buf, send_t, "DATA").await?;
+                self.io.write_data(&buf, send_t, Step::Data).await?;
                 buf.clear();
             }
         }
@@ -266,25 +272,25 @@ impl SmtpConnection {
         if let Some(t) = trace.as_mut() {
             t.feed(&buf);
         }
-        self.io.write_data(&buf, send_t, "DATA").await?;
+        self.io.write_data(&buf, send_t, Step::Data).await?;
         buf.clear();
         self.scratch = buf;
         if let Some(trace) = trace {
             self.io.log().data_sent(trace);
         }
         self.io
-            .read_reply(self.cfg.data_end_timeout, "end of DATA")
+            .read_reply(self.cfg.data_end_timeout, Step::DataEnd)
             .await
     }
 
-    fn all_transient(&self, n: usize, reply: &Reply) -> Vec<Outcome> {
-        let by = self.info.dest.producer();
-        (0..n)
-            .map(|_| Outcome::Transient {
-                reply: reply.clone(),
-                by: by.clone(),
-            })
-            .collect()
+    /// Every recipient deferred by the session error `e` (at the step it names).
+    fn all_transient(&self, n: usize, e: &SessionError) -> Vec<Outcome> {
+        let outcome = Outcome::Transient {
+            reply: e.reply(),
+            by: self.info.dest.producer(),
+            kind: e.kind(),
+        };
+        vec![outcome; n]
     }
 }
 
@@ -301,11 +307,11 @@ fn proceed(replies: &[RawReply], next: usize, total: usize) -> bool {
     }
 }
 
-fn stage(index: usize, total: usize) -> &'static str {
+fn stage(index: usize, total: usize) -> Step {
     match index {
-        0 => "MAIL FROM",
-        i if i + 1 == total => "DATA",
-        _ => "RCPT TO",
+        0 => Step::Mail,
+        i if i + 1 == total => Step::Data,
+        _ => Step::Rcpt,
     }
 }
 

@@ -25,7 +25,7 @@ use crate::delivery::{ClientConfig, Destination, SmtpConnection};
 use crate::dns::DnsFailure;
 use crate::envelope::{Envelope, MessageId};
 use crate::logs::Dialogue;
-use crate::outcome::{Outcome, Producer};
+use crate::outcome::{FailureKind, Outcome, Producer};
 use crate::queue::{Lease, QueueId};
 use idle::Next;
 
@@ -210,6 +210,7 @@ fn sources_disabled(vmta: &str) -> Outcome {
     Outcome::Transient {
         reply,
         by: Producer::Internal,
+        kind: FailureKind::Policy,
     }
 }
 
@@ -479,6 +480,7 @@ fn no_destination() -> Outcome {
     Outcome::Transient {
         reply,
         by: Producer::Internal,
+        kind: FailureKind::Connect,
     }
 }
 
@@ -512,6 +514,7 @@ async fn local(shared: &Arc<Shared>, ctx: &Context, argv: &[String], first: Leas
             let outcome = Outcome::Permanent {
                 reply,
                 by: Producer::Internal,
+                kind: FailureKind::LocalCommand,
             };
             after_attempt::queue_failure(shared, ctx, first, outcome, None).await;
             return;
