@@ -541,3 +541,37 @@ async fn mx_lookup_leads_to_the_right_sink() {
     assert_eq!(got[0].local, s.addr());
     assert_eq!(got[0].rcpts, ["bob@gmail.com"]);
 }
+
+/// Each step names itself in errors as before and records the failure kind of its place in
+/// the dialogue; the kind never depends on the error's wording.
+#[test]
+fn session_errors_record_the_step_they_failed_at() {
+    use crate::outcome::FailureKind;
+    let cases = [
+        (SessionError::Timeout(Step::Connect), FailureKind::Connect),
+        (SessionError::Timeout(Step::Greeting), FailureKind::Greeting),
+        (SessionError::Closed(Step::Ehlo), FailureKind::Greeting),
+        (
+            SessionError::Closed(Step::EarlierTransaction),
+            FailureKind::Connect,
+        ),
+        (SessionError::TlsRequired("no".into()), FailureKind::Tls),
+        (SessionError::Timeout(Step::Mail), FailureKind::Mail),
+        (SessionError::Timeout(Step::Rcpt), FailureKind::Rcpt),
+        (SessionError::Timeout(Step::DataEnd), FailureKind::Data),
+    ];
+    for (e, kind) in cases {
+        assert_eq!(e.kind(), kind, "{e}");
+    }
+    let e = SessionError::Timeout(Step::DataEnd);
+    assert_eq!(e.to_string(), "timed out waiting during end of DATA");
+    let e = SessionError::Rejected {
+        stage: Step::Rcpt,
+        reply: crate::delivery::classify::reply_from_parts(550, "5.1.1 no such user"),
+    };
+    assert_eq!(
+        e.to_string(),
+        "server replied 550 5.1.1 no such user to RCPT TO"
+    );
+    assert_eq!(e.kind(), FailureKind::Rcpt);
+}
