@@ -3,8 +3,8 @@
 
 use super::connect::SmtpConnection;
 use super::dot_stuffing::{DotStuffer, PIECE};
-use super::{SessionError, Step};
 use super::stream::RawReply;
+use super::{SessionError, Step};
 use crate::delivery::classify::{internal_reply, outcome_from_reply};
 use crate::outcome::{FailureKind, Outcome, Reply};
 
