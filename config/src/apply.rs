@@ -1,6 +1,7 @@
 //! How the directives of the blocks that build one object (`<virtual-mta>`,
 //! `<virtual-mta-pool>`, `<acct-file>`, the return-path processors, `<smtp-user>`,
-//! `<spool>`, `<source-group>`) reach it: each table row carries its [`Setter`] for every
+//! `<spool>`, `<source-group>`, `<address-list>`, `<rewrite-list>`), and the top level,
+//! reach it: each table row carries its [`Setter`] for every
 //! such block it may stand in, and the resolver hands the setter the value the row's
 //! [`Kind`](crate::table::Kind) parsed. A row's kind and its application therefore cannot
 //! disagree: a setter receives only values of that kind (the test
@@ -14,17 +15,23 @@ use std::path::PathBuf;
 
 use crate::model::{AcctFile, Password, SourceGroup, SourceHost, VirtualMta, VmtaPool};
 use crate::parse::Directive;
-use crate::processor::{ReturnProcessor, parse_forward_address};
+use crate::processor::{AddressEntry, ReturnProcessor, parse_address_entry, parse_forward_address};
 use crate::resolve::{RefKind, Resolver};
+use crate::rewrite::{RewriteList, parse_from_domain, parse_mail_from};
 use crate::setting::Value;
 
 /// Applies a parsed value to a block's object; false when the value is not of the kind the
 /// setter takes (a table mistake, caught by this module's tests).
 pub(crate) type SetFn<T> = for<'a, 'd> fn(&'a mut Resolver<'d>, &Directive, Value, &mut T) -> bool;
 
+/// Applies a parsed top-level value (or `Value::Cleared` for `""`) to the config.
+pub(crate) type GlobalFn = for<'a, 'd> fn(&'a mut Resolver<'d>, &Directive, Value) -> bool;
+
 /// The setter of one row for one kind of block.
 #[derive(Clone, Copy)]
 pub(crate) enum Setter {
+    /// The top level.
+    Global(GlobalFn),
     Vmta(SetFn<VirtualMta>),
     Pool(SetFn<VmtaPool>),
     Acct(SetFn<AcctFile>),
@@ -32,6 +39,9 @@ pub(crate) enum Setter {
     Processor(SetFn<ReturnProcessor>),
     User(SetFn<UserDraft>),
     Spool(SetFn<SpoolDraft>),
+    /// `<address-list>` of a return-path processor.
+    Addresses(SetFn<Vec<AddressEntry>>),
+    Rewrite(SetFn<RewriteList>),
     /// `<source-group>`: its directives are entries, applied once the block is read.
     Group(fn(&mut SourceGroup, &Value) -> bool),
 }
@@ -39,12 +49,15 @@ pub(crate) enum Setter {
 impl std::fmt::Debug for Setter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let block = match self {
+            Setter::Global(_) => "top level",
             Setter::Vmta(_) => "virtual-mta",
             Setter::Pool(_) => "virtual-mta-pool",
             Setter::Acct(_) => "acct-file",
             Setter::Processor(_) => "processor",
             Setter::User(_) => "smtp-user",
             Setter::Spool(_) => "spool",
+            Setter::Addresses(_) => "address-list",
+            Setter::Rewrite(_) => "rewrite-list",
             Setter::Group(_) => "source-group",
         };
         write!(f, "Setter({block})")
@@ -74,6 +87,8 @@ target!(AcctFile, Acct);
 target!(ReturnProcessor, Processor);
 target!(UserDraft, User);
 target!(SpoolDraft, Spool);
+target!(Vec<AddressEntry>, Addresses);
+target!(RewriteList, Rewrite);
 
 /// What an `<smtp-user>` block has said so far.
 #[derive(Debug, Default)]
@@ -219,6 +234,38 @@ setter!(
     |r, d, p| { p.forward_errors_to = r.check(d, parse_forward_address(&t)) }
 );
 
+// ---- <address-list> (in a processor) ----
+setter!(
+    addr_address,
+    Vec<AddressEntry>,
+    Value::Text(t),
+    |r, d, out| { out.extend(r.check(d, parse_address_entry(&t))) }
+);
+setter!(
+    addr_domain,
+    Vec<AddressEntry>,
+    Value::Text(_),
+    |r, d, out| { r.address_domains(d, out) }
+);
+setter!(addr_file, Vec<AddressEntry>, Value::Text(_), |r, d, out| {
+    r.address_file(d, out)
+});
+
+// ---- <rewrite-list> ----
+setter!(rewrite_mail_from, RewriteList, Value::Text(t), |r, d, l| {
+    let rule = parse_mail_from(&t, d.span.clone());
+    l.rules.extend(r.check(d, rule))
+});
+setter!(
+    rewrite_from_domain,
+    RewriteList,
+    Value::Text(t),
+    |r, d, l| {
+        let rule = parse_from_domain(&t, d.span.clone());
+        l.from_domains.extend(r.check(d, rule))
+    }
+);
+
 // ---- <smtp-user> ----
 setter!(user_password, UserDraft, Value::Text(t), |r, d, u| {
     r.password(d, t.trim(), &mut u.password)
@@ -261,6 +308,211 @@ pub(crate) fn group_reserved_smtp_in(g: &mut SourceGroup, v: &Value) -> bool {
     let Value::Count(n) = v else { return false };
     g.reserved_smtp_in = *n;
     true
+}
+
+// ---- top level ----
+// A top-level `""` clears: each setter gets `Value::Cleared` for it and does what the
+// directive's clearing means (back to the default, or nothing to clear).
+
+/// `fn NAME(r, d, value) -> bool` for a top-level directive: `$clear` is true for `""`.
+macro_rules! global {
+    ($name:ident, $pat:pat, |$r:ident, $d:ident, $v:ident, $clear:ident| $body:expr) => {
+        pub(crate) fn $name($r: &mut Resolver<'_>, $d: &Directive, $v: Value) -> bool {
+            let $clear = matches!($v, Value::Cleared);
+            if !$clear && !matches!($v, $pat) {
+                return false;
+            }
+            $body;
+            true
+        }
+    };
+}
+
+/// The text of a `Text` value (a path comes resolved), `None` for `Cleared`.
+fn text(v: Value) -> Option<String> {
+    match v {
+        Value::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
+global!(global_host_name, Value::Text(_), |r, d, _v, clear| r
+    .host_name(d, clear));
+global!(global_postmaster, Value::Text(_), |r, _d, v, _c| r
+    .cfg
+    .postmaster =
+    text(v));
+global!(global_log_domain, Value::Text(_), |r, _d, v, _c| r
+    .cfg
+    .log_domain =
+    text(v));
+global!(
+    global_log_file,
+    Value::Text(_),
+    |r, _d, v, _c| if let Some(p) = text(v) {
+        r.cfg.log_file = PathBuf::from(p)
+    }
+);
+global!(global_tls_certificate, Value::Text(_), |r, _d, v, _c| {
+    r.cfg.smtp_server_tls_certificate = text(v).map(PathBuf::from)
+});
+global!(
+    global_control_socket,
+    Value::Text(_),
+    |r, _d, v, _c| if let Some(p) = text(v) {
+        r.cfg.control_socket = PathBuf::from(p)
+    }
+);
+global!(
+    global_spool,
+    Value::Text(_),
+    |r, _d, v, _c| if let Some(p) = text(v) {
+        r.cfg.spool_dirs.push(PathBuf::from(p))
+    }
+);
+global!(global_listener, Value::Text(_), |r, d, _v, _c| r
+    .listener_directive(d));
+global!(global_tls12, Value::Bool(_), |r, d, v, _c| {
+    r.cfg.smtp_server_tls12 = r.flag(d, v, true)
+});
+global!(global_tls13, Value::Bool(_), |r, d, v, _c| {
+    r.cfg.smtp_server_tls13 = r.flag(d, v, true)
+});
+global!(
+    global_body_cache,
+    Value::Size(_),
+    |r, _d, v, _c| if let Value::Size(n) = v {
+        r.cfg.body_cache_size = n.unwrap_or(u64::MAX)
+    }
+);
+global!(
+    global_sync_delay,
+    Value::Duration(_),
+    |r, _d, v, _c| if let Value::Duration(t) = v {
+        r.cfg.completion_sync_delay = t
+    }
+);
+global!(global_tls_ciphers, Value::Text(_), |r, d, _v, clear| {
+    r.cfg.smtp_server_tls_ciphers = r.cipher_list(d, clear)
+});
+global!(global_tls13_suites, Value::Text(_), |r, d, _v, clear| {
+    r.cfg.smtp_server_tls13_suites = r.cipher_list(d, clear)
+});
+global!(global_name_servers, Value::Text(_), |r, d, _v, _c| r
+    .name_servers(d));
+global!(global_relay_domains, Value::Text(_), |r, d, _v, _c| r
+    .relay_domains(d));
+global!(
+    global_max_smtp_in,
+    Value::Count(_),
+    |r, _d, v, _c| if let Value::Count(n) = v {
+        r.cfg.total_max_smtp_in = n
+    }
+);
+global!(
+    global_max_smtp_out,
+    Value::Count(_),
+    |r, _d, v, _c| if let Value::Count(n) = v {
+        r.cfg.total_max_smtp_out = n
+    }
+);
+global!(
+    global_log_rotate,
+    Value::Count(_),
+    |r, _d, v, _c| if let Value::Count(n) = v {
+        r.cfg.log_rotate = n
+    }
+);
+global!(global_domain_key, Value::Text(_), |r, d, _v, _c| {
+    if let Some(key) = r.domain_key(d) {
+        r.cfg.domain_keys.push(key)
+    }
+});
+global!(global_source_host, Value::Text(_), |r, d, _v, _c| {
+    let hosts = r.source_host(d);
+    r.cfg.source_hosts.extend(hosts)
+});
+/// `domain-macro`: read before the walk (macros apply wherever they stand).
+pub(crate) fn global_macro(_: &mut Resolver<'_>, _: &Directive, v: Value) -> bool {
+    matches!(v, Value::Text(_) | Value::Cleared)
+}
+global!(global_cluster_url, Value::Text(_), |r, d, _v, clear| r
+    .cluster_url(d, clear));
+global!(global_cluster_node, Value::Text(_), |r, _d, v, _c| {
+    r.cfg.cluster.node_id = text(v).map(|t| t.trim().to_string())
+});
+global!(
+    global_cluster_fallback,
+    Value::Text(_),
+    |r, d, _v, clear| r.cluster_fallback(d, clear)
+);
+
+// ---- the HTTP management interface (top level) ----
+global!(
+    http_mgmt_port,
+    Value::Text(_),
+    |r, d, v, _c| match text(v) {
+        None => r.cfg.http.listen = None,
+        Some(t) => {
+            if let Some(listen) = r.check(d, crate::http::parse_mgmt_port(&t)) {
+                r.cfg.http.listen = listen
+            }
+        }
+    }
+);
+global!(http_access, Value::Text(_), |r, d, v, _c| match text(v) {
+    None => r.cfg.http.access.clear(),
+    Some(t) => {
+        if let Some(a) = r.check(d, crate::http::parse_access(&t)) {
+            r.cfg.http.access.push(a)
+        }
+    }
+});
+global!(http_api_key, Value::Text(_), |r, d, v, _c| match text(v) {
+    None => r.cfg.http.api_keys.clear(),
+    Some(t) => {
+        if let Some(k) = r.check(d, crate::http::parse_api_key(&t)) {
+            r.cfg.http.api_keys.push(k)
+        }
+    }
+});
+global!(http_max_items, Value::Count(_), |r, _d, v, _c| {
+    r.cfg.http.default_max_items = match v {
+        Value::Count(n) => n,
+        _ => crate::http::HttpMgmt::default().default_max_items,
+    }
+});
+global!(http_top_queues, Value::Count(_), |r, _d, v, _c| {
+    r.cfg.http.metrics_top_queues = match v {
+        Value::Count(n) => n,
+        _ => crate::http::HttpMgmt::default().metrics_top_queues,
+    }
+});
+global!(http_tls_certificate, Value::Text(_), |r, _d, v, _c| {
+    r.cfg.http.tls.certificate = text(v).map(PathBuf::from)
+});
+global!(http_tls12, Value::Bool(_), |r, _d, v, _c| {
+    r.cfg.http.tls.tls12 = bool_or(v, crate::http::HttpTls::default().tls12)
+});
+global!(http_tls13, Value::Bool(_), |r, _d, v, _c| {
+    r.cfg.http.tls.tls13 = bool_or(v, crate::http::HttpTls::default().tls13)
+});
+global!(http_redirect, Value::Bool(_), |r, _d, v, _c| {
+    r.cfg.http.tls.redirect_to_https = bool_or(v, crate::http::HttpTls::default().redirect_to_https)
+});
+global!(http_tls_ciphers, Value::Text(_), |r, d, _v, clear| {
+    r.cfg.http.tls.ciphers = r.cipher_list(d, clear)
+});
+global!(http_tls13_suites, Value::Text(_), |r, d, _v, clear| {
+    r.cfg.http.tls.tls13_suites = r.cipher_list(d, clear)
+});
+
+/// A `Bool` value, or `default` for `""`.
+fn bool_or(v: Value, default: bool) -> bool {
+    match v {
+        Value::Bool(b) => b,
+        _ => default,
+    }
 }
 
 #[cfg(test)]

@@ -195,9 +195,8 @@ impl Resolver<'_> {
         let Some((_, def)) = self.known(d, GLOBAL) else {
             return;
         };
-        let text = d.value.text.clone();
         let clear = d.value.is_clear();
-        if text.is_empty() && !clear {
+        if d.value.text.is_empty() && !clear {
             let msg = format!(
                 "{}: a value is missing (expected {})",
                 def.name,
@@ -206,65 +205,40 @@ impl Resolver<'_> {
             self.diags.error(d.value.span.clone(), msg);
             return;
         }
-        match def.name {
-            "host-name" => self.host_name(d, clear),
-            "postmaster" => self.cfg.postmaster = (!clear).then_some(text),
-            "log-domain" => {
-                self.cfg.log_domain = (!clear).then(|| self.path(d).to_string_lossy().into())
+        let set = def.setters.iter().find_map(|s| match s {
+            Setter::Global(f) => Some(*f),
+            _ => None,
+        });
+        let Some(set) = set else {
+            return; // none: `every_block_row_has_a_setter…` keeps this from happening
+        };
+        let value = match clear {
+            true => Some(Value::Cleared),
+            false => {
+                let parsed = parse_kind(def.kind, &d.value, || base_dir(&d.span));
+                self.check(d, parsed)
             }
-            "log-file" if !clear => self.cfg.log_file = self.path(d),
-            "smtp-server-tls-certificate" => {
-                self.cfg.smtp_server_tls_certificate = (!clear).then(|| self.path(d))
-            }
-            "control-socket" if !clear => self.cfg.control_socket = self.path(d),
-            "spool" if !clear => self.cfg.spool_dirs.push(self.path(d)),
-            "smtp-listener" => self.listener_directive(d),
-            "smtp-server-tls-allow-tlsv1.2" | "smtp-server-tls-allow-tlsv1.3" => {
-                let allowed = self.check(d, v::parse_bool(&text)).unwrap_or(true);
-                match def.name.ends_with("1.2") {
-                    true => self.cfg.smtp_server_tls12 = allowed,
-                    false => self.cfg.smtp_server_tls13 = allowed,
-                }
-            }
-            "body-cache-size" => {
-                if let Some(Value::Size(n)) = self.value(def, d) {
-                    self.cfg.body_cache_size = n.unwrap_or(u64::MAX);
-                }
-            }
-            "completion-sync-delay" => {
-                if let Some(Value::Duration(t)) = self.value(def, d) {
-                    self.cfg.completion_sync_delay = t;
-                }
-            }
-            "smtp-server-tls-ciphers" | "smtp-server-tls-v1.3-ciphersuites" => {
-                self.tls_ciphers(d, clear)
-            }
-            "name-server" => self.name_servers(d),
-            "relay-domain" => self.relay_domains(d),
-            "total-max-smtp-in" | "total-max-smtp-out" | "log-rotate" => self.total(def, d),
-            "domain-key" => {
-                if let Some(key) = self.domain_key(d) {
-                    self.cfg.domain_keys.push(key);
-                }
-            }
-            "smtp-source-host" => {
-                let hosts = self.source_host(d);
-                self.cfg.source_hosts.extend(hosts);
-            }
-            "cluster-redis-url" => self.cluster_url(d, clear),
-            "cluster-node-id" => self.cfg.cluster.node_id = (!clear).then(|| text.trim().into()),
-            "cluster-fallback" => self.cluster_fallback(d, clear),
-            name if name.starts_with("http-tls-") || name == "http-redirect-to-https" => {
-                self.http_tls_directive(def, d, clear)
-            }
-            name if name.starts_with("http-") => self.http_directive(def, d, clear),
-            _ => {}
+        };
+        if let Some(value) = value {
+            let taken = set(self, d, value);
+            debug_assert!(taken, "{}: setter does not take {:?}", def.name, def.kind);
+        }
+    }
+
+    /// A `yes|no` whose `""` is read as written (an error), as `smtp-server-tls-allow-*`
+    /// always did.
+    pub(crate) fn flag(&mut self, d: &Directive, value: Value, default: bool) -> bool {
+        match value {
+            Value::Bool(b) => b,
+            _ => self
+                .check(d, v::parse_bool(&d.value.text))
+                .unwrap_or(default),
         }
     }
 
     /// `cluster-redis-url`: checked for a scheme pmtad can speak, so a typo fails the load
     /// instead of leaving the node quietly outside the fleet.
-    fn cluster_url(&mut self, d: &Directive, clear: bool) {
+    pub(crate) fn cluster_url(&mut self, d: &Directive, clear: bool) {
         let url = d.value.text.trim();
         if clear {
             self.cfg.cluster.redis_url = None;
@@ -277,7 +251,7 @@ impl Resolver<'_> {
     }
 
     /// `cluster-fallback divide|local|pause`.
-    fn cluster_fallback(&mut self, d: &Directive, clear: bool) {
+    pub(crate) fn cluster_fallback(&mut self, d: &Directive, clear: bool) {
         let word = d.value.text.trim();
         match crate::cluster::Fallback::parse(word) {
             _ if clear => self.cfg.cluster.fallback = crate::cluster::Fallback::default(),
@@ -291,7 +265,7 @@ impl Resolver<'_> {
 
     /// The first `host-name` names the host (banner, EHLO); every one is also a domain
     /// this host accepts mail for, as in PowerMTA.
-    fn host_name(&mut self, d: &Directive, clear: bool) {
+    pub(crate) fn host_name(&mut self, d: &Directive, clear: bool) {
         if clear {
             self.cfg.host_name = None;
             return;
@@ -310,57 +284,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn total(&mut self, def: &DirectiveDef, d: &Directive) {
-        let Some(Value::Count(n)) = self.value(def, d) else {
-            return;
-        };
-        match def.name {
-            "total-max-smtp-in" => self.cfg.total_max_smtp_in = n,
-            "log-rotate" => self.cfg.log_rotate = n,
-            _ => self.cfg.total_max_smtp_out = n,
-        }
-    }
-
-    /// `http-mgmt-port`, `http-access`, `http-api-key`, `http-default-max-items`,
-    /// `http-metrics-top-queues`.
-    fn http_directive(&mut self, def: &DirectiveDef, d: &Directive, clear: bool) {
-        use crate::http;
-        let text = d.value.text.as_str();
-        let defaults = http::HttpMgmt::default();
-        let h = &mut self.cfg.http;
-        match def.name {
-            "http-mgmt-port" if clear => h.listen = None,
-            "http-access" if clear => h.access.clear(),
-            "http-api-key" if clear => h.api_keys.clear(),
-            "http-default-max-items" if clear => h.default_max_items = defaults.default_max_items,
-            _ if clear => h.metrics_top_queues = defaults.metrics_top_queues,
-            "http-mgmt-port" => {
-                if let Some(listen) = self.check(d, http::parse_mgmt_port(text)) {
-                    self.cfg.http.listen = listen;
-                }
-            }
-            "http-access" => {
-                if let Some(a) = self.check(d, http::parse_access(text)) {
-                    self.cfg.http.access.push(a);
-                }
-            }
-            "http-api-key" => {
-                if let Some(k) = self.check(d, http::parse_api_key(text)) {
-                    self.cfg.http.api_keys.push(k);
-                }
-            }
-            _ => {
-                if let Some(n) = self.check(d, v::parse_u64(text)) {
-                    match def.name {
-                        "http-default-max-items" => self.cfg.http.default_max_items = n,
-                        _ => self.cfg.http.metrics_top_queues = n,
-                    }
-                }
-            }
-        }
-    }
-
-    fn listener_directive(&mut self, d: &Directive) {
+    pub(crate) fn listener_directive(&mut self, d: &Directive) {
         if let Some(l) = self.check(d, parse_listener(&d.value.text)) {
             if let Some(src) = &l.source {
                 self.refs
@@ -370,7 +294,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn name_servers(&mut self, d: &Directive) {
+    pub(crate) fn name_servers(&mut self, d: &Directive) {
         for (at, item) in split_items(&d.value.text, ',') {
             match v::parse_name_server(item) {
                 Ok(addr) => self.cfg.name_servers.push(addr),
@@ -385,7 +309,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn relay_domains(&mut self, d: &Directive) {
+    pub(crate) fn relay_domains(&mut self, d: &Directive) {
         for (at, item) in split_items(&d.value.text, ',') {
             match v::parse_domain_pattern(item) {
                 Ok(p) => self.cfg.relay_domains.push(p),
@@ -798,42 +722,14 @@ impl Resolver<'_> {
             .insert(name.clone(), SmtpPatternList { name, rules });
     }
 
-    /// `smtp-server-tls-ciphers` / `smtp-server-tls-v1.3-ciphersuites`.
-    fn tls_ciphers(&mut self, d: &Directive, clear: bool) {
-        let suites = self.cipher_list(d, clear);
-        match d.name.ends_with("ciphersuites") {
-            true => self.cfg.smtp_server_tls13_suites = suites,
-            false => self.cfg.smtp_server_tls_ciphers = suites,
-        }
-    }
-
-    /// `http-tls-certificate`, `http-tls-allow-tlsv1.2/1.3`, `http-tls-ciphers`,
-    /// `http-tls-tlsv1.3-ciphersuites`, `http-redirect-to-https`.
-    fn http_tls_directive(&mut self, def: &DirectiveDef, d: &Directive, clear: bool) {
-        let text = d.value.text.clone();
-        let defaults = crate::http::HttpTls::default();
-        let flag = |r: &mut Self, default: bool| match clear {
-            true => default,
-            false => r.check(d, v::parse_bool(&text)).unwrap_or(default),
-        };
-        match def.name {
-            "http-tls-certificate" => {
-                self.cfg.http.tls.certificate = (!clear).then(|| self.path(d))
-            }
-            "http-tls-allow-tlsv1.2" => self.cfg.http.tls.tls12 = flag(self, defaults.tls12),
-            "http-tls-allow-tlsv1.3" => self.cfg.http.tls.tls13 = flag(self, defaults.tls13),
-            "http-redirect-to-https" => {
-                self.cfg.http.tls.redirect_to_https = flag(self, defaults.redirect_to_https)
-            }
-            "http-tls-ciphers" => self.cfg.http.tls.ciphers = self.cipher_list(d, clear),
-            _ => self.cfg.http.tls.tls13_suites = self.cipher_list(d, clear),
-        }
-    }
-
     /// A TLS 1.2 cipher string (OpenSSL's) or, for a `…ciphersuites` directive, a TLS 1.3
     /// list; named suites rustls lacks are left out with a warning, unknown words are
     /// errors.
-    fn cipher_list(&mut self, d: &Directive, clear: bool) -> Option<Vec<crate::CipherSuite>> {
+    pub(crate) fn cipher_list(
+        &mut self,
+        d: &Directive,
+        clear: bool,
+    ) -> Option<Vec<crate::CipherSuite>> {
         let tls13 = d.name.ends_with("ciphersuites");
         let list = match (clear, tls13) {
             (true, _) => None,
@@ -864,19 +760,7 @@ impl Resolver<'_> {
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, REWRITE, &Scope::Global),
-                Item::Directive(d) => {
-                    let Some((_, def)) = self.known(d, REWRITE) else {
-                        continue;
-                    };
-                    let (text, span) = (&d.value.text, d.span.clone());
-                    if def.name == "from-domain" {
-                        let rule = crate::rewrite::parse_from_domain(text, span);
-                        list.from_domains.extend(self.check(d, rule));
-                    } else {
-                        let rule = crate::rewrite::parse_mail_from(text, span);
-                        list.rules.extend(self.check(d, rule));
-                    }
-                }
+                Item::Directive(d) => self.apply(d, REWRITE, &mut list),
             }
         }
         self.cfg.rewrite_lists.insert(name, list);
@@ -1075,21 +959,12 @@ impl Resolver<'_> {
         for item in &b.items {
             match item {
                 Item::Block(inner) => self.block(inner, ADDR_LIST, &Scope::Global),
-                Item::Directive(d) => {
-                    if self.known(d, ADDR_LIST).is_none() {
-                        continue;
-                    }
-                    match d.name.as_str() {
-                        "address" => out.extend(self.check(d, parse_address_entry(&d.value.text))),
-                        "domain" => self.address_domains(d, out),
-                        _ => self.address_file(d, out),
-                    }
-                }
+                Item::Directive(d) => self.apply(d, ADDR_LIST, out),
             }
         }
     }
 
-    fn address_domains(&mut self, d: &Directive, out: &mut Vec<AddressEntry>) {
+    pub(crate) fn address_domains(&mut self, d: &Directive, out: &mut Vec<AddressEntry>) {
         for (at, item) in split_items(&d.value.text, ',') {
             match v::parse_domain_pattern(item) {
                 Ok(p) => out.push(AddressEntry::Domain(p)),
@@ -1105,7 +980,7 @@ impl Resolver<'_> {
     }
 
     /// `address-file FILE`: one address form per line, `#` comments; read now.
-    fn address_file(&mut self, d: &Directive, out: &mut Vec<AddressEntry>) {
+    pub(crate) fn address_file(&mut self, d: &Directive, out: &mut Vec<AddressEntry>) {
         let path = self.path(d);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,

@@ -69,8 +69,9 @@ pub(crate) fn parse_value(
 
 /// The value of `raw` as `kind` reads it, `""` and an empty value included (the blocks
 /// whose rows carry a [`crate::apply::Setter`] decide themselves what those mean). Kinds
-/// whose reading needs the resolver (`DomainKey` reads a key file, `SourceHost` expands a
-/// CIDR, reporting at their own columns) come as `Text` for their setter to read.
+/// whose reading needs the resolver or reports at the column of each item (`DomainKey`
+/// reads a key file, `SourceHost` expands a CIDR, lists check each entry) come as `Text`
+/// for their setter to read.
 pub(crate) fn parse_kind(
     kind: Kind,
     raw: &RawValue,
@@ -116,7 +117,15 @@ pub(crate) fn parse_kind(
         Kind::DailyLimits => Value::Counts(parse_daily_limits(s)?),
         Kind::Records => Value::Records(parse_records(s)?),
         Kind::RecordFields => Value::RecordFields(parse_record_fields(s)?),
-        Kind::DomainKey | Kind::SourceHost => Value::Text(s.to_string()),
+        Kind::DomainKey
+        | Kind::SourceHost
+        | Kind::Listener
+        | Kind::NameServers
+        | Kind::DomainList
+        | Kind::HttpPort
+        | Kind::HttpAccess
+        | Kind::Macro
+        | Kind::AddressEntry => Value::Text(s.to_string()),
         other => return bad(0, format!("internal: {other:?} is not a mergeable value")),
     })
 }

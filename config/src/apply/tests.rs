@@ -3,12 +3,15 @@
 
 use super::Setter;
 use crate::table::{
-    ACCT, BOUNCE_PROC, DIRECTIVES, DirectiveDef, FBL_PROC, Kind, POOL, SOURCE_GROUP, SPOOL, Scopes,
-    Status, USER, VMTA,
+    ACCT, ADDR_LIST, BOUNCE_PROC, DIRECTIVES, DirectiveDef, FBL_PROC, GLOBAL, Kind, POOL, REWRITE,
+    SOURCE_GROUP, SPOOL, Scopes, Status, USER, VMTA,
 };
 
 /// The block bits whose rows are applied by setters, and the setter each needs.
-const BLOCKS: [(Scopes, &str); 7] = [
+const BLOCKS: [(Scopes, &str); 10] = [
+    (ADDR_LIST, "address-list"),
+    (REWRITE, "rewrite-list"),
+    (GLOBAL, "top level"),
     (VMTA, "virtual-mta"),
     (POOL, "virtual-mta-pool"),
     (ACCT, "acct-file"),
@@ -59,6 +62,13 @@ fn sample(kind: Kind) -> &'static str {
         Kind::SourceHost => "127.0.0.1 out.example.com",
         Kind::VmtaName => "v",
         Kind::Text | Kind::Path => "ops@example.com",
+        Kind::Listener => "127.0.0.1:0",
+        Kind::NameServers => "127.0.0.1",
+        Kind::DomainList => "example.com",
+        Kind::HttpPort => "0",
+        Kind::HttpAccess => "127.0.0.1/32 monitor",
+        Kind::Macro => "tld com, net",
+        Kind::AddressEntry => "b@example.com",
         other => panic!("no sample for {other:?}: add one"),
     }
 }
@@ -66,6 +76,11 @@ fn sample(kind: Kind) -> &'static str {
 /// A config where `line` stands in `block` (with what that block needs around it).
 fn config_with(block: &str, line: &str) -> String {
     match block {
+        "top level" => format!("{line}\n"),
+        "address-list" => format!(
+            "<bounce-processor>\n<address-list>\n{line}\n</address-list>\n</bounce-processor>\n"
+        ),
+        "rewrite-list" => format!("<rewrite-list r>\n{line}\n</rewrite-list>\n"),
         "virtual-mta" => format!("<virtual-mta v>\n{line}\n</virtual-mta>\n"),
         "virtual-mta-pool" => format!(
             "<virtual-mta v>\n</virtual-mta>\n<virtual-mta-pool p>\nvirtual-mta v\n{line}\n</virtual-mta-pool>\n"
@@ -87,13 +102,15 @@ fn every_setter_takes_the_value_of_its_rows_kind() {
     let mut ran = 0;
     for def in implemented() {
         for s in def.setters {
-            let line = format!("{} {}", def.name, sample(def.kind));
-            let text = config_with(block_of(s), &line);
-            let _ = crate::load_str(&text, "/tmp/pmtad-setters/pmta.conf");
+            for value in [sample(def.kind), "\"\""] {
+                let line = format!("{} {value}", def.name);
+                let text = config_with(block_of(s), &line);
+                let _ = crate::load_str(&text, "/tmp/pmtad-setters/pmta.conf");
+            }
             ran += 1;
         }
     }
-    assert!(ran >= 30, "only {ran} setters");
+    assert!(ran >= 65, "only {ran} setters");
 }
 
 #[test]
