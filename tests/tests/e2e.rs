@@ -5,3 +5,4 @@ mod control;
 mod delivery;
 mod http;
 mod pmtactl;
+mod source_layout;

@@ -11,46 +11,20 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::tls::TlsSlot;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-use super::admission::{Admission, InboundLimits, Refusal, Ticket};
+use super::admission::{InboundLimits, Refusal, Ticket};
 use super::conn::BufPool;
 use super::intake::Intake;
 use super::lockout::AuthLockout;
-use super::session::{LOG_TARGET, Session, SessionContext};
+use super::session::{LOG_TARGET, Session, SessionContext, SessionLimits};
+use super::traffic::InboundStats;
 use crate::logs::LogSink;
-
-/// Hard limits of every session, whatever the source.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionLimits {
-    /// Longest command line accepted (500 5.5.6 beyond it).
-    pub max_line: usize,
-    /// Recipients per message (452 4.5.3 beyond it); a source may set fewer.
-    pub max_recipients: usize,
-    /// Errors (bad commands, refusals) before the session is closed with 421.
-    pub max_errors: u32,
-    /// Size of a read buffer (a session holds one only while it handles input).
-    pub read_buffer: usize,
-    /// Read buffers kept for reuse when sessions go idle (their pages stay resident).
-    pub pooled_buffers: usize,
-}
-
-impl Default for SessionLimits {
-    fn default() -> Self {
-        SessionLimits {
-            max_line: 2048,
-            max_recipients: 1000,
-            max_errors: 20,
-            read_buffer: 64 * 1024,
-            pooled_buffers: 128,
-        }
-    }
-}
 
 /// Listener settings that are not per-source.
 #[derive(Debug, Clone)]
@@ -74,65 +48,6 @@ impl Default for ListenerConfig {
             limits: SessionLimits::default(),
             log: None,
         }
-    }
-}
-
-/// Counters for `show status` (connections in, traffic in).
-#[derive(Debug, Default)]
-pub struct InboundStats {
-    active: AtomicU64,
-    sessions: AtomicU64,
-    refused: AtomicU64,
-    messages: AtomicU64,
-    recipients: AtomicU64,
-    bytes: AtomicU64,
-    tls_handshakes: AtomicU64,
-    admission: Arc<Admission>,
-}
-
-/// A snapshot of [`InboundStats`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct InboundCounts {
-    /// Sessions open right now.
-    pub active: u64,
-    /// Sessions accepted since start.
-    pub sessions: u64,
-    /// Connections turned away (421 4.3.2) by `total-max-smtp-in` or a `<source-group>`.
-    pub refused: u64,
-    pub messages: u64,
-    pub recipients: u64,
-    pub bytes: u64,
-    /// STARTTLS handshakes completed.
-    pub tls_handshakes: u64,
-}
-
-impl InboundStats {
-    pub fn snapshot(&self) -> InboundCounts {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        InboundCounts {
-            active: get(&self.active),
-            sessions: get(&self.sessions),
-            refused: get(&self.refused),
-            messages: get(&self.messages),
-            recipients: get(&self.recipients),
-            bytes: get(&self.bytes),
-            tls_handshakes: get(&self.tls_handshakes),
-        }
-    }
-
-    /// The live connection counts (total and per `<source-group>`).
-    pub fn admission(&self) -> &Admission {
-        &self.admission
-    }
-
-    pub(crate) fn tls_handshake(&self) {
-        self.tls_handshakes.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn accepted(&self, recipients: u64, bytes: u64) {
-        self.messages.fetch_add(1, Ordering::Relaxed);
-        self.recipients.fetch_add(recipients, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 }
 

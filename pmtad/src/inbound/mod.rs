@@ -2,7 +2,7 @@
 //! and recipient-domain policy checks, over an [`Intake`] the daemon implements.
 //!
 //! Data flow: [`SmtpServer`] accepts a connection -> `session` (greeting, commands) ->
-//! `transaction` (MAIL/RCPT policy) -> `data` (dot-unstuffing in `dot`, `X-Virtual-MTA`
+//! `session::mail_rcpt` (MAIL/RCPT policy) -> `session::data` (dot-unstuffing in `dot`, `X-Virtual-MTA`
 //! handling in `headers`, our `Received:` from `received`) streamed into
 //! [`Intake::begin`]'s [`Content`] -> [`Intake::store`] -> 250. SMTP AUTH is `auth` (the
 //! exchange), `sasl` (PLAIN/LOGIN decoding) and `lockout` (failure rate per client address).
@@ -11,24 +11,23 @@ mod admission;
 mod auth;
 mod command;
 mod conn;
-mod data;
 mod dot;
 mod from_rewrite;
 mod headers;
 mod intake;
 mod listener;
 mod lockout;
-mod mail_rcpt;
 mod received;
 mod sasl;
 mod session;
 pub mod tls;
+mod traffic;
 
 pub use admission::{Admission, GroupCount, GroupLimit, InboundLimits, Refusal};
 pub use auth::printable;
 pub use intake::{
     Content, Credentials, FailureRate, Intake, LookupError, RecipientRules, SourceRules, StoreError,
 };
-pub use listener::{
-    BindError, InboundCounts, InboundStats, ListenerConfig, SessionLimits, SmtpServer,
-};
+pub use listener::{BindError, ListenerConfig, SmtpServer};
+pub use session::SessionLimits;
+pub use traffic::{InboundCounts, InboundStats};

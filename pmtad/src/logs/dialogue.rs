@@ -49,8 +49,23 @@ pub struct SessionLog {
     flags: Dialogue,
 }
 
+/// The traces are made here, not in [`super::sink`], so the sink need not know them.
+impl LogSink {
+    /// The trace of inbound connection `id`; `flags` come from the source's
+    /// `log-connections` / `log-commands` / `log-data`.
+    pub fn session(&self, id: u64, flags: Dialogue) -> SessionLog {
+        SessionLog::new(self, id, Side::Inbound, flags)
+    }
+
+    /// The trace of outbound connection `id`; `flags` come from the queue's (domain's)
+    /// `log-connections` / `log-commands` / `log-data`.
+    pub fn outbound_session(&self, id: u64, flags: Dialogue) -> SessionLog {
+        SessionLog::new(self, id, Side::Outbound, flags)
+    }
+}
+
 impl SessionLog {
-    pub(super) fn new(sink: &LogSink, id: u64, side: Side, flags: Dialogue) -> SessionLog {
+    fn new(sink: &LogSink, id: u64, side: Side, flags: Dialogue) -> SessionLog {
         SessionLog {
             sink: flags.any().then(|| sink.clone()),
             id,

@@ -2,7 +2,7 @@
 //!
 //! Cheap to clone (an `Arc`). Daemon events (start, stop, reload, errors) go to the main log
 //! and the ring; delivery events go to the recipient domain's `log-domain` file and the ring;
-//! the SMTP dialogue goes to the main log through a per-connection [`SessionLog`], which
+//! the SMTP dialogue goes to the main log through a per-connection [`SessionLog`](super::dialogue::SessionLog), which
 //! costs one branch per line when `log-connections` / `log-commands` / `log-data` are off.
 
 use std::fmt::Display;
@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::LogError;
 use super::clock;
-use super::dialogue::{Dialogue, SessionLog, Side};
 use super::domainlog::DomainLogs;
 use super::log_settings::LogOptions;
 use super::mainlog::MainLog;
@@ -172,18 +171,6 @@ impl LogSink {
         };
         let text = format!("connection error {queue_domain}/{vmta} to {to}: {error}");
         self.domain_event(queue_domain, text);
-    }
-
-    /// The trace of inbound connection `id`; `flags` come from the source's
-    /// `log-connections` / `log-commands` / `log-data`.
-    pub fn session(&self, id: u64, flags: Dialogue) -> SessionLog {
-        SessionLog::new(self, id, Side::Inbound, flags)
-    }
-
-    /// The trace of outbound connection `id`; `flags` come from the queue's (domain's)
-    /// `log-connections` / `log-commands` / `log-data`.
-    pub fn outbound_session(&self, id: u64, flags: Dialogue) -> SessionLog {
-        SessionLog::new(self, id, Side::Outbound, flags)
     }
 
     /// `rotate log`.

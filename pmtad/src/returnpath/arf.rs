@@ -5,7 +5,7 @@
 use mail_auth::report::{Feedback, FeedbackType};
 
 use super::field_groups::{self, Group};
-use super::parse::{Complaint, Format, RcptReport, Rejected, Report};
+use super::report::{Complaint, Format, RcptReport, Rejected, Report};
 
 /// The complaint of an ARF message; `original` is the header of the attached message
 /// (used when mail-auth finds no header of its own).

@@ -6,7 +6,7 @@
 //! `relayed` and `expanded` are status notices (`rs`), not reasons to stop mailing anyone.
 
 use super::field_groups::{self, Group};
-use super::parse::{Format, RcptReport, Rejected, Report};
+use super::report::{Format, RcptReport, Rejected, Report};
 
 /// The report of a `message/delivery-status` body.
 pub fn parse(body: &str, original: Group) -> Result<Report, Rejected> {

@@ -19,6 +19,7 @@ pub mod intercept;
 pub mod parse;
 mod patterns;
 pub mod process;
+mod report;
 pub mod samples;
 pub mod stamp;
 #[cfg(test)]
@@ -29,8 +30,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-pub use parse::{Format, MAX_REPORT_SIZE, Rejected, Report};
 pub use process::{Entry, Processed, Verdict};
+pub use report::{Format, MAX_REPORT_SIZE, Rejected, Report};
 pub use stamp::{HEADER, Key};
 
 /// How many reports `show bounces` / `show feedback` can list.

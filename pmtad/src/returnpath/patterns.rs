@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::field_groups::Group;
-use super::parse::{Format, RcptReport, Rejected, Report};
+use super::report::{Format, RcptReport, Rejected, Report};
 
 fn re(src: &str) -> Regex {
     Regex::new(src).expect("valid built-in pattern")

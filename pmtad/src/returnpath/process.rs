@@ -7,7 +7,8 @@ use crate::acct::{RecordType, ReportFacts, describe_status};
 use crate::bouncecat::BounceCategories;
 
 use super::field_groups::Group;
-use super::parse::{self, RcptReport, Rejected, Report};
+use super::parse;
+use super::report::{Complaint, RcptReport, Rejected, Report};
 use super::stamp::{Key, Stamp};
 
 /// One reported recipient, as `show bounces` / `show feedback` list it.
@@ -209,7 +210,7 @@ fn facts(
 
 /// The sender of the reported message: its `Return-Path`, ARF `Original-Mail-From`, or
 /// the address in its `From`.
-fn original_sender(o: &Group, complaint: &parse::Complaint) -> String {
+fn original_sender(o: &Group, complaint: &Complaint) -> String {
     let from = o
         .get("Return-Path")
         .or(complaint.original_mail_from.as_deref())

@@ -1,6 +1,10 @@
 //! One SMTP session (RFC 5321): greeting, then one command at a time until QUIT, a timeout,
 //! too many errors or the server's shutdown. The mail transaction itself (MAIL, RCPT) is in
-//! `mail_rcpt.rs`, DATA in `data.rs`.
+//! [`mail_rcpt`], DATA in [`data`]: children of the session, since each is a phase of it
+//! (methods on [`Session`]) and names its state as the session names them.
+
+mod data;
+mod mail_rcpt;
 
 use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
@@ -12,18 +16,45 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::{self, Command, ParseError};
 use super::conn::{BufPool, Conn, ReadError};
-use super::data::DataBuffers;
 use super::headers::FieldPlan;
 use super::intake::{Intake, SourceRules};
-use super::listener::{InboundStats, SessionLimits};
 use super::lockout::AuthLockout;
-use super::mail_rcpt::Transaction;
+use super::traffic::InboundStats;
 use crate::logs::{Dialogue, LogSink, SessionLog};
+use data::DataBuffers;
+use mail_rcpt::Transaction;
 
 /// Longest wait to hand the last reply to a closing connection.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub(crate) const LOG_TARGET: &str = "pmtad::inbound";
+
+/// Hard limits of every session, whatever the source.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Longest command line accepted (500 5.5.6 beyond it).
+    pub max_line: usize,
+    /// Recipients per message (452 4.5.3 beyond it); a source may set fewer.
+    pub max_recipients: usize,
+    /// Errors (bad commands, refusals) before the session is closed with 421.
+    pub max_errors: u32,
+    /// Size of a read buffer (a session holds one only while it handles input).
+    pub read_buffer: usize,
+    /// Read buffers kept for reuse when sessions go idle (their pages stay resident).
+    pub pooled_buffers: usize,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            max_line: 2048,
+            max_recipients: 1000,
+            max_errors: 20,
+            read_buffer: 64 * 1024,
+            pooled_buffers: 128,
+        }
+    }
+}
 
 /// Why a session ends.
 #[derive(Debug, thiserror::Error)]

@@ -3,10 +3,10 @@
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::command::{MailParams, RcptParams};
-use super::intake::Intake;
-use super::session::{LOG_TARGET, Session, Step};
+use super::{LOG_TARGET, Session, Step};
 use crate::envelope::{DEFAULT_VMTA, RcptState, Recipient};
+use crate::inbound::command::{MailParams, RcptParams};
+use crate::inbound::intake::Intake;
 
 /// The reply while the spool is full (RFC 3463: mail system full).
 pub(crate) const NO_STORAGE: &str = "452 4.3.1 Insufficient system storage";
@@ -138,7 +138,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 
     /// Whether the client has forward-confirmed reverse DNS; replies with the refusal when
     /// not. The lookup is done once per session.
-    async fn rdns_ok(&mut self) -> Result<bool, super::session::Stop> {
+    async fn rdns_ok(&mut self) -> Result<bool, super::Stop> {
         if self.rdns.is_none() {
             match self.ctx.intake.rdns_confirmed(self.peer.ip()).await {
                 Ok(confirmed) => self.rdns = Some(confirmed),

@@ -6,13 +6,13 @@ use std::time::SystemTime;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::dot::DotDecoder;
-use super::headers::HeaderFilter;
-use super::intake::{Content, Intake, StoreError};
 use super::mail_rcpt::{NO_STORAGE, min_limit};
-use super::received::{self, Trace};
-use super::session::{LOG_TARGET, Session, Step};
+use super::{LOG_TARGET, Session, Step};
 use crate::envelope::Envelope;
+use crate::inbound::dot::DotDecoder;
+use crate::inbound::headers::HeaderFilter;
+use crate::inbound::intake::{Content, Intake, StoreError};
+use crate::inbound::received::{self, Trace};
 use crate::logs::{DataLog, SessionLog};
 
 /// Per-session buffers and decoders, reused for every message.
@@ -206,7 +206,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             }
             out
         };
-        match super::from_rewrite::rewrite_domains(field, map) {
+        match crate::inbound::from_rewrite::rewrite_domains(field, map) {
             Some(new) => msg.write(&new).await,
             None => msg.write(field).await,
         }

@@ -1,0 +1,7 @@
+//! The source layout the project promises (../shared/DESIGN.md: one module per concern,
+//! names that say what they hold), checked on the source tree itself: module names unique
+//! in each crate ([`names`]) and no import cycle among pmtad's modules ([`imports`]).
+
+mod imports;
+mod names;
+mod scan;
