@@ -183,7 +183,7 @@ impl BounceCategories {
     /// accounting `bounceCat` column does.
     pub fn classify_reply(&self, reply: &crate::outcome::Reply) -> &str {
         let mut subject = String::with_capacity(8 + reply.text.len());
-        crate::acct::enhanced_code(reply, &mut subject);
+        crate::enhanced_status::enhanced_code(reply, &mut subject);
         subject.push(';');
         subject.push_str(&reply.text);
         self.classify(&subject)

@@ -9,6 +9,8 @@ pub mod control;
 pub mod daemon;
 pub mod delivery;
 pub mod dns;
+pub mod dir_probe;
+pub mod enhanced_status;
 pub mod envelope;
 pub mod http;
 pub mod inbound;

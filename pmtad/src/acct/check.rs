@@ -4,11 +4,10 @@
 //! due and then lose records; we refuse the config (or the reload) instead, with the path
 //! and the reason, so nothing is silently lost.
 
-use std::fs::OpenOptions;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::AcctError;
+use crate::dir_probe::{parent_dir, probe_writable_dir};
 use super::options::{AcctConfig, AcctFileOptions, Layout};
 
 /// Checks every accounting setting: field names, patterns, and that each file's directory
@@ -51,34 +50,6 @@ fn check_file(f: &AcctFileOptions, errors: &mut Vec<AcctError>) {
             reason: format!("move-to: {reason}"),
         });
     }
-}
-
-/// The directory a file path lives in (`.` for a bare name).
-pub fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-/// Creates and removes a probe file in `dir`: the only reliable test of writability
-/// (permission bits lie for root, read-only mounts, ACLs).
-pub fn probe_writable_dir(dir: &Path) -> Result<(), String> {
-    static N: AtomicU64 = AtomicU64::new(0);
-    match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(format!("{} is not a directory", dir.display())),
-        Err(e) => return Err(format!("directory {}: {e}", dir.display())),
-    }
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let probe = dir.join(format!(".pmtad-probe-{}-{n}", std::process::id()));
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(|e| format!("cannot create files in {}: {e}", dir.display()))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
 }
 
 /// The program of a pipe command (its first word) must exist and be executable, so a typo

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use super::fields::{Field, RecordType};
 use super::record::{AcctRecord, ReportFacts};
-use super::status;
+use crate::enhanced_status;
 use crate::bouncecat::BounceCategories;
 use crate::logs::clock;
 use crate::outcome::{Outcome, Producer};
@@ -48,7 +48,7 @@ fn write_outcome_field(f: &Field, rec: &AcctRecord, ctx: &FmtCtx<'_>, out: &mut 
     let reply = outcome.reply();
     match f {
         Field::DsnAction => out.push_str(dsn_action(rec, outcome)),
-        Field::DsnStatus => status::write_dsn_status(reply, out),
+        Field::DsnStatus => enhanced_status::write_dsn_status(reply, out),
         Field::DsnDiag => {
             let kind = match rec.producer() {
                 Some(Producer::Local { .. }) => "x-unix",

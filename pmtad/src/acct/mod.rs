@@ -25,10 +25,9 @@ mod pipe;
 mod record;
 mod record_writer;
 mod set;
-mod status;
 
 pub use crate::bouncecat::BounceCategories;
-pub use check::{check, parent_dir, probe_writable_dir};
+pub use check::check;
 pub use config_map::{acct_config, domain_file};
 pub use fields::{DELIVERY_FIELDS, Field, RecordType};
 pub use file::{AcctFile, repair_tail};
@@ -38,7 +37,6 @@ pub use pipe::AcctPipe;
 pub use record::{AcctRecord, Attempt, DlvType, ReportFacts};
 pub use record_writer::{Accounting, CHANNEL_CAPACITY};
 pub use set::AcctSet;
-pub use status::{describe as describe_status, enhanced_code, enhanced_code_string};
 
 use std::path::PathBuf;
 

@@ -62,7 +62,7 @@ pub fn expired(last: Option<&Reply>) -> Outcome {
         Some(r) => format!(
             "delivery expired (message too old); last attempt {} {}",
             r.code,
-            crate::acct::enhanced_code_string(r)
+            crate::enhanced_status::enhanced_code_string(r)
         ),
         None => "delivery expired (message too old)".to_string(),
     };
@@ -123,7 +123,7 @@ mod tests {
     fn derived_status_and_categories() {
         let cats = crate::bouncecat::BounceCategories::default();
         let r = reply_from_parts(553, "mailbox name not allowed");
-        assert_eq!(crate::acct::enhanced_code_string(&r), "5.1.1");
+        assert_eq!(crate::enhanced_status::enhanced_code_string(&r), "5.1.1");
         let r = reply_from_parts(550, "5.1.1 user unknown");
         assert_eq!(cats.classify_reply(&r), "bad-mailbox");
         let r = reply_from_parts(552, "5.2.2 mailbox full");

@@ -29,7 +29,7 @@ pub use tail::serve_tail;
 
 use std::path::{Path, PathBuf};
 
-use crate::acct::probe_writable_dir;
+use crate::dir_probe::{parent_dir, probe_writable_dir};
 
 /// Errors of the log files.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +54,7 @@ pub fn check(opts: &LogOptions) -> Result<(), Vec<LogError>> {
     }
     if let Some(pattern) = &opts.log_domain {
         let path = Path::new(pattern);
-        let dir = crate::acct::parent_dir(path);
+        let dir = parent_dir(path);
         if dir.to_string_lossy().contains("%d") {
             errors.push(LogError::BadDomainPattern(pattern.clone()));
         } else {
@@ -69,7 +69,7 @@ pub fn check(opts: &LogOptions) -> Result<(), Vec<LogError>> {
 }
 
 fn probe(path: &Path, errors: &mut Vec<LogError>) {
-    if let Err(reason) = probe_writable_dir(crate::acct::parent_dir(path)) {
+    if let Err(reason) = probe_writable_dir(parent_dir(path)) {
         errors.push(LogError::Unwritable {
             path: path.to_path_buf(),
             reason,

@@ -209,7 +209,7 @@ fn recipient_fields(s: &mut String, r: &Report<'_>, rcpt: &Recipient, outcome: &
     let _ = write!(
         s,
         "Action: {action}\r\nStatus: {}\r\n",
-        crate::acct::enhanced_code_string(reply)
+        crate::enhanced_status::enhanced_code_string(reply)
     );
     if let Outcome::Permanent {
         by: Producer::Remote { host, .. },

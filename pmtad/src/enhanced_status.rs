@@ -1,5 +1,9 @@
 //! RFC 3463 enhanced status codes as PowerMTA prints them in `dsnStatus`:
 //! `5.1.1 (bad destination mailbox address)`.
+//!
+//! A module of its own beside [`crate::outcome`] (it reads only a [`Reply`]), not inside
+//! accounting, because the DSN builder, reply classification and the bounce-category engine
+//! derive the code too, and the bounce-category engine is one accounting itself uses.
 
 use crate::outcome::Reply;
 use std::fmt::Write as _;
