@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use super::AcctError;
-use crate::dir_probe::{parent_dir, probe_writable_dir};
 use super::options::{AcctConfig, AcctFileOptions, Layout};
+use crate::dir_probe::{parent_dir, probe_writable_dir};
 
 /// Checks every accounting setting: field names, patterns, and that each file's directory
 /// (and `move-to` directory) exists and accepts new files. Returns every problem found.

@@ -10,8 +10,8 @@ use std::net::IpAddr;
 
 use super::fields::{Field, RecordType};
 use super::record::{AcctRecord, ReportFacts};
-use crate::enhanced_status;
 use crate::bouncecat::BounceCategories;
+use crate::enhanced_status;
 use crate::logs::clock;
 use crate::outcome::{Outcome, Producer};
 

@@ -56,7 +56,7 @@ fn serve(path: &Path) -> ExitCode {
     let Some(config) = load(path) else {
         return ExitCode::from(EXIT_CONFIG);
     };
-    match crate::daemon::run(path, config) {
+    match super::run_daemon::run(path, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("pmtad: {e:#}");

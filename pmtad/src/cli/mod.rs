@@ -1,11 +1,13 @@
 //! pmtad's command line (clap derive), in the library so the man page and completion
 //! generators and their drift tests see the same definitions the binary parses.
 //!
-//! [`main`] is the whole binary; [`actions`] does what the flags ask; [`doc`] holds the
-//! reference text of `--help` and renders pmtad(8) and the shell completions.
+//! [`main`] is the whole binary; [`actions`] does what the flags ask (the run mode is
+//! [`run_daemon`]); [`doc`] holds the reference text of `--help` and renders pmtad(8) and
+//! the shell completions.
 
 pub mod actions;
 pub mod doc;
+mod run_daemon;
 
 use clap::{Parser, Subcommand, ValueHint};
 use std::path::PathBuf;

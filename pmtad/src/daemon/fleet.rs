@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use proto::{ControlError, QueueActionReport, QueuePattern};
 
+use super::Context;
 use super::Shared;
 use crate::cluster::{Cluster, Grant, NodeStats, RateKind};
 use crate::control::not_in_fleet;
-use crate::outbound::context::Context;
 use crate::queue::Lease;
 use crate::sched::Hold;
 

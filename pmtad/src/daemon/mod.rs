@@ -1,10 +1,13 @@
-//! The running daemon: wires configuration, spool, queues, the inbound and outbound sides,
-//! accounting, logs and the control socket together, and owns start-up, reload and shutdown.
+//! The running daemon: wires configuration, spool, queues, accounting and logs together into
+//! the shared state, and owns start-up ([`start`]) and reload ([`Shared::reload`]).
 //!
-//! What is here is what more than one side shares or what only the process as a whole has:
-//! the shared state ([`Shared`], [`State`], [`Policies`]), the inbound side's storage
-//! ([`smtp_intake`]), jobs, pauses, warm-up, spool space, the fleet wiring ([`fleet`]) and the
-//! control verbs ([`backend`]). The delivery of queued mail is [`crate::outbound`].
+//! What is here is what more than one side shares: the shared state ([`Shared`], [`State`],
+//! [`Policies`], the queue a connection works for [`Context`], the queue routes [`Routes`]),
+//! the inbound side's storage ([`smtp_intake`], and [`report_intercept`] for return-path
+//! mail), jobs, pauses, warm-up, spool space, the fleet wiring ([`fleet`]) and the control
+//! verbs ([`backend`]). The delivery of queued mail is [`crate::outbound`], built on this
+//! state; the process that starts both (signals, listeners, shutdown) is
+//! `cli::run_daemon`. Neither is named here, so the layers import downwards only.
 //!
 //! Data flow: SMTP session ([`crate::inbound`]) -> [`smtp_intake`] (policy, spool, 250) -> queue
 //! index -> [`crate::outbound`] (scheduler, connection loop, outcomes, DSNs).
@@ -15,7 +18,9 @@ pub(crate) mod fleet;
 pub(crate) mod jobs;
 mod pauses;
 mod policies;
-mod run;
+mod queue_context;
+mod queue_routes;
+mod report_intercept;
 mod smtp_intake;
 pub(crate) mod space;
 mod state;
@@ -40,6 +45,8 @@ use crate::spool::Spool;
 pub use backend::DaemonBackend;
 pub use pauses::{PauseFile, PauseFileError};
 pub use policies::Policies;
+pub use queue_context::Context;
+pub use queue_routes::{Routes, route};
 pub use smtp_intake::DaemonIntake;
 pub use space::{SpoolSpace, Transition};
 pub use state::{QueueRt, RecentEvent, State};
@@ -177,7 +184,7 @@ impl Shared {
             for r in env.recipients.iter() {
                 let d = r.domain().to_ascii_lowercase();
                 if r.state == crate::envelope::RcptState::Pending && !out.contains_key(&d) {
-                    let route = crate::outbound::route(policies, &mut st.routes, &d, &env.vmta);
+                    let route = route(policies, &mut st.routes, &d, &env.vmta);
                     out.insert(d, route);
                 }
             }
@@ -436,7 +443,7 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
         }
         let State { index, routes, .. } = &mut state;
         index.insert_routed(m.id, &m.envelope, None, now, |d| {
-            crate::outbound::route(&policies, routes, d, &m.envelope.vmta)
+            route(&policies, routes, d, &m.envelope.vmta)
         });
     }
     let warmup = Warmup::open(cfg.spool_dir())?;
@@ -470,5 +477,3 @@ pub fn start(config_path: &Path, cfg: config::Config) -> anyhow::Result<Arc<Shar
     ));
     Ok(shared)
 }
-
-pub use run::run;

@@ -24,7 +24,7 @@ pub struct Policies {
     /// per recipient. (A queue's own `accounting-log` takes d, b and t on top.)
     acct_types: Vec<crate::acct::RecordType>,
     /// DKIM key rings of this configuration, built on first use per virtual MTA.
-    pub keyrings: crate::outbound::dkim_signing::KeyRings,
+    pub keyrings: crate::delivery::dkim::KeyRings,
     /// The accounting settings of this configuration; its bounce-category engine is the one
     /// DSNs and `domain detail` use too (see [`Policies::bounce`]).
     pub acct: crate::acct::AcctConfig,

@@ -215,7 +215,7 @@ impl inbound::Intake for DaemonIntake {
         self.to_postmaster(&mut envelope);
         let content = content.writer.finish();
         let Some(envelope) =
-            crate::returnpath::intercept::intake(&self.shared, envelope, &content).await
+            super::report_intercept::intake(&self.shared, envelope, &content).await
         else {
             return Ok(self.shared.returnpath.consumed_id());
         };

@@ -212,7 +212,7 @@ pub struct State {
     /// Recipients received, delivered, bounced and deferred per queue (`/metrics`).
     pub tally: crate::metrics::QueueTally,
     /// Domains learnt to belong to MX rollups, and the merged queue names.
-    pub routes: crate::outbound::Routes,
+    pub routes: super::Routes,
 }
 
 impl State {

@@ -14,8 +14,8 @@ use std::time::Instant;
 use config::PatternAction;
 use std::time::Duration;
 
-use super::context::Context;
 use crate::acct::{AcctRecord, Attempt, DlvType, RecordType};
+use crate::daemon::Context;
 use crate::daemon::jobs::JobEvent;
 use crate::daemon::{Policies, QueueRt, RecentEvent, Shared, convert};
 use crate::delivery::SessionInfo;

@@ -5,7 +5,7 @@
 //! * Inbound, mail for a `<bounce-processor>` / `<feedback-loop-processor>` address is
 //!   parsed ([`parse`]) instead of queued, matched by its stamp, and written as `rb` / `f`
 //!   accounting records ([`process`]); it is then discarded, delivered or forwarded as
-//!   the processor says ([`intercept`]). `pmtactl show bounces` / `show feedback` list the
+//!   the processor says (`daemon::report_intercept`). `pmtactl show bounces` / `show feedback` list the
 //!   last reports ([`Recent`]).
 //!
 //! A report never causes a DSN (kept reports are queued with NOTIFY=NEVER) and is never
@@ -15,7 +15,6 @@
 mod arf;
 mod dsn;
 mod field_groups;
-pub mod intercept;
 pub mod parse;
 mod patterns;
 pub mod process;

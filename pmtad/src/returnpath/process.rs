@@ -4,8 +4,8 @@
 //! Pure (no I/O), so the parser, the matching and the fuzz test run without a daemon.
 
 use crate::acct::{RecordType, ReportFacts};
-use crate::enhanced_status::describe as describe_status;
 use crate::bouncecat::BounceCategories;
+use crate::enhanced_status::describe as describe_status;
 
 use super::field_groups::Group;
 use super::parse;

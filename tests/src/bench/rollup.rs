@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pmtad::daemon::Policies;
-use pmtad::outbound::{Routes, route};
+use pmtad::daemon::{Routes, route};
 
 use super::measure::Samples;
 use super::{Figure, Scale, Section, workspace_bin};

@@ -53,7 +53,7 @@ fn pmtad_modules_import_one_another_without_a_cycle() {
     );
 }
 
-/// A folder of the tree where it finds what it expects, so the scanner is seen to work.
+/// Edges the layout is known to have are seen, and none the daemon must not have.
 #[test]
 fn the_graph_sees_known_imports() {
     let files = crate_files(&workspace().join("pmtad"));
@@ -64,17 +64,54 @@ fn the_graph_sees_known_imports() {
         "{:?}",
         root["outbound"]
     );
+    assert!(root["cli"].contains_key("outbound"), "{:?}", root["cli"]);
     assert!(
-        root["daemon"].contains_key("outbound"),
+        !root["daemon"].contains_key("outbound"),
         "{:?}",
         root["daemon"]
     );
     let outbound = &graphs[&vec!["outbound".to_string()]];
     assert!(outbound["connection"].contains_key("after_attempt"));
+}
+
+/// Two sibling files naming each other, one in a `use` and one inline, make a cycle; a
+/// parent and its child naming each other, or a `#[cfg(test)]` use, do not.
+#[test]
+fn a_cycle_is_found_and_parent_child_or_test_uses_are_not_edges() {
+    let file = |module: &[&str], text: &str| {
+        let (code, test_children) = super::scan::drop_test_items(&super::scan::blank(text));
+        SourceFile {
+            shown: module.join("/"),
+            module: module.iter().map(|s| s.to_string()).collect(),
+            code,
+            test_children,
+        }
+    };
+    let files = vec![
+        file(&[], "pub mod a; pub mod b;"),
+        file(
+            &["a"],
+            "mod c;\nuse crate::b::{X, y as z};\nfn f() { c::g() }",
+        ),
+        file(
+            &["a", "c"],
+            "fn g() { super::f(); let s = \"crate::b::Q\"; }",
+        ),
+        file(
+            &["b"],
+            "// crate::a::f\nfn y() { crate::a::c::g() }\n#[cfg(test)]\nmod t { use crate::a; }",
+        ),
+    ];
+    let graphs = sibling_graphs(&files);
+    let root = &graphs[&Vec::<String>::new()];
+    assert_eq!(cycles(root), vec![vec!["a".to_string(), "b".to_string()]]);
+    assert_eq!(
+        root["b"]["a"].line, 2,
+        "the comment is not an edge, the inline path is"
+    );
     assert!(
-        !outbound
-            .get("context")
-            .is_some_and(|e| e.contains_key("connection"))
+        !graphs.contains_key(&vec!["a".to_string()]),
+        "parent and child: no edge"
     );
 }
 

@@ -214,7 +214,7 @@ fn char_end(b: &[u8], i: usize) -> usize {
 
 /// Removes every `#[cfg(test)]` item from blanked `code` (newlines kept); returns the code
 /// and the names of the child modules declared so (`#[cfg(test)] mod tests;`).
-fn drop_test_items(code: &str) -> (String, Vec<String>) {
+pub fn drop_test_items(code: &str) -> (String, Vec<String>) {
     const ATTR: &str = "#[cfg(test)]";
     let mut out = code.as_bytes().to_vec();
     let mut children = Vec::new();

@@ -5,6 +5,9 @@
 //! [`KeyRing`] picks the key for a message the way PowerMTA does: the first `domain-key` whose
 //! domain equals, or is a parent of, the identity's domain.
 
+mod key_rings;
+pub use key_rings::KeyRings;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -16,10 +16,10 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use crate::daemon::Context;
 use crate::daemon::{Shared, State};
 use crate::delivery::SmtpConnection;
 use crate::logs::clock::now_secs;
-use crate::outbound::context::Context;
 use crate::queue::{Lease, QueueId};
 
 /// What a connection does after a message.

@@ -4,8 +4,8 @@
 //!
 //! The loop and the wait between two messages ([`idle`], a child: it takes the next message
 //! with [`next_lease`] as the loop does) are one module; the steps the loop calls (fleet
-//! lease, rollup, DKIM, outcome application) take its [`Context`] from
-//! [`super::context`] and never call back into the loop.
+//! lease, rollup, DKIM, outcome application) take its [`Context`] (the daemon's view of
+//! the queue) and never call back into the loop.
 
 pub(super) mod idle;
 
@@ -17,7 +17,7 @@ use config::{BounceUponNoMx, Delivery, Host, QueuePolicy, SourceHost};
 use rand::seq::SliceRandom;
 
 use super::after_attempt;
-use super::context::Context;
+use crate::daemon::Context;
 use crate::daemon::Shared;
 use crate::delivery::classify::internal_reply;
 use crate::delivery::local::LocalCommand;

@@ -1,5 +1,7 @@
-//! The daemon side: a message accepted for one or more processor addresses is processed
-//! before it is spooled, and each such recipient is then dropped, kept, or readdressed.
+//! The daemon side of the return path ([`crate::returnpath`]): a message accepted for one or
+//! more processor addresses is processed before it is spooled, and each such recipient is
+//! then dropped, kept, or readdressed. Here, with the rest of the wiring, because it needs the
+//! daemon's shared state (policies, accounting, the report list) and `returnpath` does not.
 //!
 //! | report    | processor says                       | recipient                        |
 //! |-----------|--------------------------------------|----------------------------------|
@@ -17,13 +19,13 @@ use std::net::IpAddr;
 
 use config::ReturnProcessor;
 
+use super::Shared;
 use crate::acct::AcctRecord;
-use crate::daemon::Shared;
 use crate::envelope::{Envelope, Notify, Recipient};
 use crate::spool::Content;
 
-use super::process::{Processed, Source, Verdict, process};
-use super::{Entry, MAX_REPORT_SIZE};
+use crate::returnpath::process::{Processed, Source, Verdict, process};
+use crate::returnpath::{Entry, MAX_REPORT_SIZE};
 
 /// Processes `env` if it is for processor addresses; the envelope left to spool (other
 /// recipients, and the kept or forwarded reports), or `None` when nothing is left.
@@ -77,14 +79,16 @@ pub async fn intake(shared: &Shared, mut env: Envelope, content: &Content) -> Op
 
 fn run(
     shared: &Shared,
-    policies: &crate::daemon::Policies,
+    policies: &super::Policies,
     raw: &Result<Vec<u8>, usize>,
     src: Source<'_>,
 ) -> Processed {
     let key = shared.returnpath.key();
     match raw {
         Ok(bytes) => process(bytes, key, &policies.acct.bounce, src),
-        Err(len) => super::process::rejected(&super::Rejected::TooLarge(*len), src),
+        Err(len) => {
+            crate::returnpath::process::rejected(&crate::returnpath::Rejected::TooLarge(*len), src)
+        }
     }
 }
 
@@ -139,7 +143,7 @@ fn describe(kept: &[Recipient]) -> String {
     }
 }
 
-async fn record(shared: &Shared, policies: &crate::daemon::Policies, p: &Processed) {
+async fn record(shared: &Shared, policies: &super::Policies, p: &Processed) {
     for (facts, t) in &p.records {
         if policies.wants_record(*t, false) {
             let rec = AcctRecord::report(facts.clone(), *t, crate::logs::clock::now_secs());

@@ -1,15 +1,16 @@
-//! The queue a connection works for, read by every step of the connection (fleet lease,
-//! rollup, DKIM, outcome application).
+//! The queue an outbound connection works for, read by every step of the connection (fleet
+//! lease, rollup, DKIM, outcome application).
 //!
-//! It lives in a module of its own, below all of them, so that none of those steps has to
-//! import another to name it (it used to sit with the outcome application, which tied DKIM
-//! signing to it and through the policies back to DKIM).
+//! It is a view of the daemon's state of one queue, so it sits with that state, below the
+//! outbound side: the fleet wiring here and every module of [`crate::outbound`] name it
+//! without importing one another (it used to sit with the outcome application, which tied
+//! DKIM signing to it and through the policies back to DKIM).
 
 use std::sync::Arc;
 
 use config::QueuePolicy;
 
-use crate::daemon::Shared;
+use super::Shared;
 use crate::queue::QueueId;
 
 /// The queue a connection works for.

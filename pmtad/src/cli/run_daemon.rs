@@ -1,4 +1,8 @@
-//! Start-up, the signal loop, and graceful shutdown of the daemon process.
+//! The run mode: start-up, the signal loop, and graceful shutdown of the daemon process.
+//!
+//! Above everything it starts (the shared state of [`crate::daemon`], the SMTP listener,
+//! the outbound scheduler, the control socket and the HTTP listener), so it lives with the
+//! command line that asks for it rather than in any of them.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,8 +11,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{DaemonBackend, DaemonIntake, Shared, UnwritableError, start};
 use crate::control::ControlSocket;
+use crate::daemon::{DaemonBackend, DaemonIntake, Shared, UnwritableError, start};
 use crate::http::HttpListener;
 use crate::inbound::{ListenerConfig, SmtpServer};
 use crate::lifecycle::{Request, watch_signals};
@@ -28,7 +32,7 @@ pub fn run(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
 async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
     let mut signals = watch_signals()?;
     // A directory that cannot be created is its own exit status, before anything is bound.
-    super::create_dirs(&cfg)?;
+    crate::daemon::create_dirs(&cfg)?;
     // Before anything else: a second pmtad must refuse to start while one answers here.
     // Files pmtad may not create (socket, spool, logs) are the same exit status as
     // directories; a listener port it may not bind is not (that is not a file).
@@ -37,10 +41,13 @@ async fn serve(config_path: &Path, cfg: config::Config) -> anyhow::Result<()> {
         .map_err(|e| UnwritableError::classify(e.into()))?;
     let shared = start(config_path, cfg).map_err(UnwritableError::classify)?;
     shared.check_space(false);
-    super::space::spawn_monitor(shared.clone());
+    crate::daemon::space::spawn_monitor(shared.clone());
     if let Some(cluster) = &shared.cluster {
-        super::fleet::beat(&shared, cluster).await;
-        tokio::spawn(super::fleet::run_heartbeat(shared.clone(), cluster.clone()));
+        crate::daemon::fleet::beat(&shared, cluster).await;
+        tokio::spawn(crate::daemon::fleet::run_heartbeat(
+            shared.clone(),
+            cluster.clone(),
+        ));
     }
     let engine = tokio::spawn(run_engine(shared.clone()));
     let smtp_stop = CancellationToken::new();
