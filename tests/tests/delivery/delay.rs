@@ -21,9 +21,10 @@ async fn a_4xx_past_notify_of_delay_every_gives_exactly_one_delay_dsn() {
         .start()
         .await
         .unwrap();
-    // One period (2s) fits before expiry (3s): exactly one delay notice, then the bounce.
+    // One period (3s) fits before expiry (5s): exactly one delay notice, then the bounce.
+    // The 2s between them leave room for a retry that a loaded machine runs late.
     let cfg = base_config(&dns, sink.addr().port())
-        + "<domain slow.test>\n  notify-of-delay-every 2s\n  bounce-after 3s\n  retry-after 1s\n</domain>\n";
+        + "<domain slow.test>\n  notify-of-delay-every 3s\n  bounce-after 5s\n  retry-after 1s\n</domain>\n";
     let world = World::start(&cfg);
     let m = msg(
         "sender@src.test",
