@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod http;
 pub mod inbound;
 pub mod lifecycle;
+pub mod locks;
 pub mod logs;
 pub mod metrics;
 pub mod outbound;

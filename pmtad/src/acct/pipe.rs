@@ -219,7 +219,7 @@ impl Watchdog {
             if since == 0 || clock::now_secs().saturating_sub(since) < self.timeout {
                 continue;
             }
-            let mut child = self.shared.child.lock().unwrap_or_else(|p| p.into_inner());
+            let mut child = crate::locks::lock(&self.shared.child);
             if let Some(c) = child.as_mut() {
                 tracing::error!(
                     "accounting pipe \"{}\" read nothing for {} s; killing it",
@@ -325,7 +325,7 @@ impl Feeder {
             }
         };
         self.stdin = child.stdin.take();
-        *self.shared.child.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
+        *crate::locks::lock(&self.shared.child) = Some(child);
         self.shared.starts.fetch_add(1, Ordering::Relaxed);
         let header = std::mem::take(&mut self.header);
         let sent = self.write_all(&header);
@@ -364,7 +364,7 @@ impl Feeder {
     }
 
     fn take_child(&self) -> Option<Child> {
-        let mut slot = self.shared.child.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = crate::locks::lock(&self.shared.child);
         slot.take()
     }
 

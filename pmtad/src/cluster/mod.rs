@@ -141,17 +141,17 @@ impl Cluster {
 
     /// `cluster-fallback` as configured now.
     pub fn fallback(&self) -> Fallback {
-        *self.policy.lock().unwrap_or_else(|e| e.into_inner())
+        *crate::locks::lock(&self.policy)
     }
 
     /// A (re)loaded `cluster-fallback`.
     pub fn set_fallback(&self, policy: Fallback) {
-        *self.policy.lock().unwrap_or_else(|e| e.into_inner()) = policy;
+        *crate::locks::lock(&self.policy) = policy;
     }
 
     /// What `/metrics` shows of the fleet on this node.
     pub fn metrics(&self) -> FleetMetrics {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).len();
+        let held = crate::locks::lock(&self.held).len();
         FleetMetrics {
             fallback: !self.reachable(),
             policy: self.fallback().as_str(),
@@ -168,7 +168,7 @@ impl Cluster {
         if !self.reachable() {
             // Back from the fallback? The heartbeat registers the connections opened
             // meanwhile before this node asks for more, so the fleet counts them.
-            let stats = *self.stats.lock().unwrap_or_else(|e| e.into_inner());
+            let stats = *crate::locks::lock(&self.stats);
             self.heartbeat(stats).await;
         }
         if self.reachable() && !self.settling() {
@@ -248,7 +248,7 @@ impl Cluster {
     }
 
     fn purse(&self, kind: RateKind, queue: &str) -> SharedPurse {
-        let mut purses = self.purses.lock().unwrap_or_else(|e| e.into_inner());
+        let mut purses = crate::locks::lock(&self.purses);
         let entry = purses.entry((kind, queue.to_string())).or_default();
         entry.clone()
     }
@@ -257,7 +257,7 @@ impl Cluster {
     /// kept while Redis was away) stay under `limit / nodes`.
     fn within_share(&self, member: String, key: String, limit: u32) -> Grant {
         let share = self.fallback_share(limit);
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = crate::locks::lock(&self.held);
         let mine = held.values().filter(|(k, _)| *k == key).count();
         if mine >= share as usize {
             return Grant::Denied { share: Some(share) };
@@ -267,7 +267,7 @@ impl Cluster {
     }
 
     fn hold(&self, member: &str, key: String, limit: u32) {
-        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = crate::locks::lock(&self.held);
         held.insert(member.to_string(), (key, limit));
     }
 
@@ -275,7 +275,7 @@ impl Cluster {
     /// the connections it opened during the fallback; until then shares still apply, so the
     /// fleet never counts fewer connections than are open.
     fn settling(&self) -> bool {
-        let back = *self.back_at.lock().unwrap_or_else(|e| e.into_inner());
+        let back = *crate::locks::lock(&self.back_at);
         back.is_some_and(|t| t.elapsed() < 2 * HEARTBEAT + HEARTBEAT / 2)
     }
 
@@ -283,7 +283,7 @@ impl Cluster {
     /// expire instead.
     pub async fn release(&self, member: &str) {
         let entry = {
-            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            let mut held = crate::locks::lock(&self.held);
             held.remove(member)
         };
         if let Some((key, _)) = entry
@@ -297,9 +297,9 @@ impl Cluster {
     /// learn how many nodes are alive and the fleet-wide pauses (`None`: Redis did not
     /// answer, the pauses last known hold).
     pub async fn heartbeat(&self, stats: NodeStats) -> Option<Vec<String>> {
-        *self.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+        *crate::locks::lock(&self.stats) = stats;
         let held: Vec<(String, String, u32)> = {
-            let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            let held = crate::locks::lock(&self.held);
             held.iter()
                 .map(|(m, (k, l))| (k.clone(), m.clone(), *l))
                 .collect()
@@ -376,8 +376,7 @@ impl Cluster {
                 self.fallback_words()
             )),
             (false, true) => {
-                *self.back_at.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(std::time::Instant::now());
+                *crate::locks::lock(&self.back_at) = Some(std::time::Instant::now());
                 self.logs
                     .event("cluster: Redis answers again; cluster limits leave the fallback")
             }

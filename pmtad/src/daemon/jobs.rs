@@ -54,7 +54,7 @@ pub enum JobEvent {
 
 impl Jobs {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Job>> {
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+        crate::locks::lock(&self.jobs)
     }
 
     /// A message of `job` with `rcpts` pending recipients entered the spool (or was

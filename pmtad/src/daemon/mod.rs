@@ -121,7 +121,7 @@ impl Shared {
 
     /// The delivery state; never hold the guard across an await.
     pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::locks::lock(&self.state)
     }
 
     /// Our name for banners, EHLO and DSNs: `host-name`, else the system's.

@@ -102,7 +102,7 @@ impl Policies {
             return p;
         }
         let policy = Arc::new(self.config.queue(domain, vmta));
-        let mut map = self.queues.write().unwrap_or_else(|e| e.into_inner());
+        let mut map = crate::locks::write(&self.queues);
         let list = map.entry(domain.to_string()).or_default();
         if let Some((_, p)) = list.iter().find(|(v, _)| v == vmta) {
             return p.clone();
@@ -112,7 +112,7 @@ impl Policies {
     }
 
     fn cached(&self, domain: &str, vmta: &str) -> Option<Arc<QueuePolicy>> {
-        let map = self.queues.read().unwrap_or_else(|e| e.into_inner());
+        let map = crate::locks::read(&self.queues);
         let list = map.get(domain)?;
         list.iter().find(|(v, _)| v == vmta).map(|(_, p)| p.clone())
     }

@@ -62,13 +62,13 @@ impl SpoolSpace {
 
     /// When the current refusal started, if intake is refused.
     pub fn refused_since(&self) -> Option<SystemTime> {
-        *self.since.lock().unwrap_or_else(|e| e.into_inner())
+        *crate::locks::lock(&self.since)
     }
 
     /// Takes a reading of the free space (`write_failed`: a write just found the disk full)
     /// and returns the change of condition, if any.
     pub fn observe(&self, free: u64, min: u64, write_failed: bool) -> Option<Transition> {
-        let mut since = self.since.lock().unwrap_or_else(|e| e.into_inner());
+        let mut since = crate::locks::lock(&self.since);
         match *since {
             None if write_failed || free < min => {
                 *since = Some(SystemTime::now());

@@ -83,7 +83,7 @@ impl Warmup {
             return false;
         };
         let today = now / DAY;
-        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = crate::locks::lock(&self.counts);
         if c.day != today {
             c.day = today;
             c.used.clear();
@@ -107,7 +107,7 @@ impl Warmup {
     /// How far `cold` is into its warm-up at `now`, None before its first message.
     pub fn cold_day(&self, cold: &str, now: u64) -> Option<ColdDay> {
         let today = now / DAY;
-        let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let c = crate::locks::lock(&self.counts);
         let first = *c.first.get(cold)?;
         let used_today = if c.day == today {
             c.used

@@ -74,7 +74,7 @@ impl Drop for Admitted {
 
 impl Conns {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        crate::locks::lock(&self.inner)
     }
 
     /// Admits a new connection, closing the oldest idle one when `max` are open; `None`

@@ -89,7 +89,7 @@ pub struct Ticket {
 
 impl Admission {
     fn lock(&self) -> MutexGuard<'_, Counts> {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+        crate::locks::lock(&self.counts)
     }
 
     /// Takes a place for a connection of `group` under `limits`, or says why there is none.

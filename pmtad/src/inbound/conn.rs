@@ -52,7 +52,7 @@ impl BufPool {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
-        self.bufs.lock().unwrap_or_else(|e| e.into_inner())
+        crate::locks::lock(&self.bufs)
     }
 
     /// An empty buffer of `size` bytes' capacity.

@@ -40,7 +40,7 @@ pub struct AuthLockout {
 impl AuthLockout {
     /// Whether `ip` may not try AUTH now: `rate.max` failures in its current window.
     pub(crate) fn locked(&self, ip: IpAddr, rate: FailureRate, now: Instant) -> bool {
-        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let windows = crate::locks::lock(&self.windows);
         windows
             .get(&ip)
             .is_some_and(|w| now < w.until && w.failures >= rate.max)
@@ -48,7 +48,7 @@ impl AuthLockout {
 
     /// Counts a failure of `ip`; true when that locks it out.
     pub(crate) fn failed(&self, ip: IpAddr, rate: FailureRate, now: Instant) -> bool {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let mut windows = crate::locks::lock(&self.windows);
         if !windows.contains_key(&ip) && windows.len() >= MAX_CLIENTS {
             windows.retain(|_, w| now < w.until);
             if windows.len() >= MAX_CLIENTS {
@@ -71,13 +71,13 @@ impl AuthLockout {
 
     /// A successful AUTH forgets the address's earlier failures.
     pub(crate) fn succeeded(&self, ip: IpAddr) {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let mut windows = crate::locks::lock(&self.windows);
         windows.remove(&ip);
     }
 
     #[cfg(test)]
     fn tracked(&self) -> usize {
-        self.windows.lock().unwrap().len()
+        crate::locks::lock(&self.windows).len()
     }
 }
 

@@ -216,7 +216,7 @@ impl LogSink {
 
     fn files(&self) -> MutexGuard<'_, Files> {
         // Every write leaves the files usable, so a poisoned lock is still safe to use.
-        self.inner.files.lock().unwrap_or_else(|p| p.into_inner())
+        crate::locks::lock(&self.inner.files)
     }
 }
 

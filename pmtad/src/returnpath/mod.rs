@@ -108,7 +108,7 @@ impl ReturnPath {
             };
             counter.fetch_add(1, Ordering::Relaxed);
         }
-        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let mut recent = crate::locks::lock(&self.recent);
         for e in entries {
             if recent.len() == RECENT {
                 recent.pop_front();
@@ -119,7 +119,7 @@ impl ReturnPath {
 
     /// The last `n` entries (newest first) that pass `keep`.
     pub fn recent(&self, n: usize, keep: impl Fn(&Entry) -> bool) -> Vec<Entry> {
-        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let recent = crate::locks::lock(&self.recent);
         recent
             .iter()
             .rev()

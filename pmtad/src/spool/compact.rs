@@ -44,18 +44,18 @@ impl Writer {
     }
 
     fn oldest_sealed(&self) -> Option<(u64, u32)> {
-        let index = self.index.lock().expect("spool index lock");
+        let index = crate::locks::lock(&self.index);
         let (&n, info) = index.segs.first_key_value()?;
         (n != self.active.seg).then_some((n, info.live))
     }
 
     fn worth_copying(&self) -> bool {
-        let index = self.index.lock().expect("spool index lock");
+        let index = crate::locks::lock(&self.index);
         index.total_bytes() > 2 * index.live_bytes() + 2 * self.opts.segment_size
     }
 
     fn drop_segment(&mut self, n: u64) {
-        self.index.lock().expect("spool index lock").segs.remove(&n);
+        crate::locks::lock(&self.index).segs.remove(&n);
         let path = segment::seg_path(&self.root, n);
         if let Err(e) = fs::remove_file(&path) {
             tracing::warn!(path = %path.display(), error = %e, "spool: could not remove segment");
@@ -66,7 +66,7 @@ impl Writer {
 
     /// Takes up to [`COPY_BUDGET`] bytes of live messages of segment `n`.
     fn take_work(&mut self, n: u64) -> Option<(std::sync::Arc<fs::File>, Vec<Work>)> {
-        let mut index = self.index.lock().expect("spool index lock");
+        let mut index = crate::locks::lock(&self.index);
         let ids = std::mem::take(&mut index.segs.get_mut(&n)?.ids);
         let mut work = Vec::new();
         let mut budget = 0u64;

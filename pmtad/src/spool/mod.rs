@@ -384,13 +384,13 @@ impl Spool {
 
     /// True while the message has a pending recipient.
     pub fn contains(&self, id: MessageId) -> bool {
-        let index = self.inner.index.lock().expect("spool index lock");
+        let index = crate::locks::lock(&self.inner.index);
         index.msgs.contains_key(&id.0)
     }
 
     /// Current recipient states of a live message.
     pub fn states(&self, id: MessageId) -> Option<Vec<RcptState>> {
-        let index = self.inner.index.lock().expect("spool index lock");
+        let index = crate::locks::lock(&self.inner.index);
         index.msgs.get(&id.0).map(|e| e.states.to_vec())
     }
 
@@ -398,7 +398,7 @@ impl Spool {
     /// [`Spool::read_content`] from async code.
     pub fn read_content_blocking(&self, id: MessageId) -> Result<Vec<u8>, SpoolError> {
         let loc = {
-            let index = self.inner.index.lock().expect("spool index lock");
+            let index = crate::locks::lock(&self.inner.index);
             index.locate(id.0).ok_or(SpoolError::NotFound(id))?
         };
         if loc.external {
@@ -439,8 +439,8 @@ impl Spool {
 
     /// Current counters.
     pub fn stats(&self) -> SpoolStats {
-        let cache = self.inner.cache.lock().expect("body cache lock");
-        let index = self.inner.index.lock().expect("spool index lock");
+        let cache = crate::locks::lock(&self.inner.cache);
+        let index = crate::locks::lock(&self.inner.index);
         let c = &self.inner.counters;
         SpoolStats {
             fsyncs: c.fsyncs.load(Ordering::Relaxed),

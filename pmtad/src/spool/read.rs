@@ -25,7 +25,7 @@ impl Spool {
     }
 
     fn locate(&self, id: MessageId) -> Result<Location, SpoolError> {
-        let index = self.inner.index.lock().expect("spool index lock");
+        let index = crate::locks::lock(&self.inner.index);
         index.locate(id.0).ok_or(SpoolError::NotFound(id))
     }
 
@@ -78,7 +78,7 @@ impl Spool {
     ///
     /// A message stored moments ago comes from the body cache instead: no read at all.
     pub async fn read_message(&self, id: MessageId) -> Result<(Envelope, Vec<u8>), SpoolError> {
-        let cached = self.inner.cache.lock().expect("body cache lock").get(id.0);
+        let cached = crate::locks::lock(&self.inner.cache).get(id.0);
         let counters = &self.inner.counters;
         if let Some(rec) = cached {
             counters.cache_hits.fetch_add(1, Ordering::Relaxed);

@@ -245,7 +245,7 @@ impl Writer {
             .apply(id, updates);
 
         if let Some(entry) = dead {
-            self.cache.lock().expect("body cache lock").remove(id);
+            crate::locks::lock(&self.cache).remove(id);
             if entry.external {
                 self.lazy.dead_big.push(id);
             }
@@ -367,7 +367,7 @@ impl Writer {
     }
 
     fn active_file(&self) -> Arc<fs::File> {
-        let index = self.index.lock().expect("spool index lock");
+        let index = crate::locks::lock(&self.index);
         index.segs[&self.active.seg].file.clone()
     }
 
@@ -416,7 +416,7 @@ impl Writer {
         let mut fresh = Vec::new();
         let mut finished = Vec::new();
         let seg = self.active.seg;
-        let mut index = self.index.lock().expect("spool index lock");
+        let mut index = crate::locks::lock(&self.index);
         if let Some(info) = index.segs.get_mut(&seg) {
             info.len = self.active.len;
         }
@@ -459,7 +459,7 @@ impl Writer {
             replies.push(reply);
         }
         drop(index);
-        let mut cache = self.cache.lock().expect("body cache lock");
+        let mut cache = crate::locks::lock(&self.cache);
         finished.into_iter().for_each(|id| cache.remove(id));
         for (id, rec) in fresh {
             cache.insert(id, Arc::new(rec));

@@ -65,7 +65,7 @@ fn take(shared: &Shared, inbound: &InboundStats) -> Sample {
 
 impl TrafficLog {
     fn record(&self, s: Sample, conns_in: u32, conns_out: u32) {
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = crate::locks::lock(&self.inner);
         if g.samples.len() == HOUR {
             g.samples.pop_front();
         }
@@ -76,7 +76,7 @@ impl TrafficLog {
 
     /// Traffic since start, over the last hour and the last minute, ending at `now`.
     fn traffic(&self, now: Sample) -> Traffic {
-        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let g = crate::locks::lock(&self.inner);
         let back = |n: usize| {
             let len = g.samples.len();
             g.samples
@@ -93,7 +93,7 @@ impl TrafficLog {
 
     /// Peaks including the current values.
     fn peaks(&self, conns_in: u32, conns_out: u32) -> (u32, u32) {
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = crate::locks::lock(&self.inner);
         g.top_in = g.top_in.max(conns_in);
         g.top_out = g.top_out.max(conns_out);
         (g.top_in, g.top_out)

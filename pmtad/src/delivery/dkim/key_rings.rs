@@ -94,13 +94,13 @@ impl KeyRings {
     }
 
     pub(crate) fn signed(&self) -> std::sync::MutexGuard<'_, Signed> {
-        self.signed.lock().unwrap_or_else(|e| e.into_inner())
+        crate::locks::lock(&self.signed)
     }
 
     /// The keys a virtual MTA signs with: its own, then its pools', then the global ones.
     pub(crate) fn ring(&self, cfg: &Config, vmta: &str, headers: &[String]) -> Option<KeyRing> {
         let key = (vmta.to_string(), headers.to_vec());
-        let mut rings = self.rings.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rings = crate::locks::lock(&self.rings);
         if let Some(r) = rings.get(&key) {
             return Some(r.clone());
         }

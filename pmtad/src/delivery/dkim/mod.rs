@@ -348,7 +348,7 @@ fn wildcard_signer(
     if id.is_empty() {
         return None;
     }
-    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cache = crate::locks::lock(cache);
     if let Some(s) = cache.get(id) {
         return Some(s.clone());
     }

@@ -37,7 +37,7 @@ struct Sample {
 
 impl History {
     fn push(&self, s: Sample) {
-        let mut q = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        let mut q = crate::locks::lock(&self.samples);
         if q.len() == SAMPLES {
             q.pop_front();
         }
@@ -46,7 +46,7 @@ impl History {
 
     /// `/history`: `{"interval":1,"sample":[{"t","received","delivered","deferred","bounced"}]}`.
     pub fn document(&self) -> Value {
-        let q = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        let q = crate::locks::lock(&self.samples);
         let rows: Vec<Value> = q
             .iter()
             .map(|s| {
