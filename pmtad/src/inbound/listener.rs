@@ -144,6 +144,12 @@ async fn accept_loop<I: Intake>(
     shutdown: CancellationToken,
     abort: CancellationToken,
 ) {
+    // The address a connection arrives on is the listener's own unless it is bound to a
+    // wildcard: then only getsockname on the accepted socket can tell.
+    let fixed_local = listener
+        .local_addr()
+        .ok()
+        .filter(|a| !a.ip().is_unspecified());
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -158,8 +164,11 @@ async fn accept_loop<I: Intake>(
                 continue;
             }
         };
-        match admit(&ctx, &fallback, &tcp, peer) {
-            Ok(ticket) => spawn_session(tcp, peer, ticket, ctx.clone(), abort.clone()),
+        let Some(local) = fixed_local.or_else(|| tcp.local_addr().ok()) else {
+            continue;
+        };
+        match admit(&ctx, &fallback, peer, local) {
+            Ok(ticket) => spawn_session(tcp, (peer, local), ticket, ctx.clone(), abort.clone()),
             Err(why) => turn_away(&tcp, &ctx, why),
         }
     }
@@ -170,10 +179,9 @@ async fn accept_loop<I: Intake>(
 fn admit<I: Intake>(
     ctx: &SessionContext<I>,
     fallback: &Arc<InboundLimits>,
-    tcp: &TcpStream,
     peer: SocketAddr,
+    local: SocketAddr,
 ) -> Result<Ticket, Refusal> {
-    let local = tcp.local_addr().unwrap_or(peer);
     let admission = &ctx.stats.admission;
     match ctx.intake.connection_limits(peer.ip(), local) {
         Some((limits, group)) => admission.admit(&limits, group.as_deref()),
@@ -183,13 +191,12 @@ fn admit<I: Intake>(
 
 fn spawn_session<I: Intake>(
     tcp: TcpStream,
-    peer: SocketAddr,
+    (peer, local): (SocketAddr, SocketAddr),
     ticket: Ticket,
     ctx: Arc<SessionContext<I>>,
     abort: CancellationToken,
 ) {
     let _ = tcp.set_nodelay(true);
-    let Ok(local) = tcp.local_addr() else { return };
     let id = ctx.stats.sessions.fetch_add(1, Ordering::Relaxed) + 1;
     ctx.stats.active.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {

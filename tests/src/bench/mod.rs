@@ -176,9 +176,13 @@ pub fn run_parts(parts: &[Part], scale: Scale) -> Report {
 }
 
 /// A workspace binary of the same profile as this code: release binaries for measuring,
-/// debug ones when the runner itself is a debug build (the smoke test).
+/// debug ones when the runner itself is a debug build (the smoke test). `PMTA_BENCH_BINS=DIR`
+/// takes them from DIR as they are, without a build: to compare two saved builds in
+/// alternating runs on the same machine while the tree changes.
 pub fn workspace_bin(name: &str) -> PathBuf {
-    if cfg!(debug_assertions) {
+    if let Some(dir) = std::env::var_os("PMTA_BENCH_BINS") {
+        PathBuf::from(dir).join(name)
+    } else if cfg!(debug_assertions) {
         crate::daemon::bin(name)
     } else {
         crate::daemon::release_bin(name)
