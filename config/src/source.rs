@@ -119,6 +119,14 @@ fn last_group(entries: &[Entry]) -> Option<&str> {
     })
 }
 
+/// The policy of a client no `<source>` block names: every directive at its table default
+/// (PowerMTA's), the one place those defaults are written.
+impl Default for SourcePolicy {
+    fn default() -> Self {
+        build(&Effective::new())
+    }
+}
+
 fn build(eff: &Effective<'_>) -> SourcePolicy {
     let iprev = as_bool(eff.get(CHECK_IPREV)) && as_bool(eff.get(REJECT_IPREV_FAIL));
     SourcePolicy {

@@ -45,10 +45,9 @@ impl Intake for RdnsIntake {
     }
 
     fn source_policy(&self, _peer: IpAddr, _local: SocketAddr) -> SourceRules {
-        SourceRules {
-            require_rdns: self.source_requires,
-            ..SourceRules::default()
-        }
+        let mut rules = SourceRules::default();
+        rules.policy.require_rdns = self.source_requires;
+        rules
     }
 
     fn recipient_rules(&self, domain: &str, _vmta: &str) -> RecipientRules {

@@ -4,12 +4,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use crate::envelope::{Envelope, MessageId};
-use crate::inbound::{
-    self, Credentials, FailureRate, LookupError, RecipientRules, SourceRules, StoreError,
-};
+use crate::inbound::{self, Credentials, LookupError, RecipientRules, SourceRules, StoreError};
 use crate::spool::{ContentWriter, SpoolError};
 
 use super::Shared;
@@ -78,7 +75,7 @@ impl inbound::Intake for DaemonIntake {
     fn source_policy(&self, peer: IpAddr, local: SocketAddr) -> SourceRules {
         let policies = self.shared.policies();
         let cfg = &policies.config;
-        source_rules(cfg.source_named(peer, listener_source(cfg, local)))
+        SourceRules::new(cfg.source_named(peer, listener_source(cfg, local)))
     }
 
     fn connection_limits(
@@ -106,7 +103,7 @@ impl inbound::Intake for DaemonIntake {
     fn auth_source_policy(&self, peer: IpAddr, local: SocketAddr, user: &str) -> SourceRules {
         let policies = self.shared.policies();
         let cfg = &policies.config;
-        source_rules(cfg.source_for_user(peer, listener_source(cfg, local), user))
+        SourceRules::new(cfg.source_for_user(peer, listener_source(cfg, local), user))
     }
 
     fn rewrite_mail_from(&self, list: &str, from: &str) -> Option<String> {
@@ -261,43 +258,6 @@ fn store_error(shared: &Shared, e: SpoolError) -> StoreError {
         shared.check_space(true);
     }
     StoreError::Unavailable(e.to_string())
-}
-
-/// The session's view of a merged `<source>` policy.
-fn source_rules(p: config::SourcePolicy) -> SourceRules {
-    SourceRules {
-        always_allow_relaying: p.always_allow_relaying,
-        smtp_service: p.smtp_service,
-        max_message_size: p.max_message_size,
-        max_rcpt_per_message: None,
-        default_virtual_mta: p.default_virtual_mta,
-        process_x_virtual_mta: p.process_x_virtual_mta,
-        add_received_header: p.add_received_header,
-        hide_message_source: p.hide_message_source,
-        require_rdns: p.require_rdns,
-        log_connections: p.log_connections,
-        log_commands: p.log_commands,
-        log_data: p.log_data,
-        command_timeout: Duration::from_secs(600),
-        data_timeout: Duration::from_secs(600),
-        allow_auth: p.allow_auth,
-        require_auth: p.require_auth,
-        allow_unencrypted_plain_auth: p.allow_unencrypted_plain_auth,
-        require_starttls_before_auth: p.require_starttls_before_auth,
-        max_auth_failures: p.max_auth_failures.map(|r| FailureRate {
-            max: u32::try_from(r.count).unwrap_or(u32::MAX),
-            per: r.per,
-        }),
-        allow_starttls: p.allow_starttls,
-        require_starttls: p.require_starttls,
-        process_x_job: p.process_x_job,
-        retain_x_job: p.retain_x_job,
-        jobid_header: p.jobid_header,
-        jobid_prefix: p.jobid_prefix,
-        process_x_envid: p.process_x_envid,
-        pattern_list: p.pattern_list,
-        rewrite_list: p.rewrite_list,
-    }
 }
 
 /// The named source of the listener a client reached, if it has one.

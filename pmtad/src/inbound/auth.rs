@@ -30,16 +30,16 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     /// Whether the EHLO reply lists AUTH: allowed for the source, users configured, and on
     /// this connection as it is now (TLS, or plain text where the source allows it).
     pub(super) fn auth_offered(&self) -> bool {
-        self.rules.allow_auth
+        self.rules.policy.allow_auth
             && self.auth_user.is_none()
             && self.ctx.intake.auth_available()
             && (self.conn.is_tls() || self.plain_text_auth_allowed())
     }
 
     fn plain_text_auth_allowed(&self) -> bool {
-        self.rules.allow_unencrypted_plain_auth
-            && !self.rules.require_starttls_before_auth
-            && !self.rules.require_starttls
+        self.rules.policy.allow_unencrypted_plain_auth
+            && !self.rules.policy.require_starttls_before_auth
+            && !self.rules.policy.require_starttls
     }
 
     /// `AUTH MECHANISM [initial-response]`.
@@ -68,7 +68,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     fn auth_refusal(&self) -> Option<&'static str> {
         let plain = !self.conn.is_tls();
         Some(
-            if !self.rules.allow_auth || !self.ctx.intake.auth_available() {
+            if !self.rules.policy.allow_auth || !self.ctx.intake.auth_available() {
                 "502 5.5.1 Error: AUTH not available"
             } else if self.helo.is_none() || !self.esmtp {
                 "503 5.5.1 Error: send EHLO first"
@@ -77,10 +77,11 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             } else if self.txn.mail_from.is_some() {
                 "503 5.5.1 Error: AUTH not permitted during a mail transaction"
             } else if plain
-                && (self.rules.require_starttls_before_auth || self.rules.require_starttls)
+                && (self.rules.policy.require_starttls_before_auth
+                    || self.rules.policy.require_starttls)
             {
                 "530 5.7.0 Error: must issue a STARTTLS command first"
-            } else if plain && !self.rules.allow_unencrypted_plain_auth {
+            } else if plain && !self.rules.policy.allow_unencrypted_plain_auth {
                 "538 5.7.11 Error: encryption required for requested authentication mechanism"
             } else {
                 return None;
@@ -157,7 +158,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     fn auth_locked(&self) -> bool {
-        self.rules.max_auth_failures.is_some_and(|rate| {
+        self.rules.max_auth_failures().is_some_and(|rate| {
             self.ctx
                 .lockout
                 .locked(self.peer.ip(), rate, Instant::now())
@@ -167,7 +168,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     /// Replies with a refusal and counts it: against the session's error limit and the
     /// client address's failure rate.
     fn auth_failed(&mut self, line: &str) -> Step {
-        if let Some(rate) = self.rules.max_auth_failures {
+        if let Some(rate) = self.rules.max_auth_failures() {
             self.ctx
                 .lockout
                 .failed(self.peer.ip(), rate, Instant::now());

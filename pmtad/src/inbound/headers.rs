@@ -148,14 +148,19 @@ impl FieldPlan {
                 list.len() - 1
             })
         };
-        let vmta = add(rules.process_x_virtual_mta, "x-virtual-mta", true);
-        let job = add(rules.process_x_job, "x-job", !rules.retain_x_job);
+        let vmta = add(rules.policy.process_x_virtual_mta, "x-virtual-mta", true);
+        let job = add(
+            rules.policy.process_x_job,
+            "x-job",
+            !rules.policy.retain_x_job,
+        );
         let alt = rules
+            .policy
             .jobid_header
             .as_deref()
-            .filter(|h| !(rules.process_x_job && h.eq_ignore_ascii_case("x-job")));
+            .filter(|h| !(rules.policy.process_x_job && h.eq_ignore_ascii_case("x-job")));
         let job_header = add(alt.is_some(), alt.unwrap_or(""), false);
-        let env_id = add(rules.process_x_envid, "x-envid", true);
+        let env_id = add(rules.policy.process_x_envid, "x-envid", true);
         let mut pattern = Vec::new();
         for h in pattern_headers {
             let lower = h.to_ascii_lowercase();

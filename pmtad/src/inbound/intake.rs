@@ -15,102 +15,49 @@ pub use super::lockout::FailureRate;
 pub use super::sasl::Credentials;
 use crate::envelope::{Envelope, MessageId};
 
-/// Effective `<source>` policy for one connection, read once when the client connects.
+/// Policy of one source (client address, listener, authenticated user) as the session
+/// applies it: the merged `<source>` policy as the config resolved it, plus the limits the
+/// config does not set (yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRules {
-    /// Accept any recipient domain (feeders); otherwise only domains the daemon accepts.
-    pub always_allow_relaying: bool,
-    /// `smtp-service no` greets with 521 and closes.
-    pub smtp_service: bool,
-    /// Largest message accepted from this source, in bytes (SIZE= at MAIL, actual at DATA).
-    pub max_message_size: Option<u64>,
+    /// The merged `<source>` policy, the config's typed values as they are.
+    pub policy: config::SourcePolicy,
     /// `max-rcpt-per-message`; the listener's hard limit applies as well.
     pub max_rcpt_per_message: Option<usize>,
-    /// VMTA (or pool) used when the message does not pick one by header.
-    pub default_virtual_mta: Option<String>,
-    /// Honour (and remove) the `X-Virtual-MTA:` header.
-    pub process_x_virtual_mta: bool,
-    /// Prepend our `Received:` header to stored messages.
-    pub add_received_header: bool,
-    /// Omit the client's name and address from that header.
-    pub hide_message_source: bool,
-    /// Refuse mail (550 5.7.25 at MAIL) unless the client has forward-confirmed reverse DNS.
-    pub require_rdns: bool,
-    /// `log-connections`: a main-log line per connection opened and closed.
-    pub log_connections: bool,
-    /// `log-commands`: a main-log line per command received (`>>>`) and reply sent (`<<<`).
-    pub log_commands: bool,
-    /// `log-data`: the first bytes of each message's content in the main log.
-    pub log_data: bool,
-    /// `smtp-command-timeout`: longest wait for a command line (421 4.4.2 after it).
+    /// Longest wait for a command line (421 4.4.2 after it).
     pub command_timeout: Duration,
-    /// `smtp-data-timeout`: longest wait for the next chunk of message data.
+    /// Longest wait for the next chunk of message data.
     pub data_timeout: Duration,
-    /// `allow-auth`: AUTH is offered (when the daemon has users).
-    pub allow_auth: bool,
-    /// `require-auth`: MAIL is refused (530 5.7.0) until the client authenticated.
-    pub require_auth: bool,
-    /// AUTH before STARTTLS is offered and accepted.
-    pub allow_unencrypted_plain_auth: bool,
-    /// AUTH before STARTTLS is refused with 530 whatever `allow_unencrypted_plain_auth` says.
-    pub require_starttls_before_auth: bool,
-    /// `smtp-max-auth-failure-rate`, per client address.
-    pub max_auth_failures: Option<FailureRate>,
-    /// STARTTLS is offered (when the listener has a certificate).
-    pub allow_starttls: bool,
-    /// Only EHLO, HELO, STARTTLS, NOOP, RSET and QUIT before TLS (530 5.7.0 otherwise).
-    pub require_starttls: bool,
-    /// `process-x-job`: the `X-Job:` header names the message's job (and is removed unless
-    /// `retain_x_job`).
-    pub process_x_job: bool,
-    pub retain_x_job: bool,
-    /// `jobid-header NAME`: another header naming the job (kept in the message).
-    pub jobid_header: Option<String>,
-    /// `jobid-prefix`: put before every job id; `{auth}` is the authenticated user.
-    pub jobid_prefix: Option<String>,
-    /// `process-x-envid`: the `X-EnvId:` header is the envelope id (when ENVID= gave none).
-    pub process_x_envid: bool,
-    /// `pattern-list NAME`: picks the virtual MTA of mail without a processed
-    /// `X-Virtual-MTA` (see [`Intake::select_vmta`]).
-    pub pattern_list: Option<String>,
-    /// `rewrite-list NAME`: rewrites the envelope sender and the `From:` domain before
-    /// spooling (see [`Intake::rewrite_mail_from`], [`Intake::rewrite_from_domain`]).
-    pub rewrite_list: Option<String>,
+}
+
+/// `smtp-command-timeout` and `smtp-data-timeout` are not directives yet (see the table):
+/// PowerMTA's default for both.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(600);
+
+impl SourceRules {
+    /// The rules of a source with `policy`, other limits at their defaults.
+    pub fn new(policy: config::SourcePolicy) -> Self {
+        SourceRules {
+            policy,
+            max_rcpt_per_message: None,
+            command_timeout: SMTP_TIMEOUT,
+            data_timeout: SMTP_TIMEOUT,
+        }
+    }
+
+    /// `smtp-max-auth-failure-rate` as the lockout counts it.
+    pub fn max_auth_failures(&self) -> Option<FailureRate> {
+        self.policy.max_auth_failures.map(|r| FailureRate {
+            max: u32::try_from(r.count).unwrap_or(u32::MAX),
+            per: r.per,
+        })
+    }
 }
 
 impl Default for SourceRules {
-    /// PowerMTA's defaults for a `<source>` block (powermta.md §5.2).
+    /// A source no `<source>` block names (the directive table's defaults, PowerMTA's).
     fn default() -> Self {
-        SourceRules {
-            always_allow_relaying: false,
-            smtp_service: true,
-            max_message_size: None,
-            max_rcpt_per_message: None,
-            default_virtual_mta: None,
-            process_x_virtual_mta: false,
-            add_received_header: true,
-            hide_message_source: false,
-            require_rdns: false,
-            log_connections: false,
-            log_commands: false,
-            log_data: false,
-            command_timeout: Duration::from_secs(600),
-            data_timeout: Duration::from_secs(600),
-            allow_auth: true,
-            require_auth: false,
-            allow_unencrypted_plain_auth: false,
-            require_starttls_before_auth: false,
-            max_auth_failures: None,
-            allow_starttls: true,
-            require_starttls: false,
-            process_x_job: false,
-            retain_x_job: false,
-            jobid_header: None,
-            jobid_prefix: None,
-            process_x_envid: false,
-            pattern_list: None,
-            rewrite_list: None,
-        }
+        SourceRules::new(config::SourcePolicy::default())
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use pmtad::inbound::{FailureRate, SourceRules};
+use pmtad::inbound::SourceRules;
 use rustls_pki_types::ServerName;
 
 use crate::harness::{Client, HOST, TestServer, WAIT, hello, send_message, start};
@@ -23,10 +23,10 @@ fn plain(user: &str, password: &str) -> String {
 async fn server(adjust: impl FnOnce(&mut SourceRules)) -> TestServer {
     start(|c, _| {
         c.users.insert("alice".into(), "s3cret".into());
-        c.source.allow_unencrypted_plain_auth = true;
+        c.source.policy.allow_unencrypted_plain_auth = true;
         adjust(&mut c.source);
         let mut auth = c.source.clone();
-        auth.always_allow_relaying = true;
+        auth.policy.always_allow_relaying = true;
         c.auth_source = Some(auth);
     })
     .await
@@ -165,8 +165,8 @@ async fn starttls_before_auth_and_before_mail_can_be_required() {
     let (tls, _) = certificate();
     let s = start(|c, cfg| {
         c.users.insert("alice".into(), "s3cret".into());
-        c.source.allow_unencrypted_plain_auth = true;
-        c.source.require_starttls_before_auth = true;
+        c.source.policy.allow_unencrypted_plain_auth = true;
+        c.source.policy.require_starttls_before_auth = true;
         cfg.tls = Some(tls.clone()).into();
     })
     .await;
@@ -179,7 +179,7 @@ async fn starttls_before_auth_and_before_mail_can_be_required() {
     c.expect("MAIL FROM:<a@b.example>", "250").await;
 
     let s = start(|c, cfg| {
-        c.source.require_starttls = true;
+        c.source.policy.require_starttls = true;
         cfg.tls = Some(tls).into();
     })
     .await;
@@ -195,9 +195,9 @@ async fn starttls_can_be_withheld_and_auth_required() {
     let (tls, _) = certificate();
     let s = start(|c, cfg| {
         c.users.insert("alice".into(), "s3cret".into());
-        c.source.allow_starttls = false;
-        c.source.allow_unencrypted_plain_auth = true;
-        c.source.require_auth = true;
+        c.source.policy.allow_starttls = false;
+        c.source.policy.allow_unencrypted_plain_auth = true;
+        c.source.policy.require_auth = true;
         cfg.tls = Some(tls).into();
     })
     .await;
@@ -216,8 +216,8 @@ async fn starttls_can_be_withheld_and_auth_required() {
 async fn the_failure_rate_locks_a_client_out_until_its_window_ends() {
     let window = Duration::from_millis(600);
     let s = server(|r| {
-        r.max_auth_failures = Some(FailureRate {
-            max: 2,
+        r.policy.max_auth_failures = Some(config::Rate {
+            count: 2,
             per: window,
         })
     })

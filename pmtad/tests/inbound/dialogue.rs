@@ -124,7 +124,7 @@ async fn pipelined_client_gets_every_reply() {
 
 #[tokio::test]
 async fn dot_stuffed_lines_are_unstuffed() {
-    let mut server = start(|i, _| i.source.add_received_header = false).await;
+    let mut server = start(|i, _| i.source.policy.add_received_header = false).await;
     let mut c = hello(&server).await;
     let body = "Subject: dots\r\n\r\n..leading\r\n...\r\n.\t.\r\nmid.dle\r\n";
     assert_eq!(
@@ -142,7 +142,7 @@ async fn dot_stuffed_lines_are_unstuffed() {
 
 #[tokio::test]
 async fn data_split_across_many_writes() {
-    let mut server = start(|i, _| i.source.add_received_header = false).await;
+    let mut server = start(|i, _| i.source.policy.add_received_header = false).await;
     let mut c = hello(&server).await;
     c.expect("MAIL FROM:<a@b.example>", "250").await;
     c.expect("RCPT TO:<u@local.example>", "250").await;

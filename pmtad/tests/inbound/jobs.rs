@@ -7,9 +7,9 @@ use crate::harness::{hello, send_message, start};
 #[tokio::test]
 async fn x_job_names_the_job_and_is_removed_unless_retained() {
     let mut s = start(|c, _| {
-        c.source.process_x_job = true;
-        c.source.process_x_envid = true;
-        c.source.jobid_prefix = Some("acme-".into());
+        c.source.policy.process_x_job = true;
+        c.source.policy.process_x_envid = true;
+        c.source.policy.jobid_prefix = Some("acme-".into());
     })
     .await;
     let mut c = hello(&s).await;
@@ -44,9 +44,9 @@ async fn x_job_names_the_job_and_is_removed_unless_retained() {
 #[tokio::test]
 async fn jobid_header_and_retain_keep_the_header() {
     let mut s = start(|c, _| {
-        c.source.process_x_job = true;
-        c.source.retain_x_job = true;
-        c.source.jobid_header = Some("Campaign-Id".into());
+        c.source.policy.process_x_job = true;
+        c.source.policy.retain_x_job = true;
+        c.source.policy.jobid_header = Some("Campaign-Id".into());
     })
     .await;
     let mut c = hello(&s).await;
@@ -75,7 +75,7 @@ async fn jobid_header_and_retain_keep_the_header() {
 
 #[tokio::test]
 async fn a_job_id_with_spaces_or_controls_is_refused() {
-    let mut s = start(|c, _| c.source.process_x_job = true).await;
+    let mut s = start(|c, _| c.source.policy.process_x_job = true).await;
     let mut c = hello(&s).await;
     for bad in ["c 42", "c\u{1}42", &"x".repeat(300)] {
         let body = format!("X-Job: {bad}\r\n\r\nx\r\n");

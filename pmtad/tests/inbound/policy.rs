@@ -16,7 +16,7 @@ async fn relaying_is_denied_unless_allowed() {
     c.expect("RCPT TO:<x@gmail.example>", "550 5.7.1").await;
     c.expect("RCPT TO:<x@LOCAL.example>", "250").await;
 
-    let mut open = start(|i, _| i.source.always_allow_relaying = true).await;
+    let mut open = start(|i, _| i.source.policy.always_allow_relaying = true).await;
     let mut c = hello(&open).await;
     let r = send_message(&mut c, "a@b.example", &["x@gmail.example"], "\r\nhi\r\n").await;
     assert_eq!(r.code, 250);
@@ -28,7 +28,7 @@ async fn relaying_is_denied_unless_allowed() {
 
 #[tokio::test]
 async fn smtp_service_no_gets_521() {
-    let server = start(|i, _| i.source.smtp_service = false).await;
+    let server = start(|i, _| i.source.policy.smtp_service = false).await;
     let mut c = server.connect().await;
     let r = c.reply().await;
     assert_eq!(r.code, 521);
@@ -38,8 +38,8 @@ async fn smtp_service_no_gets_521() {
 #[tokio::test]
 async fn x_virtual_mta_routes_and_is_removed() {
     let mut server = start(|i, _| {
-        i.source.process_x_virtual_mta = true;
-        i.source.default_virtual_mta = Some("mta1".to_string());
+        i.source.policy.process_x_virtual_mta = true;
+        i.source.policy.default_virtual_mta = Some("mta1".to_string());
     })
     .await;
     let mut c = hello(&server).await;
@@ -95,7 +95,7 @@ async fn x_virtual_mta_is_kept_when_not_processed() {
 #[tokio::test]
 async fn oversize_refused_at_mail_rcpt_and_end_of_data() {
     let mut server = start(|i, _| {
-        i.source.max_message_size = Some(1000);
+        i.source.policy.max_message_size = Some(1000);
         i.domain_limits.insert("small.example".into(), 500);
         i.local_domains.insert("small.example".into());
     })
@@ -146,14 +146,14 @@ async fn domain_limit_applies_at_end_of_data_without_size() {
 
 #[tokio::test]
 async fn received_header_hidden_or_absent() {
-    let mut server = start(|i, _| i.source.hide_message_source = true).await;
+    let mut server = start(|i, _| i.source.policy.hide_message_source = true).await;
     let mut c = hello(&server).await;
     send_message(&mut c, "a@b.example", &["u@local.example"], "\r\nx\r\n").await;
     let text = server.message().await.text();
     assert!(text.starts_with("Received: by "), "{text}");
     assert!(!text.contains("127.0.0.1") && !text.contains("client.test.example"));
 
-    let mut server = start(|i, _| i.source.add_received_header = false).await;
+    let mut server = start(|i, _| i.source.policy.add_received_header = false).await;
     let mut c = hello(&server).await;
     send_message(
         &mut c,
@@ -168,7 +168,7 @@ async fn received_header_hidden_or_absent() {
 #[tokio::test]
 async fn require_rdns_in_source_checks_at_mail() {
     let server = start(|i, _| {
-        i.source.require_rdns = true;
+        i.source.policy.require_rdns = true;
         i.rdns = Some(false);
     })
     .await;
@@ -176,14 +176,14 @@ async fn require_rdns_in_source_checks_at_mail() {
     c.expect("MAIL FROM:<a@b.example>", "550 5.7.25").await;
 
     let server = start(|i, _| {
-        i.source.require_rdns = true;
+        i.source.policy.require_rdns = true;
         i.rdns = None;
     })
     .await;
     let mut c = hello(&server).await;
     c.expect("MAIL FROM:<a@b.example>", "450 4.7.25").await;
 
-    let mut server = start(|i, _| i.source.require_rdns = true).await;
+    let mut server = start(|i, _| i.source.policy.require_rdns = true).await;
     let mut c = hello(&server).await;
     let r = send_message(&mut c, "a@b.example", &["u@local.example"], "\r\nx\r\n").await;
     assert_eq!(r.code, 250);
@@ -246,8 +246,8 @@ async fn dialogue_is_traced_in_the_main_log() {
     };
     let sink = LogSink::open(&opts).unwrap();
     let mut server = start(|i, cfg| {
-        i.source.log_connections = true;
-        i.source.log_commands = true;
+        i.source.policy.log_connections = true;
+        i.source.policy.log_commands = true;
         cfg.log = Some(sink);
     })
     .await;

@@ -26,10 +26,9 @@ impl Intake for SpoolIntake {
     }
 
     fn source_policy(&self, _peer: IpAddr, _local: SocketAddr) -> SourceRules {
-        SourceRules {
-            add_received_header: false,
-            ..SourceRules::default()
-        }
+        let mut rules = SourceRules::default();
+        rules.policy.add_received_header = false;
+        rules
     }
 
     fn recipient_rules(&self, _domain: &str, _vmta: &str) -> RecipientRules {

@@ -47,10 +47,9 @@ impl Intake for Users {
         "bench.example".into()
     }
     fn source_policy(&self, _: IpAddr, _: SocketAddr) -> SourceRules {
-        SourceRules {
-            allow_unencrypted_plain_auth: true,
-            ..SourceRules::default()
-        }
+        let mut rules = SourceRules::default();
+        rules.policy.allow_unencrypted_plain_auth = true;
+        rules
     }
     fn recipient_rules(&self, _: &str, _: &str) -> RecipientRules {
         RecipientRules::default()

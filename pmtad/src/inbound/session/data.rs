@@ -101,7 +101,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             content: Some(content),
             refusal: None,
             size: 0,
-            limit: min_limit(self.rules.max_message_size, self.txn.domain_limit),
+            limit: min_limit(self.rules.policy.max_message_size, self.txn.domain_limit),
             stored: 0,
             vmta: None,
             job_id: None,
@@ -111,7 +111,8 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             trace: self.log.as_ref().and_then(SessionLog::data_log),
         };
         self.data.dot.reset();
-        let hold_from = (self.ctx.intake).rewrites_from_header(self.rules.rewrite_list.as_deref());
+        let hold_from =
+            (self.ctx.intake).rewrites_from_header(self.rules.policy.rewrite_list.as_deref());
         self.data
             .headers
             .reset(&self.fields.list, &self.wanted_headers, hold_from);
@@ -124,7 +125,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     async fn write_received(&mut self, msg: &mut Incoming<I::Content>) {
-        if !self.rules.add_received_header {
+        if !self.rules.policy.add_received_header {
             return;
         }
         let trace = Trace {
@@ -133,7 +134,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             host: &self.host,
             esmtp: self.esmtp,
             tls: self.conn.is_tls(),
-            hide_source: self.rules.hide_message_source,
+            hide_source: self.rules.policy.hide_message_source,
         };
         received::write_header(&mut self.data.received, &trace, SystemTime::now());
         msg.write(self.data.received.as_bytes()).await;
@@ -192,7 +193,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         };
         let (field, rest) = held.bytes.split_at(held.from_end);
         let vmta = msg.vmta.as_deref().unwrap_or_else(|| self.source_vmta());
-        let lists: Vec<String> = (self.rules.rewrite_list.iter().cloned())
+        let lists: Vec<String> = (self.rules.policy.rewrite_list.iter().cloned())
             .chain(self.ctx.intake.vmta_rewrite_list(vmta))
             .collect();
         let intake = &self.ctx.intake;
@@ -228,7 +229,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             return;
         }
         // Per-domain limits may differ under the chosen virtual MTA.
-        let mut limit = self.rules.max_message_size;
+        let mut limit = self.rules.policy.max_message_size;
         let mut domain = String::new();
         for r in &self.txn.recipients {
             domain.clear();
@@ -247,7 +248,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     /// The virtual MTA the source's `<pattern-list>` picks from the sender, the
     /// recipients and the headers it reads.
     fn pattern_vmta(&self) -> Option<String> {
-        let list = self.rules.pattern_list.as_deref()?;
+        let list = self.rules.policy.pattern_list.as_deref()?;
         let values: Vec<(&str, String)> = self
             .fields
             .pattern
@@ -279,7 +280,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         let Some(job) = value(self.fields.job).or_else(|| value(self.fields.job_header)) else {
             return;
         };
-        let prefix = match self.rules.jobid_prefix.as_deref() {
+        let prefix = match self.rules.policy.jobid_prefix.as_deref() {
             Some("{auth}") => self.auth_user.as_deref().unwrap_or(""),
             other => other.unwrap_or(""),
         };
@@ -356,7 +357,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
             .vmta
             .take()
             .unwrap_or_else(|| self.source_vmta().to_string());
-        let lists = (self.rules.rewrite_list.clone().into_iter())
+        let lists = (self.rules.policy.rewrite_list.clone().into_iter())
             .chain(self.ctx.intake.vmta_rewrite_list(&vmta));
         for list in lists {
             if let Some(rewritten) = self.ctx.intake.rewrite_mail_from(&list, &mail_from) {

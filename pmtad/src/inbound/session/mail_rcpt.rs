@@ -53,6 +53,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     /// The virtual MTA of mail from this source unless its header picks another.
     pub(super) fn source_vmta(&self) -> &str {
         self.rules
+            .policy
             .default_virtual_mta
             .as_deref()
             .unwrap_or(DEFAULT_VMTA)
@@ -65,17 +66,17 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         if self.txn.mail_from.is_some() {
             return self.refuse("503 5.5.1 Error: nested MAIL command");
         }
-        if self.rules.require_auth && self.auth_user.is_none() {
+        if self.rules.policy.require_auth && self.auth_user.is_none() {
             return self.refuse("530 5.7.0 Error: authentication required");
         }
         if !self.ctx.intake.storage_available() {
             self.reply(NO_STORAGE);
             return Ok(());
         }
-        if self.rules.require_rdns && !self.rdns_ok().await? {
+        if self.rules.policy.require_rdns && !self.rdns_ok().await? {
             return Ok(());
         }
-        if exceeds(params.size, self.rules.max_message_size) {
+        if exceeds(params.size, self.rules.policy.max_message_size) {
             return self.refuse("552 5.3.4 Message size exceeds fixed maximum message size");
         }
         self.txn.mail_from = Some(from.to_string());
@@ -110,7 +111,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     async fn rcpt_checked(&mut self, to: &str, domain: &str, params: RcptParams<'_>) -> Step {
         let rules = self.ctx.intake.recipient_rules(domain, self.source_vmta());
         if !rules.accepted_without_relaying
-            && !self.rules.always_allow_relaying
+            && !self.rules.policy.always_allow_relaying
             && !self.ctx.intake.processor_address(to)
         {
             return self.refuse("550 5.7.1 Error: relaying denied");

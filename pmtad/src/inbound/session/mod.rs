@@ -134,9 +134,9 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         );
         let rules = ctx.intake.source_policy(peer.ip(), local);
         let flags = Dialogue {
-            connections: rules.log_connections,
-            commands: rules.log_commands,
-            data: rules.log_data,
+            connections: rules.policy.log_connections,
+            commands: rules.policy.log_commands,
+            data: rules.policy.log_data,
         };
         Session {
             log: ctx.log.as_ref().map(|sink| sink.session(id, flags)),
@@ -196,7 +196,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     async fn converse(&mut self) -> Step {
-        if !self.rules.smtp_service {
+        if !self.rules.policy.smtp_service {
             self.reply_host("521 5.3.2 ", " does not accept mail from you");
             return Err(Stop::Refused);
         }
@@ -233,7 +233,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     async fn dispatch(&mut self, cmd: Command<'_>) -> Step {
-        if self.rules.require_starttls && !self.conn.is_tls() && cmd.needs_tls() {
+        if self.rules.policy.require_starttls && !self.conn.is_tls() && cmd.needs_tls() {
             return self.refuse("530 5.7.0 Error: must issue a STARTTLS command first");
         }
         match cmd {
@@ -272,7 +272,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
         }
         self.reply_host("250-", " Hello");
         self.reply("250-PIPELINING");
-        match self.rules.max_message_size {
+        match self.rules.policy.max_message_size {
             Some(max) => self.reply_fmt(format_args!("250-SIZE {max}")),
             None => self.reply("250-SIZE"),
         }
@@ -288,12 +288,12 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
     }
 
     fn starttls_offered(&self) -> bool {
-        self.tls.is_some() && !self.conn.is_tls() && self.rules.allow_starttls
+        self.tls.is_some() && !self.conn.is_tls() && self.rules.policy.allow_starttls
     }
 
     async fn start_tls(&mut self) -> Step {
         let acceptor = match &self.tls {
-            Some(_) if !self.conn.is_tls() && !self.rules.allow_starttls => {
+            Some(_) if !self.conn.is_tls() && !self.rules.policy.allow_starttls => {
                 return self.refuse("502 5.5.1 Error: STARTTLS not available");
             }
             Some(a) if !self.conn.is_tls() => a.clone(),
@@ -367,6 +367,7 @@ impl<I: Intake, IO: AsyncRead + AsyncWrite + Unpin> Session<I, IO> {
 /// The header fields a session's rules process, with those its `<pattern-list>` reads.
 pub(super) fn plan<I: Intake>(intake: &I, rules: &SourceRules) -> FieldPlan {
     let headers = rules
+        .policy
         .pattern_list
         .as_deref()
         .map(|l| intake.pattern_headers(l))
