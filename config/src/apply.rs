@@ -438,6 +438,18 @@ pub(crate) fn global_macro(_: &mut Resolver<'_>, _: &Directive, v: Value) -> boo
 }
 global!(global_cluster_url, Value::Text(_), |r, d, _v, clear| r
     .cluster_url(d, clear));
+global!(global_cluster_ca, Value::Text(_), |r, d, v, _c| {
+    r.cluster_tls_span = Some(d.span.clone());
+    r.cfg.cluster.redis_ca_file = text(v).map(PathBuf::from)
+});
+global!(global_cluster_cert, Value::Text(_), |r, d, v, _c| {
+    r.cluster_tls_span = Some(d.span.clone());
+    r.cfg.cluster.redis_cert_file = text(v).map(PathBuf::from)
+});
+global!(global_cluster_key, Value::Text(_), |r, d, v, _c| {
+    r.cluster_tls_span = Some(d.span.clone());
+    r.cfg.cluster.redis_key_file = text(v).map(PathBuf::from)
+});
 global!(global_cluster_node, Value::Text(_), |r, _d, v, _c| {
     r.cfg.cluster.node_id = text(v).map(|t| t.trim().to_string())
 });

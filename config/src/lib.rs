@@ -55,7 +55,7 @@ mod table;
 mod values;
 
 pub use ciphers::{CipherList, CipherSuite};
-pub use cluster::{Cluster, Fallback as ClusterFallback, is_redis_url};
+pub use cluster::{Cluster, Fallback as ClusterFallback, is_redis_url, is_tls_url, redact_url};
 pub use consequences::Consequence;
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use global::Config;

@@ -146,6 +146,18 @@ Redis: every node takes it up at its next heartbeat (within a second), a node th
 takes it up before it opens a connection, and while Redis is unreachable the pauses last
 read hold. \fBpmtactl show cluster\fR lists the nodes, each cluster limit's connections
 per node, and the fleet\-wide pauses; see \fBpmtactl\fR(8).
+.PP
+A Redis the nodes reach over a network should take TLS and a password. \fBrediss://\fR
+connects with TLS (rustls, TLS 1.2 or 1.3): the server's certificate must chain to
+\fBcluster\-redis\-ca\-file\fR (else the system's roots) and name the URL's host. A
+Redis that verifies clients (\fBtls\-auth\-clients yes\fR, its default) gets
+\fBcluster\-redis\-cert\-file\fR and \fBcluster\-redis\-key\-file\fR. The password
+(\fBrequirepass\fR) or an ACL user and password go in the URL,
+\fBrediss://pmtad:\fR\fIsecret\fR\fB@redis.example.net:6380\fR; pmtad sends AUTH on
+every connection and writes the URL with the password as \fB***\fR wherever it shows it
+(its log, \fBshow cluster\fR, config errors). A node that cannot read the TLS files does
+not start; a Redis that refuses the TLS handshake or the password is a Redis that does not
+answer (the fallback, logged with the reason).
 "#;
 
 const FOOTER: &str = ".SH SEE ALSO\n.BR pmtad (8),\n.BR pmtactl (8)\n";

@@ -36,6 +36,7 @@ pub(crate) fn resolve(items: &[Item], path: &Path, diags: &mut Diagnostics) -> C
         refs: Vec::new(),
         pipes: Vec::new(),
         macros: Macros::default(),
+        cluster_tls_span: None,
     };
     r.define_macros(items);
     for item in items {
@@ -110,6 +111,8 @@ pub(crate) struct Resolver<'d> {
     /// `<domain>` blocks that set `type pipe`: each must end up with a command.
     pipes: Vec<(usize, Span)>,
     macros: Macros,
+    /// Where the last `cluster-redis-*-file` was set, for [`Resolver::check_cluster_tls`].
+    pub(crate) cluster_tls_span: Option<Span>,
 }
 
 /// Directory of the file a span is in: relative paths are relative to it.
@@ -245,7 +248,9 @@ impl Resolver<'_> {
         } else if crate::cluster::is_redis_url(url) {
             self.cfg.cluster.redis_url = Some(url.to_string());
         } else {
-            let msg = format!("cluster-redis-url: '{url}' is not a redis:// or unix:// URL");
+            let url = crate::cluster::redact_url(url);
+            let msg =
+                format!("cluster-redis-url: '{url}' is not a redis://, rediss:// or unix:// URL");
             self.diags.error(d.value.span.clone(), msg);
         }
     }
@@ -1142,6 +1147,41 @@ impl Resolver<'_> {
         self.check_tls();
         self.check_pipes();
         self.check_pools();
+        self.check_cluster_tls();
+    }
+
+    /// The `cluster-redis-*-file` TLS settings only mean something with a `rediss://` URL,
+    /// and a client certificate needs its key (and the key its certificate).
+    fn check_cluster_tls(&mut self) {
+        let c = &self.cfg.cluster;
+        let tls = c
+            .redis_url
+            .as_deref()
+            .is_some_and(crate::cluster::is_tls_url);
+        let mut problems = Vec::new();
+        let files = [&c.redis_ca_file, &c.redis_cert_file, &c.redis_key_file];
+        if !tls && files.iter().any(|f| f.is_some()) {
+            problems.push("cluster-redis-ca-file, -cert-file and -key-file need a rediss:// cluster-redis-url");
+        }
+        if c.redis_cert_file.is_some() != c.redis_key_file.is_some() {
+            problems.push("cluster-redis-cert-file and cluster-redis-key-file go together");
+        }
+        for msg in problems {
+            let span = self
+                .cluster_tls_span
+                .clone()
+                .unwrap_or_else(|| self.file_span());
+            self.diags.error(span, msg);
+        }
+    }
+
+    /// Line 1 of the main file, for a problem of the whole config.
+    fn file_span(&self) -> Span {
+        Span::new(
+            &std::sync::Arc::from(self.cfg.path.to_string_lossy().as_ref()),
+            1,
+            1,
+        )
     }
 
     fn check_refs(&mut self) {
@@ -1197,11 +1237,7 @@ impl Resolver<'_> {
     /// must be left to negotiate.
     fn check_tls(&mut self) {
         if !self.cfg.smtp_server_tls12 && !self.cfg.smtp_server_tls13 {
-            let span = Span::new(
-                &std::sync::Arc::from(self.cfg.path.to_string_lossy().as_ref()),
-                1,
-                1,
-            );
+            let span = self.file_span();
             self.diags.error(
                 span,
                 "smtp-server-tls-allow-tlsv1.2 and -tlsv1.3 are both no: inbound TLS could not negotiate any version",

@@ -110,13 +110,15 @@ JSON OUTPUT
                   queues, rcpts}]}; oldest first, the last rule matching
                   a queue decides it; queues/rcpts: what it decides now
   delete         {deleted, next_cursor: null} (also delete --job=ID)
-  show cluster   {node, nodes: [{id, heartbeat_age_ms, alive, version,
-                  queues, connections}], limits: [{queue, max_smtp_out,
-                  connections, per_node: [{node, connections}]}],
+  show cluster   {node, redis, nodes: [{id, heartbeat_age_ms, alive,
+                  version, queues, connections}], limits: [{queue,
+                  max_smtp_out, connections, per_node: [{node,
+                  connections}]}],
                   paused: [PATTERN]}; nodes: newest heartbeat first,
                   seen in the last hour, alive: a heartbeat within 15 s;
                   limits: each cluster-max-smtp-out with its live leases;
-                  paused: the fleet-wide pauses (pause queue --cluster)
+                  paused: the fleet-wide pauses (pause queue --cluster);
+                  redis: cluster-redis-url, its password as ***
   show jobs      {jobs: [JOB]}; show job ID: one JOB
   pause job, resume job
                  {job, changed, messages}; messages: taken out of the

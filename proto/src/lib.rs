@@ -28,7 +28,7 @@ pub use service::{Control, ControlClient, ControlRequest, ControlResponse, Serve
 pub use types::*;
 
 /// Version of the wire protocol; bumped on every incompatible change of [`Control`] or its types.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Where pmtad listens and pmtactl connects when neither the config nor `--socket` says otherwise.
 pub const DEFAULT_SOCKET: &str = "/run/pmtad/control.sock";

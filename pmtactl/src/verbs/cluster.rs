@@ -37,7 +37,10 @@ pub async fn show(s: &Session, out: &mut Out) -> Result<(), CliError> {
     if out.is_json() {
         return Ok(out.json(&status)?);
     }
-    out.line(format!("Fleet as node {} sees it:", status.node))?;
+    out.line(format!(
+        "Fleet on {} as node {} sees it:",
+        status.redis, status.node
+    ))?;
     out.grid(&nodes_grid(&status))?;
     if !status.limits.is_empty() {
         out.grid(&limits_grid(&status))?;

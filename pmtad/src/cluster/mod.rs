@@ -37,6 +37,8 @@ pub struct Cluster {
     node: String,
     logs: crate::logs::LogSink,
     redis: redis_io::Redis,
+    /// `cluster-redis-url` with its password as `***`: what `show cluster` names.
+    shown_url: String,
     /// False while Redis does not answer (the fallback applies).
     reachable: AtomicBool,
     /// Nodes alive at the last heartbeat that reached Redis (at least 1).
@@ -94,16 +96,17 @@ pub enum Grant {
 }
 
 impl Cluster {
-    /// A node of the fleet at `url`; connects lazily, so a Redis that is down at start
+    /// A node of the fleet `cfg` names; connects lazily, so a Redis that is down at start
     /// only means the fallback until it answers.
     pub fn new(
-        url: &str,
+        cfg: &config::Cluster,
         node: String,
         logs: crate::logs::LogSink,
     ) -> Result<Arc<Self>, RedisError> {
         Ok(Arc::new(Self {
             logs,
-            redis: redis_io::Redis::new(url)?,
+            redis: redis_io::Redis::new(cfg)?,
+            shown_url: config::redact_url(cfg.redis_url.as_deref().unwrap_or_default()),
             node,
             reachable: AtomicBool::new(true),
             nodes: AtomicU32::new(1),
@@ -351,6 +354,7 @@ impl Cluster {
         paused.sort();
         Ok(proto::ClusterStatus {
             node: self.node.clone(),
+            redis: self.shown_url.clone(),
             nodes: nodes.into_iter().map(|n| node_row(now, n)).collect(),
             limits: limits.into_iter().map(limit_row).collect(),
             paused,

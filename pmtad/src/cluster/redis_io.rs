@@ -2,10 +2,11 @@
 //! a timeout so a Redis that stopped answering turns into the fallback, never a stall of
 //! the connection that asked.
 
+use std::path::Path;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Script};
+use redis::{Client, ClientTlsConfig, Script, TlsCertificates};
 
 use super::scripts;
 
@@ -19,6 +20,12 @@ pub enum RedisError {
     Redis(#[from] redis::RedisError),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    #[error("{what} {path}: {source}")]
+    File {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// What a heartbeat learnt.
@@ -57,9 +64,11 @@ impl std::fmt::Debug for Redis {
 }
 
 impl Redis {
-    /// Connects lazily (on the first call) and reconnects by itself after a failure.
-    pub fn new(url: &str) -> Result<Self, RedisError> {
-        let client = Client::open(url)?;
+    /// Connects lazily (on the first call) and reconnects by itself after a failure; with
+    /// `rediss://`, over TLS with the configured roots and client certificate.
+    pub fn new(cfg: &config::Cluster) -> Result<Self, RedisError> {
+        let url = cfg.redis_url.as_deref().unwrap_or_default();
+        let client = client(url, cfg)?;
         let cfg = ConnectionManagerConfig::new()
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(100))
@@ -170,6 +179,39 @@ impl Redis {
         let mut conn = self.conn.clone();
         bounded(inv.invoke_async(&mut conn)).await
     }
+}
+
+/// The client for `url`: plain, or TLS with the `cluster-redis-*-file`s read now (a file
+/// that cannot be read stops the start, not the first heartbeat).
+fn client(url: &str, cfg: &config::Cluster) -> Result<Client, RedisError> {
+    if !config::is_tls_url(url) {
+        return Ok(Client::open(url)?);
+    }
+    let root_cert = read(cfg.redis_ca_file.as_deref(), "cluster-redis-ca-file")?;
+    let cert = read(cfg.redis_cert_file.as_deref(), "cluster-redis-cert-file")?;
+    let key = read(cfg.redis_key_file.as_deref(), "cluster-redis-key-file")?;
+    let client_tls = cert
+        .zip(key)
+        .map(|(client_cert, client_key)| ClientTlsConfig {
+            client_cert,
+            client_key,
+        });
+    let certs = TlsCertificates {
+        client_tls,
+        root_cert,
+    };
+    Ok(Client::build_with_tls(url, certs)?)
+}
+
+fn read(path: Option<&Path>, what: &'static str) -> Result<Option<Vec<u8>>, RedisError> {
+    let Some(path) = path else { return Ok(None) };
+    std::fs::read(path)
+        .map(Some)
+        .map_err(|source| RedisError::File {
+            what,
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 fn ttl_ms(ttl: Duration) -> u64 {

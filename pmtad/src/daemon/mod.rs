@@ -245,17 +245,25 @@ impl Shared {
     }
 }
 
-/// A node joins its fleet at start: a reload that names another Redis or another node id is
-/// refused whole (the running configuration stays), since leases and heartbeats already
-/// carry the old ones. `cluster-fallback` and the `cluster-*` limits do reload.
+/// A node joins its fleet at start: a reload that names another Redis, other TLS files or
+/// another node id is refused whole (the running configuration stays), since the connection
+/// to Redis, leases and heartbeats already carry the old ones. `cluster-fallback` and the
+/// `cluster-*` limits do reload.
 fn fleet_unchanged(old: &config::Config, new: &config::Config) -> Result<(), Vec<String>> {
-    let (o, n) = (&old.cluster, &new.cluster);
-    if o.redis_url == n.redis_url && o.node_id == n.node_id {
+    let fixed = |c: &config::Cluster| {
+        let files = [&c.redis_ca_file, &c.redis_cert_file, &c.redis_key_file];
+        (
+            c.redis_url.clone(),
+            c.node_id.clone(),
+            files.map(Clone::clone),
+        )
+    };
+    if fixed(&old.cluster) == fixed(&new.cluster) {
         return Ok(());
     }
     Err(vec![
-        "cluster-redis-url / cluster-node-id changed: they take effect at restart only; \
-         reload refused, the running configuration stays"
+        "cluster-redis-url / cluster-redis-*-file / cluster-node-id changed: they take \
+         effect at restart only; reload refused, the running configuration stays"
             .to_string(),
     ])
 }
@@ -395,8 +403,9 @@ fn join_cluster(
     let node = (cfg.cluster.node_id.clone())
         .or_else(|| cfg.host_name.clone())
         .unwrap_or_else(system_host_name);
-    let cluster = crate::cluster::Cluster::new(url, node, logs.clone())
-        .map_err(|e| anyhow::anyhow!("cluster-redis-url: {e}"))?;
+    let url = config::redact_url(url);
+    let cluster = crate::cluster::Cluster::new(&cfg.cluster, node, logs.clone())
+        .map_err(|e| anyhow::anyhow!("cluster-redis-url {url}: {e}"))?;
     cluster.set_fallback(cfg.cluster.fallback);
     logs.event(format_args!(
         "cluster: node {} of the fleet at {url}",

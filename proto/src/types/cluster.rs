@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub struct ClusterStatus {
     /// The asking node's `cluster-node-id`.
     pub node: String,
+    /// The Redis the fleet shares (`cluster-redis-url`), its password written `***`.
+    #[serde(default)]
+    pub redis: String,
     /// Nodes seen in the last hour, newest heartbeat first.
     pub nodes: Vec<ClusterNode>,
     /// Each `cluster-max-smtp-out` some node used, with its live leases per node.

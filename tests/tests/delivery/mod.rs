@@ -12,6 +12,7 @@ mod dkim;
 mod fleet;
 mod fleet_fallback;
 mod fleet_rate;
+mod fleet_tls;
 mod harness;
 mod idle;
 mod inbound_tls;
