@@ -122,7 +122,8 @@ seconds at the last heartbeat that reached Redis. \fBlocal\fR: the whole limit o
 queue with a \fBcluster\-\fR limit until Redis answers. Never unlimited. It logs the
 switch once and the recovery once; \fBdomain detail\fR names the fallback, and
 \fB/metrics\fR has \fBpmtad_cluster_fallback{policy="..."}\fR (1 while in the fallback),
-\fBpmtad_cluster_nodes\fR and \fBpmtad_cluster_leases\fR. When Redis answers
+\fBpmtad_cluster_nodes\fR, \fBpmtad_cluster_leases\fR (and
+\fBpmtad_cluster_redis_calls_total\fR, the round trips this node asked of Redis). When Redis answers
 again, each node's next heartbeat registers the connections it opened meanwhile as leases
 (as far as the limit allows); for 2.5 seconds the shares still apply (a Redis that
 restarted empty learns the nodes again meanwhile), then leases alone decide.
@@ -132,7 +133,8 @@ Redis (one Lua script, run atomically): the fleet's recipients (connections) per
 never exceed the rate, with a burst of one second's worth (at least 2) after a quiet spell.
 A connection opened takes its \fBcluster\-max\-connect\-rate\fR token in one round trip.
 Message tokens come in batches: a node takes up to a quarter second of its share of the
-rate (at most 100, at most what its queue has waiting) in one round trip, spends them on its
+rate (at most 100, and no more than its queue has waiting or its pace since the last batch
+spends in a quarter second, whichever is more) in one round trip, spends them on its
 connections, and drops those unspent after a second; so in any window of \fIw\fR seconds
 the fleet sends at most \fIrate\fR \(mu \fIw\fR + burst + one batch per node. When no
 token fits, a connection waits for one with its server for up to 2 seconds, else gives

@@ -52,8 +52,8 @@ pub struct Cluster {
     back_at: Mutex<Option<std::time::Instant>>,
     /// `cluster-fallback`: what the limits become while Redis is unreachable (reloadable).
     policy: Mutex<Fallback>,
-    /// The token purse of each fleet-wide rate of each queue (see [`rate`]).
-    purses: Mutex<HashMap<(RateKind, String), SharedPurse>>,
+    /// The token purses of each queue's fleet-wide rates, by [`RateKind`] (see [`rate`]).
+    purses: Mutex<HashMap<String, [SharedPurse; 2]>>,
 }
 
 /// The fleet as `/metrics` shows it on this node.
@@ -66,6 +66,8 @@ pub struct FleetMetrics {
     pub nodes: u64,
     /// Connection leases this node holds (or keeps for the fallback).
     pub leases: u64,
+    /// Round trips this node asked of Redis since it started.
+    pub redis_calls: u64,
 }
 
 /// One rate's purse, locked across its round trip (one refill at a time per queue).
@@ -160,6 +162,7 @@ impl Cluster {
             policy: self.fallback().as_str(),
             nodes: u64::from(self.nodes()),
             leases: held as u64,
+            redis_calls: self.redis.calls(),
         }
     }
 
@@ -188,7 +191,8 @@ impl Cluster {
     }
 
     /// `n` tokens of the queue's fleet-wide rate `count` per `period`: from the node's purse,
-    /// else one round trip for a batch (sized by `waiting`, the queue's other messages), else
+    /// else one round trip for a batch (sized by `waiting`, the queue's other messages, asked
+    /// only then, and by the purse's recent pace), else
     /// with Redis unreachable from this node's share. A connection (or the connections of
     /// one queue) asks Redis one at a time: the others wait on the purse, then spend what
     /// it took.
@@ -198,7 +202,7 @@ impl Cluster {
         queue: &str,
         (count, period): (u64, Duration),
         n: u32,
-        waiting: u64,
+        waiting: impl FnOnce() -> u64,
     ) -> Result<(), RateWait> {
         let Some(gcra) = rate::Gcra::of(count, period) else {
             let until = Instant::now() + Duration::from_secs(3600);
@@ -220,7 +224,9 @@ impl Cluster {
                     fallback: false,
                 });
             }
-            let extra = u32::try_from(waiting).unwrap_or(u32::MAX);
+            let extra = u32::try_from(waiting())
+                .unwrap_or(u32::MAX)
+                .max(purse.pace(now));
             let want = n.max(gcra.batch(self.nodes()).min(n.saturating_add(extra)));
             let key = scripts::rate_key(kind.key_part(), queue);
             match self
@@ -250,10 +256,13 @@ impl Cluster {
         })
     }
 
+    /// The queue's purse of `kind` (made on first use: no allocation per message after).
     fn purse(&self, kind: RateKind, queue: &str) -> SharedPurse {
         let mut purses = crate::locks::lock(&self.purses);
-        let entry = purses.entry((kind, queue.to_string())).or_default();
-        entry.clone()
+        if let Some(pair) = purses.get(queue) {
+            return pair[kind as usize].clone();
+        }
+        purses.entry(queue.to_string()).or_default()[kind as usize].clone()
     }
 
     /// The fallback: this node's connections of the queue (those it holds leases for, or

@@ -2,9 +2,13 @@
 //! in Redis, and on each node a small purse of tokens taken from it.
 //!
 //! Why a purse: asking Redis per recipient would cost a round trip each; a node takes a
-//! batch (at most a quarter second of its share of the rate, at most as many as its queue
-//! has waiting, at most 100) and spends it locally, so at high rates a round trip serves many
-//! messages while at low rates a node holds no more than one token it might not use. Tokens
+//! batch (at most a quarter second of its share of the rate, at most 100, and no more than
+//! its queue has waiting or its recent pace spends in a quarter second, whichever is more)
+//! and spends it locally, so at high rates a round trip serves many messages while at low
+//! rates a node holds no more than one token it might not use. The pace matters where the
+//! queue drains as fast as mail arrives (a connection per message from the feeders): with
+//! nothing waiting, a batch sized by the backlog alone would be one token, a round trip per
+//! message. Tokens
 //! not spent within [`VALID`] are dropped, never saved up for a burst. The fleet's sending in
 //! any window of `w` seconds is thus at most `rate × w + burst + nodes × batch`.
 //!
@@ -20,11 +24,11 @@ pub const VALID: Duration = Duration::from_secs(1);
 /// The most tokens one round trip takes.
 const MAX_BATCH: u32 = 100;
 
-/// Which fleet-wide rate.
+/// Which fleet-wide rate (the discriminant indexes a queue's pair of purses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RateKind {
-    Msg,
-    Connect,
+    Msg = 0,
+    Connect = 1,
 }
 
 impl RateKind {
@@ -88,6 +92,10 @@ pub struct Purse {
     wait_until: Option<Instant>,
     /// The limiter applied while Redis is unreachable, and the node count it was made for.
     fallback: Option<(RateLimiter, u32)>,
+    /// When the last batch came from Redis, and the tokens spent since (its own first
+    /// spend included): the queue's recent pace, which sizes the next batch.
+    filled_at: Option<Instant>,
+    spent: u32,
 }
 
 impl Purse {
@@ -98,9 +106,21 @@ impl Purse {
         }
         if self.tokens >= n {
             self.tokens -= n;
+            self.spent = self.spent.saturating_add(n);
             return true;
         }
         false
+    }
+
+    /// Tokens the queue spends in a quarter second at the pace it kept since the last
+    /// batch (0 before the first): what the next batch may take though nothing waits yet.
+    pub fn pace(&self, now: Instant) -> u32 {
+        let Some(at) = self.filled_at else {
+            return 0;
+        };
+        // A millisecond at least: two batches within one say little more than "fast".
+        let elapsed = now.saturating_duration_since(at).as_secs_f64().max(1e-3);
+        (f64::from(self.spent) * 0.25 / elapsed).min(f64::from(MAX_BATCH)) as u32
     }
 
     /// Redis refused until `until` (asked again only then).
@@ -113,6 +133,8 @@ impl Purse {
         self.tokens = granted.saturating_sub(n);
         self.valid_until = Some(now + VALID);
         self.wait_until = None;
+        self.filled_at = Some(now);
+        self.spent = n;
     }
 
     pub fn refuse(&mut self, until: Instant) {
@@ -177,5 +199,20 @@ mod tests {
         }
         let next = p.fallback(g, 2, 1, now).unwrap_err();
         assert_eq!(next - now, Duration::from_millis(200));
+    }
+
+    #[test]
+    fn the_pace_since_the_last_batch_sizes_the_next() {
+        let now = Instant::now();
+        let mut p = Purse::default();
+        assert_eq!(p.pace(now), 0, "no batch yet: nothing known");
+        p.fill(1, 1, now);
+        // One message a second: a quarter second of it is no token ahead.
+        assert_eq!(p.pace(now + Duration::from_secs(1)), 0);
+        // One every 10 ms: 25 in a quarter second.
+        assert_eq!(p.pace(now + Duration::from_millis(10)), 25);
+        p.fill(4, 1, now);
+        assert!(p.spend(3, now));
+        assert_eq!(p.pace(now + Duration::from_millis(10)), 100, "capped");
     }
 }

@@ -3,6 +3,7 @@
 //! the connection that asked.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -51,6 +52,8 @@ pub type LimitRow = (String, String, Vec<String>);
 
 pub struct Redis {
     conn: ConnectionManager,
+    /// Round trips asked of Redis since start (`/metrics`: what the fleet costs Redis).
+    calls: AtomicU64,
     acquire: Script,
     heartbeat: Script,
     status: Script,
@@ -77,11 +80,23 @@ impl Redis {
             .set_response_timeout(Some(CALL_TIMEOUT));
         Ok(Self {
             conn: ConnectionManager::new_lazy_with_config(client, cfg)?,
+            calls: AtomicU64::new(0),
             acquire: Script::new(scripts::ACQUIRE),
             heartbeat: Script::new(scripts::HEARTBEAT),
             status: Script::new(scripts::STATUS),
             rate: Script::new(scripts::RATE),
         })
+    }
+
+    /// The connection for one round trip, counted.
+    fn conn(&self) -> ConnectionManager {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.conn.clone()
+    }
+
+    /// Round trips asked so far (answered or not).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     pub async fn acquire(
@@ -95,13 +110,13 @@ impl Redis {
         let mut inv = self.acquire.key(key);
         inv.key(scripts::LIMITS_KEY);
         inv.arg(member).arg(limit).arg(ttl_ms(ttl)).arg(queue);
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let granted: i64 = bounded(inv.invoke_async(&mut conn)).await?;
         Ok(granted == 1)
     }
 
     pub async fn release(&self, key: &str, member: &str) -> Result<(), RedisError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let cmd = redis::cmd("ZREM").arg(key).arg(member).to_owned();
         let _: i64 = bounded(cmd.query_async(&mut conn)).await?;
         Ok(())
@@ -124,7 +139,7 @@ impl Redis {
         for (key, member, limit) in held {
             inv.key(key).arg(member).arg(*limit);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let (nodes, lost, paused) = bounded(inv.invoke_async(&mut conn)).await?;
         Ok(Beat {
             nodes,
@@ -140,7 +155,7 @@ impl Redis {
             .arg(scripts::PAUSED_KEY)
             .arg(pattern)
             .to_owned();
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let n: i64 = bounded(cmd.query_async(&mut conn)).await?;
         Ok(n > 0)
     }
@@ -148,7 +163,7 @@ impl Redis {
     /// The fleet-wide pause patterns.
     pub async fn paused(&self) -> Result<Vec<String>, RedisError> {
         let cmd = redis::cmd("SMEMBERS").arg(scripts::PAUSED_KEY).to_owned();
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         bounded(cmd.query_async(&mut conn)).await
     }
 
@@ -164,7 +179,7 @@ impl Redis {
     ) -> Result<Result<u32, Duration>, RedisError> {
         let mut inv = self.rate.key(key);
         inv.arg(want).arg(least).arg(interval_us).arg(burst);
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let (granted, wait_us): (u32, u64) = bounded(inv.invoke_async(&mut conn)).await?;
         Ok(match granted {
             0 => Err(Duration::from_micros(wait_us.max(1))),
@@ -176,7 +191,7 @@ impl Redis {
     pub async fn status(&self) -> Result<(String, Vec<NodeRow>, Vec<LimitRow>), RedisError> {
         let mut inv = self.status.key(scripts::NODES_KEY);
         inv.key(scripts::LIMITS_KEY);
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         bounded(inv.invoke_async(&mut conn)).await
     }
 }

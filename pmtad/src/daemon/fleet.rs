@@ -48,7 +48,7 @@ pub async fn admit(
     }
     if let Some(rate) = ctx.policy.cluster_max_connect_rate
         && let Err(w) =
-            (cluster.take(RateKind::Connect, &queue, (rate.count, rate.per), 1, 0)).await
+            (cluster.take(RateKind::Connect, &queue, (rate.count, rate.per), 1, || 0)).await
     {
         if let Some(m) = &member {
             cluster.release(m).await;
@@ -81,7 +81,7 @@ pub async fn pace(shared: &Shared, ctx: &Context, lease: Lease) -> Option<Lease>
     let queue = queue_name(ctx);
     let n = u32::try_from(lease.recipients.len()).unwrap_or(u32::MAX);
     loop {
-        let waiting = shared.state().index.waiting(ctx.q);
+        let waiting = || shared.state().index.waiting(ctx.q);
         let took = cluster.take(RateKind::Msg, &queue, (rate.count, rate.per), n, waiting);
         let Err(w) = took.await else {
             return Some(lease);

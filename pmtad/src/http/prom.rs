@@ -288,6 +288,13 @@ impl Scrape {
             "cluster-max-smtp-out connection leases this node holds",
             MetricType::Gauge,
             &[(Labels::new(), c.leases)],
+        )?;
+        family(
+            enc,
+            "pmtad_cluster_redis_calls",
+            "Round trips this node asked of Redis (leases, rate tokens, heartbeats)",
+            MetricType::Counter,
+            &[(Labels::new(), c.redis_calls)],
         )
     }
 

@@ -9,6 +9,7 @@
 
 pub mod acct;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod control;
 pub mod http_mgmt;
@@ -63,6 +64,7 @@ pub enum Part {
     Inbound,
     Relay,
     RelayConn,
+    Cluster,
     SmtpClient,
     Control,
     Rpc,
@@ -75,7 +77,7 @@ pub enum Part {
 
 impl Part {
     /// Queue first: its resident-memory figure is cleanest in a fresh process.
-    pub const ALL: [Part; 15] = [
+    pub const ALL: [Part; 16] = [
         Part::Queue,
         Part::Config,
         Part::Intake,
@@ -83,6 +85,7 @@ impl Part {
         Part::Inbound,
         Part::Relay,
         Part::RelayConn,
+        Part::Cluster,
         Part::SmtpClient,
         Part::Control,
         Part::Rpc,
@@ -102,6 +105,7 @@ impl Part {
             Part::Inbound => "inbound",
             Part::Relay => "relay",
             Part::RelayConn => "relay-conn",
+            Part::Cluster => "cluster",
             Part::SmtpClient => "smtp-client",
             Part::Control => "control",
             Part::Rpc => "control-rpc",
@@ -123,6 +127,7 @@ impl Part {
             Part::Inbound => inbound::run(&inbound::Params::at(scale)),
             Part::Relay => relay::measure(&relay::Params::at(scale)),
             Part::RelayConn => relay_conn::measure(&relay_conn::Params::at(scale)),
+            Part::Cluster => cluster::run(&relay_conn::Params::at(scale)),
             Part::SmtpClient => smtp_client::run(scale.pick(20_000, 5_000, 50)),
             Part::Control => control::run(&control::Params::at(scale)),
             Part::Rpc => rpc::run(&rpc::Params::at(scale)),

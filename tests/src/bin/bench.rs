@@ -12,7 +12,7 @@ use pmta_tests::bench::{Part, Scale, run_parts};
 #[derive(Parser)]
 #[command(name = "bench", about = "Reproduce the figures of BENCHMARKS.md")]
 struct Args {
-    /// Parts to run: all, queue, config, intake, recovery, inbound, relay, relay-conn,
+    /// Parts to run: all, queue, config, intake, recovery, inbound, relay, relay-conn, cluster,
     /// smtp-client, control, control-rpc, acct, http.
     #[arg(default_value = "all")]
     parts: Vec<String>,

@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 /// Every part, in the order `all` runs them, with the figures each must report.
-const PARTS: [(&str, usize); 15] = [
+const PARTS: [(&str, usize); 16] = [
     ("queue", 2),
     ("config", 3),
     ("intake", 6),
@@ -15,6 +15,7 @@ const PARTS: [(&str, usize); 15] = [
     ("inbound", 11),
     ("relay", 4),
     ("relay-conn", 5),
+    ("cluster", 7),
     ("smtp-client", 8),
     ("control", 5),
     ("control-rpc", 4),
@@ -72,10 +73,20 @@ fn bench_runner_reports_every_part_in_its_tiny_mode() {
     let parts: Vec<&str> = sections.iter().filter_map(|s| s["part"].as_str()).collect();
     assert_eq!(parts, PARTS.map(|p| p.0));
     for (s, (part, count)) in sections.iter().zip(PARTS) {
+        if part == "cluster" && no_redis(&s["error"]) {
+            continue;
+        }
         assert!(s["error"].is_null(), "{part}: {}", s["error"]);
         assert!(s["load"].is_f64(), "{part}: no load");
         let figures = s["figures"].as_array().expect("figures");
         assert_eq!(figures.len(), count, "{part}: {figures:?}");
         figures.iter().for_each(|f| check_figure(part, f));
     }
+}
+
+/// The fleet part needs a real redis-server (CI installs one); without it the part says so.
+fn no_redis(error: &Value) -> bool {
+    error
+        .as_str()
+        .is_some_and(|e| e.contains("redis-server is not installed"))
 }

@@ -26,6 +26,17 @@ async fn fallback_metric(web: &Web) -> String {
         .unwrap_or_default()
 }
 
+/// `pmtad_cluster_redis_calls_total`: the round trips the node asked of Redis.
+async fn redis_calls(web: &Web) -> u64 {
+    let body = web.get("/metrics").await.body;
+    let value = body.lines().find_map(|l| {
+        let (name, value) = l.split_once(' ')?;
+        let name = name.strip_suffix("{}").unwrap_or(name);
+        (name == "pmtad_cluster_redis_calls_total").then(|| value.trim().parse().ok())?
+    });
+    value.unwrap_or_else(|| panic!("no pmtad_cluster_redis_calls_total in\n{body}"))
+}
+
 async fn wait_metric(web: &Web, want: &str) {
     let deadline = std::time::Instant::now() + super::harness::WAIT;
     loop {
@@ -77,6 +88,8 @@ async fn cluster_fallback_pause_is_flagged_and_lifted_and_the_node_id_does_not_r
     let paused = fleet_lines(&redis, "solo", "cluster-fallback pause\n");
     assert_eq!(reload_with(&web, &base, &paused), Some(0));
     wait_metric(&web, "pause 0").await;
+    let calls = redis_calls(&web).await;
+    assert!(calls > 0, "the heartbeats are round trips");
 
     redis.stop();
     wait_metric(&web, "pause 1").await;
@@ -97,4 +110,5 @@ async fn cluster_fallback_pause_is_flagged_and_lifted_and_the_node_id_does_not_r
     wait_for(|| log_count(&web, left) == 1).await;
     assert_eq!(log_count(&web, entered), 1, "the fallback is logged once");
     assert_eq!(log_count(&web, left), 1, "the recovery is logged once");
+    assert!(redis_calls(&web).await > calls, "the counter only grows");
 }
