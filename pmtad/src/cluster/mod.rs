@@ -191,9 +191,9 @@ impl Cluster {
     }
 
     /// `n` tokens of the queue's fleet-wide rate `count` per `period`: from the node's purse,
-    /// else one round trip for a batch (sized by `waiting`, the queue's other messages, asked
-    /// only then, and by the purse's recent pace), else
-    /// with Redis unreachable from this node's share. A connection (or the connections of
+    /// else one round trip for a batch (see [`rate::Gcra::want`]; `waiting`, the queue's
+    /// other messages, is asked only then), else with Redis unreachable from this node's
+    /// share. A connection (or the connections of
     /// one queue) asks Redis one at a time: the others wait on the purse, then spend what
     /// it took.
     pub async fn take(
@@ -224,10 +224,7 @@ impl Cluster {
                     fallback: false,
                 });
             }
-            let extra = u32::try_from(waiting())
-                .unwrap_or(u32::MAX)
-                .max(purse.pace(now));
-            let want = n.max(gcra.batch(self.nodes()).min(n.saturating_add(extra)));
+            let want = gcra.want(self.nodes(), n, waiting(), purse.pace(now));
             let key = scripts::rate_key(kind.key_part(), queue);
             match self
                 .redis

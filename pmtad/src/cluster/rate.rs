@@ -70,6 +70,14 @@ impl Gcra {
         (share.floor() as u32).clamp(1, MAX_BATCH.min(self.burst))
     }
 
+    /// Tokens one round trip asks for when `n` are needed now: `n`, plus the queue's
+    /// `waiting` messages or its `pace` (a quarter second's worth), whichever is more,
+    /// within [`Gcra::batch`].
+    pub fn want(&self, nodes: u32, n: u32, waiting: u64, pace: u32) -> u32 {
+        let extra = u32::try_from(waiting).unwrap_or(u32::MAX).max(pace);
+        n.max(self.batch(nodes).min(n.saturating_add(extra)))
+    }
+
     /// The node's own limiter while Redis is unreachable: `rate / nodes`, and its share of
     /// the burst (at least 1).
     pub fn fallback(&self, nodes: u32) -> Rate {
@@ -199,6 +207,20 @@ mod tests {
         }
         let next = p.fallback(g, 2, 1, now).unwrap_err();
         assert_eq!(next - now, Duration::from_millis(200));
+    }
+
+    #[test]
+    fn a_batch_covers_the_backlog_or_the_pace_within_the_share() {
+        let fast = Gcra::of(100_000, Duration::from_secs(1)).unwrap();
+        // Nothing waiting (a connection per message drains the queue): the pace decides.
+        assert_eq!(fast.want(1, 1, 0, 0), 1);
+        assert_eq!(fast.want(1, 1, 0, 40), 41);
+        assert_eq!(fast.want(1, 1, 60, 40), 61, "the backlog when it is more");
+        assert_eq!(fast.want(1, 1, 0, 100), 100, "at most MAX_BATCH");
+        // 10/s over 3 nodes: a quarter second of a share is under one token, pace or not.
+        let slow = Gcra::of(600, Duration::from_secs(60)).unwrap();
+        assert_eq!(slow.want(3, 1, 5, 100), 1);
+        assert_eq!(slow.want(3, 2, 0, 100), 2, "never less than needed now");
     }
 
     #[test]

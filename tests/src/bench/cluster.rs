@@ -78,22 +78,15 @@ pub fn run(p: &Params) -> anyhow::Result<Section> {
         p.messages, p.sessions
     );
     let mut s = Section::new("cluster", workload);
-    s.push(Figure::new("relay rate, lone node", off.rate, "msgs/s"));
-    s.push(Figure::new(
-        "relay rate, cluster limits on",
-        on.rate,
-        "msgs/s",
-    ));
-    s.push(Figure::new(
-        "pmtad CPU per message, lone node",
-        off.cpu_ms,
-        "ms",
-    ));
-    s.push(Figure::new(
-        "pmtad CPU per message, cluster on",
-        on.cpu_ms,
-        "ms",
-    ));
+    let rows = [
+        ("relay rate, lone node", off.rate, "msgs/s"),
+        ("relay rate, cluster limits on", on.rate, "msgs/s"),
+        ("pmtad CPU per message, lone node", off.cpu_ms, "ms"),
+        ("pmtad CPU per message, cluster on", on.cpu_ms, "ms"),
+    ];
+    for (name, value, unit) in rows {
+        s.push(Figure::new(name, value, unit));
+    }
     s.push(
         Figure::new("CPU per message, on / off", on.cpu_ms / off.cpu_ms, "x")
             .goal(Goal::AtMost(1.05)),
